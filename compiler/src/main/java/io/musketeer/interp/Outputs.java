@@ -1,0 +1,19 @@
+package io.musketeer.interp;
+
+import io.musketeer.core.FixedPoint;
+import io.musketeer.core.FloatTensor;
+import io.musketeer.core.RingTensor;
+import io.musketeer.ir.Program;
+
+/** Decoding of opened program outputs, the same for the cleartext and the secure run. */
+public final class Outputs {
+  private Outputs() {}
+
+  public static FloatTensor decode(Program program, int node, RingTensor value) {
+    FloatTensor decoded = FixedPoint.decode(value, program.scale(node));
+    if (!program.softmaxOutput()) return decoded;
+    return FloatInterpreter.eval(
+        new io.musketeer.ir.Node("softmax", new io.musketeer.ir.Op.Softmax(), new int[] {0}, decoded.shape()),
+        new FloatTensor[] {decoded}, java.util.Map.of());
+  }
+}
