@@ -1,0 +1,50 @@
+package io.musketeer.mpc.net;
+
+import io.musketeer.mpc.Party;
+
+/**
+ * Point-to-point messages between the three parties. Every frame carries a per-direction sequence
+ * number, the sender's protocol step id and the payload length, and {@code receive} checks all three,
+ * so a desynchronised protocol fails at the first wrong message instead of computing garbage.
+ *
+ * <p>Sends never block on the peer (each link has a sender thread or an unbounded queue), so the two
+ * share holders can exchange in both directions at once. Payload arrays are copied before the call
+ * returns; callers may reuse them. All bytes, messages and flights are counted by {@link #stats()}.
+ */
+public interface Transport extends AutoCloseable {
+  Party self();
+
+  void send(Party to, int step, long[] data, int offset, int length);
+
+  void send(Party to, int step, byte[] data, int offset, int length);
+
+  default void send(Party to, int step, long[] data) {
+    send(to, step, data, 0, data.length);
+  }
+
+  default void send(Party to, int step, byte[] data) {
+    send(to, step, data, 0, data.length);
+  }
+
+  /** Fills dst[offset, offset+length) with the next frame from {@code from}, which must match step and length. */
+  void receive(Party from, int step, long[] dst, int offset, int length);
+
+  void receive(Party from, int step, byte[] dst, int offset, int length);
+
+  default long[] receiveLongs(Party from, int step, int length) {
+    long[] out = new long[length];
+    receive(from, step, out, 0, length);
+    return out;
+  }
+
+  default byte[] receiveBytes(Party from, int step, int length) {
+    byte[] out = new byte[length];
+    receive(from, step, out, 0, length);
+    return out;
+  }
+
+  TrafficStats stats();
+
+  @Override
+  void close();
+}
