@@ -40,10 +40,21 @@ final class Rewrite {
     return items.size() - 1;
   }
 
-  /** For each node, how many nodes and outputs read it. */
+  /** For each node, how many live nodes and outputs read it (nodes no output depends on do not count). */
   int[] useCounts() {
+    boolean[] live = new boolean[items.size()];
+    java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
+    for (int o : outputs) work.push(o);
+    while (!work.isEmpty()) {
+      int i = work.pop();
+      if (live[i]) continue;
+      live[i] = true;
+      for (int in : items.get(i).inputs) work.push(in);
+    }
     int[] uses = new int[items.size()];
-    for (Item it : items) for (int i : it.inputs) uses[i]++;
+    for (int i = 0; i < items.size(); i++) {
+      if (live[i]) for (int in : items.get(i).inputs) uses[in]++;
+    }
     for (int o : outputs) uses[o]++;
     return uses;
   }

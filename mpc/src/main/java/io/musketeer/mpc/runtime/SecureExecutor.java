@@ -1,0 +1,197 @@
+package io.musketeer.mpc.runtime;
+
+import io.musketeer.MusketeerException;
+import io.musketeer.core.ConvGeometry;
+import io.musketeer.core.FixedPoint;
+import io.musketeer.core.FloatTensor;
+import io.musketeer.core.IndexMaps;
+import io.musketeer.core.PoolGeometry;
+import io.musketeer.core.RingKernels;
+import io.musketeer.core.RingTensor;
+import io.musketeer.core.Shape;
+import io.musketeer.interp.Outputs;
+import io.musketeer.interp.RingOps;
+import io.musketeer.ir.Graph;
+import io.musketeer.ir.Node;
+import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
+import io.musketeer.ir.ShapeInference;
+import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.TrafficStats;
+import io.musketeer.mpc.protocol.Beaver;
+import io.musketeer.mpc.protocol.Comparison;
+import io.musketeer.mpc.protocol.Reveal;
+import io.musketeer.mpc.protocol.Session;
+import io.musketeer.mpc.protocol.Truncation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Walks a {@link Program} at one party. Client and server hold additive shares of every value; the
+ * helper holds none (its entries stay null) but takes part in every interactive step. Linear ops are
+ * local; products go through {@link Beaver}; ReLU, max-pool and argmax through the chosen
+ * {@link Comparison}; truncation and division by public counts are local
+ * ({@link Truncation}). Outputs are opened to the client only.
+ *
+ * <p>Server weights are read only at the server; the other parties see their shapes alone.
+ */
+public final class SecureExecutor {
+  private final Program program;
+  private final Session session;
+  private final Comparison comparison;
+  private final LayerListener listener;
+
+  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener) {
+    this.program = program;
+    this.session = session;
+    this.comparison = comparison;
+    this.listener = listener;
+  }
+
+  /**
+   * Runs the program.
+   *
+   * @param clientInputs the client's inputs by name (ignored at the other parties)
+   * @return at the client, the decoded outputs; at the server and helper, an empty list
+   */
+  public List<FloatTensor> run(Map<String, FloatTensor> clientInputs) {
+    Graph g = program.graph();
+    Party self = session.self();
+    long[][] shares = new long[g.size()][];
+    int[] uses = g.useCounts();
+    for (int i = 0; i < g.size(); i++) {
+      Node n = g.node(i);
+      long start = System.nanoTime();
+      TrafficStats.Snapshot before = session.net().stats().snapshot();
+      long[][] in = new long[n.arity()][];
+      for (int j = 0; j < in.length; j++) in[j] = shares[n.input(j)];
+      shares[i] = eval(g, i, n, in, clientInputs);
+      for (int src : n.inputs()) {
+        if (--uses[src] == 0) shares[src] = null;
+      }
+      listener.done(i, g.size(), n, (System.nanoTime() - start) / 1e9, session.net().stats().snapshot().minus(before));
+    }
+    List<FloatTensor> out = new ArrayList<>();
+    for (int o : g.outputs()) {
+      Node n = g.node(o);
+      long[] opened = Reveal.toClient(session, shares[o], n.shape().size());
+      if (self == Party.CLIENT) out.add(Outputs.decode(program, o, new RingTensor(n.shape(), opened)));
+    }
+    return out;
+  }
+
+  private long[] eval(Graph g, int i, Node n, long[][] in, Map<String, FloatTensor> clientInputs) {
+    Party self = session.self();
+    boolean helper = self == Party.HELPER;
+    Shape shape = n.shape();
+    int size = shape.size();
+    return switch (n.op()) {
+      case Op.Input input -> {
+        if (helper) yield null;
+        if (self == Party.SERVER) yield new long[size];
+        FloatTensor x = clientInputs.get(input.name());
+        if (x == null) throw new MusketeerException("no value given for input '" + input.name() + "'");
+        if (!x.shape().equals(input.shape())) {
+          throw new MusketeerException("input '" + input.name() + "' has shape " + x.shape() + " but the model expects " + input.shape());
+        }
+        yield encode(x, program.scale(i), "the client's input");
+      }
+      case Op.Constant c -> {
+        if (helper) yield null;
+        Party owner = c.isPublic() ? Party.CLIENT : Party.SERVER;
+        yield self == owner ? encode(c.value(), program.scale(i), "weights of node '" + n.name() + "'") : new long[size];
+      }
+      case Op.MatMul m -> {
+        Shape a = g.node(n.input(0)).shape(), b = g.node(n.input(1)).shape();
+        yield Beaver.matmul(session, in[0], in[1], a.dim(0), a.dim(1), b.dim(1));
+      }
+      case Op.Conv2D c -> {
+        ConvGeometry geo = ShapeInference.convGeometry(c, g.node(n.input(0)).shape(), g.node(n.input(1)).shape());
+        yield Beaver.conv2d(session, in[0], in[1], geo);
+      }
+      case Op.Add a -> helper ? null : RingOps.add(share(g, n, 0, in), share(g, n, 1, in), shape).data();
+      case Op.Sub s -> helper ? null : RingOps.sub(share(g, n, 0, in), share(g, n, 1, in), shape).data();
+      case Op.Mul m -> multiply(g, n, in);
+      case Op.Neg neg -> helper ? null : RingOps.neg(share(g, n, 0, in)).data();
+      case Op.Relu r -> comparison.relu(session, in[0], size);
+      case Op.MaxPool p -> {
+        PoolGeometry geo = ShapeInference.poolGeometry(p.window(), g.node(n.input(0)).shape());
+        long[] windows = helper ? null : RingKernels.gatherWindows(in[0], geo);
+        yield comparison.maxPool(session, windows, geo.kh() * geo.kw(), size);
+      }
+      case Op.AvgPool p -> {
+        if (helper) yield null;
+        PoolGeometry geo = ShapeInference.poolGeometry(p.window(), g.node(n.input(0)).shape());
+        yield Truncation.divide(session, RingKernels.windowSum(in[0], geo), RingOps.poolDivisors(geo, p.countPadding()));
+      }
+      case Op.ReduceSum r -> helper ? null : RingOps.reduceSum(share(g, n, 0, in), r.axes(), size);
+      case Op.ReduceMean r -> {
+        if (helper) yield null;
+        long[] sums = RingOps.reduceSum(share(g, n, 0, in), r.axes(), size);
+        long[] divisors = new long[size];
+        java.util.Arrays.fill(divisors, g.node(n.input(0)).shape().size() / Math.max(1, size));
+        yield Truncation.divide(session, sums, divisors);
+      }
+      case Op.Concat c -> {
+        if (helper) yield null;
+        io.musketeer.core.RingTensor[] parts = new io.musketeer.core.RingTensor[in.length];
+        for (int k = 0; k < in.length; k++) parts[k] = share(g, n, k, in);
+        yield RingOps.concat(parts, c.axis(), shape).data();
+      }
+      case Op.Reshape r -> in[0];
+      case Op.Pad p -> helper ? null : IndexMaps.gather(in[0], IndexMaps.pad(g.node(n.input(0)).shape(), p.before(), p.after()));
+      case Op.Transpose t -> helper ? null : IndexMaps.gather(in[0], IndexMaps.transpose(g.node(n.input(0)).shape(), t.perm()));
+      case Op.Slice s -> helper ? null : IndexMaps.gather(in[0], IndexMaps.slice(g.node(n.input(0)).shape(), s.begin(), s.end(), s.stride()));
+      case Op.Softmax s -> throw new MusketeerException("Softmax is only supported as the model's last op");
+      case Op.ArgMax a -> argMax(g, n, a, in[0]);
+      case Op.Truncate t -> Truncation.truncate(session, in[0], t.bits());
+    };
+  }
+
+  private long[] multiply(Graph g, Node n, long[][] in) {
+    Shape shape = n.shape();
+    // a product with a public constant is local: scale each share
+    for (int k = 0; k < 2; k++) {
+      if (g.node(n.input(k)).op() instanceof Op.Constant c && c.isPublic()) {
+        if (session.self() == Party.HELPER) return null;
+        long[] pub = RingOps.expand(new RingTensor(c.value().shape(), encode(c.value(), program.scale(n.input(k)), "constant")), shape);
+        long[] other = RingOps.expand(share(g, n, 1 - k, in), shape);
+        long[] out = new long[shape.size()];
+        for (int e = 0; e < out.length; e++) out[e] = other[e] * pub[e];
+        return out;
+      }
+    }
+    long[] x = session.self() == Party.HELPER ? null : RingOps.expand(share(g, n, 0, in), shape);
+    long[] y = session.self() == Party.HELPER ? null : RingOps.expand(share(g, n, 1, in), shape);
+    return Beaver.multiply(session, x, y, shape.size());
+  }
+
+  private long[] argMax(Graph g, Node n, Op.ArgMax a, long[] x) {
+    Shape s = g.node(n.input(0)).shape();
+    int axis = a.axis();
+    int len = s.dim(axis);
+    int rows = s.size() / len;
+    long[] lastAxis = x;
+    if (x != null && axis != s.rank() - 1) {
+      int[] perm = new int[s.rank()];
+      int k = 0;
+      for (int d = 0; d < s.rank(); d++) if (d != axis) perm[k++] = d;
+      perm[k] = axis;
+      lastAxis = IndexMaps.gather(x, IndexMaps.transpose(s, perm));
+    }
+    return comparison.argMax(session, lastAxis, rows, len);
+  }
+
+  private static io.musketeer.core.RingTensor share(Graph g, Node n, int k, long[][] in) {
+    return new io.musketeer.core.RingTensor(g.node(n.input(k)).shape(), in[k]);
+  }
+
+  private static long[] encode(FloatTensor t, int scale, String what) {
+    try {
+      return FixedPoint.encode(t, scale).data();
+    } catch (IllegalArgumentException e) {
+      throw new MusketeerException(what + " cannot be encoded in fixed point: " + e.getMessage());
+    }
+  }
+}
