@@ -1,0 +1,66 @@
+package io.musketeer.mpc.runtime;
+
+import io.musketeer.compiler.ProgramHash;
+import io.musketeer.core.FloatTensor;
+import io.musketeer.ir.Node;
+import io.musketeer.ir.Program;
+import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.Handshake;
+import io.musketeer.mpc.net.Transport;
+import io.musketeer.mpc.net.TrafficStats;
+import io.musketeer.mpc.protocol.Comparison;
+import io.musketeer.mpc.protocol.Session;
+import io.musketeer.mpc.random.KeyAgreement;
+import io.musketeer.mpc.random.Randomness;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Java API for one party of a secure inference: give it the compiled program, a connected
+ * transport and (at the client) the inputs. A web service can embed the server side this way.
+ *
+ * <pre>{@code
+ * Program program = Compiler.compile(TfImporter.load(path, ImportOptions.defaults()), 12);
+ * try (Transport t = TcpTransport.connect(Party.SERVER, peers, TcpOptions.defaults())) {
+ *   SecureParty.Result r = SecureParty.run(Party.SERVER, program, "porthos", t, Map.of(), LayerListener.NONE);
+ * }
+ * }</pre>
+ */
+public final class SecureParty {
+  private SecureParty() {}
+
+  /** The client's outputs (empty at the other parties) and this party's measurements. */
+  public record Result(List<FloatTensor> outputs, PartyReport report) {}
+
+  /** The parameters every party must agree on besides the program itself. */
+  public static String protocolParameters(String protocol) {
+    return "semi-honest;ring=64;comparison=" + protocol;
+  }
+
+  public static Result run(Party role, Program program, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener) {
+    long start = System.nanoTime();
+    double cpu0 = ProcessMetrics.cpuSeconds();
+    Comparison comparison = Comparison.byName(protocol);
+    String hash = ProgramHash.of(program, protocolParameters(protocol));
+    Handshake.verify(transport, hash);
+    Randomness randomness = KeyAgreement.establish(transport, role, hash);
+    Session session = new Session(role, transport, randomness);
+    List<PartyReport.Layer> layers = new ArrayList<>();
+    LayerListener recording = (i, total, node, seconds, traffic) -> {
+      layers.add(layer(i, node, seconds, traffic));
+      listener.done(i, total, node, seconds, traffic);
+    };
+    List<FloatTensor> outputs = new SecureExecutor(program, session, comparison, recording).run(clientInputs);
+    TrafficStats.Snapshot s = transport.stats().snapshot();
+    PartyReport report = new PartyReport(role, hash, protocol, s.bytesSent(), s.bytesReceived(), s.messagesSent(),
+        s.messagesReceived(), s.rounds(), (System.nanoTime() - start) / 1e9, ProcessMetrics.cpuSeconds() - cpu0,
+        ProcessMetrics.peakMemoryBytes(), layers);
+    return new Result(outputs, report);
+  }
+
+  private static PartyReport.Layer layer(int i, Node node, double seconds, TrafficStats.Snapshot t) {
+    return new PartyReport.Layer(i, node.name(), node.op().kind(), seconds, t.bytesSent(), t.bytesReceived(), t.rounds());
+  }
+}
