@@ -11,7 +11,7 @@ public final class Compiler {
 
   /** Cleartext simplifications that keep the float semantics. */
   public static Graph optimize(Graph g) {
-    Pass pipeline = new FoldConstants().then(new FoldBatchNorm()).then(new FoldConstants());
+    Pass pipeline = new FoldConstants().then(new FoldBatchNorm()).then(new FoldConstants()).then(new SwapReluMaxPool());
     return pipeline.apply(g);
   }
 

@@ -130,6 +130,19 @@ class PassesTest {
   }
 
   @Test
+  void reluMovesAfterMaxPool() {
+    Graph g = smallCnn();
+    Graph opt = Compiler.optimize(g);
+    int pool = -1, relu = -1;
+    for (int i = 0; i < opt.size(); i++) {
+      if (opt.node(i).op() instanceof Op.MaxPool) pool = i;
+      if (opt.node(i).op() instanceof Op.Relu) relu = i;
+    }
+    assertTrue(pool >= 0 && relu > pool, "ReLU should now follow the max-pool");
+    assertEquals(pool, opt.node(relu).input(0));
+  }
+
+  @Test
   void graphCheckerRejectsBadShapes() {
     Graph.Builder b = new Graph.Builder();
     int x = b.add("x", new Op.Input("x", Shape.of(1, 4)));

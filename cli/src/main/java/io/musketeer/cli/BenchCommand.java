@@ -1,0 +1,71 @@
+package io.musketeer.cli;
+
+import io.musketeer.core.FloatTensor;
+import io.musketeer.ir.Graph;
+import io.musketeer.ir.GraphStats;
+import io.musketeer.ir.Op;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", description = "End-to-end benchmark: a secure run as three local processes on a random input; prints time, traffic, rounds, memory.")
+final class BenchCommand implements Callable<Integer> {
+  /** CrypTFlow's own Porthos measured on this kind of machine (../shared/DESIGN.md): seconds, bytes. */
+  private static final Map<String, double[]> PORTHOS = Map.of(
+      "builtin:resnet50", new double[] {52.3, 6.87e9},
+      "builtin:densenet121", new double[] {84.5, 10.54e9},
+      "builtin:squeezenet", new double[] {23, 2.63e9});
+
+  @Mixin ModelOptions model;
+
+  @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
+  String protocol;
+
+  @Option(names = "--runs", defaultValue = "1", description = "Number of secure runs (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--report", paramLabel = "FILE", description = "Write the merged JSON report of the last run.")
+  Path report;
+
+  @Override
+  public Integer call() throws IOException {
+    Graph g = model.load();
+    Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
+    FloatTensor x = DemoCommand.syntheticInput(in);
+    System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
+        GraphStats.totalComparisons(g), in.shape());
+    Path dir = Files.createTempDirectory("musketeer-bench");
+    try {
+      Path input = dir.resolve("input.npy");
+      Npy.write(input, x);
+      LocalRun.Summary last = null;
+      for (int r = 0; r < runs; r++) {
+        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), List.of(), false);
+        LocalRun.printSummary(last);
+      }
+      long peak = last.parties().values().stream().mapToLong(LocalRun.PartyFigures::peakMemory).max().orElse(0);
+      System.out.printf(Locale.ROOT, "| %s | %s | %.1f s | %.2f GB | %d | %d MB | %s |%n", model.model, protocol, last.wallSeconds(),
+          last.totalBytes() / 1e9, last.maxRounds(), peak / 1_000_000, LocalDate.now());
+      double[] ref = PORTHOS.get(model.model);
+      if (ref != null) {
+        System.out.printf(Locale.ROOT, "vs CrypTFlow Porthos here (%.1f s, %.2f GB): %.2fx the time, %.2fx the traffic%n", ref[0], ref[1] / 1e9,
+            last.wallSeconds() / ref[0], last.totalBytes() / ref[1]);
+      }
+      if (report != null) Files2.writeAtomically(report, last.mergedJson().getBytes(StandardCharsets.UTF_8));
+    } finally {
+      try (var walk = Files.walk(dir)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+    return 0;
+  }
+}
