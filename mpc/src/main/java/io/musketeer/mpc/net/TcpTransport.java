@@ -33,7 +33,8 @@ import java.util.stream.Collectors;
  * listens for the ones before it. So the client connects to the server and the helper, the server
  * connects to the helper and listens for the client, and the helper listens for both. A connecting
  * party retries with backoff until {@link Options#connectTimeout()}; the listening socket is bound
- * before any party dials out, so the start order of the three processes does not matter.
+ * before any party dials out, so the start order of the three processes does not matter. A listening
+ * party binds its port on all interfaces; the host in its own peers entry is where the others reach it.
  *
  * <p>Each connection starts with a 16-byte hello in each direction (magic, wire version, sender's
  * role, role the sender expects to reach), checked at both ends, so a wrong port in a peers file, a
@@ -69,7 +70,8 @@ public final class TcpTransport implements Transport {
   static final int SOCKET_BUFFER = 4 << 20;
   static final int CHUNK = 1 << 20;
 
-  private static final byte[][] END = new byte[0][];
+  /** Tells a sender thread to stop (compared by identity). */
+  private static final byte[] END = new byte[0];
 
   /**
    * Timeouts.
@@ -329,15 +331,14 @@ public final class TcpTransport implements Transport {
   @Override
   public void send(Party to, int step, long[] data, int offset, int length) {
     Objects.checkFromIndexSize(offset, length, data.length);
-    Link l = link(to);
-    l.enqueue(encodeLongs(step, data, offset, length), Frame.HEADER_BYTES + 8L * length);
+    enqueue(link(to), step, Frame.LONGS, length, 8, (chunk, at, n, src) ->
+        ByteBuffer.wrap(chunk, at, 8 * n).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(data, offset + src, n));
   }
 
   @Override
   public void send(Party to, int step, byte[] data, int offset, int length) {
     Objects.checkFromIndexSize(offset, length, data.length);
-    Link l = link(to);
-    l.enqueue(encodeBytes(step, data, offset, length), Frame.HEADER_BYTES + (long) length);
+    enqueue(link(to), step, Frame.BYTES, length, 1, (chunk, at, n, src) -> System.arraycopy(data, offset + src, chunk, at, n));
   }
 
   @Override
@@ -397,7 +398,7 @@ public final class TcpTransport implements Transport {
     for (Link l : links) {
       if (l == null) continue;
       synchronized (l.sendLock) {
-        if (l.failure == null) l.queue.add(new byte[][] {header(l.sendSeq, 0, Frame.CLOSE, 0, 0)});
+        if (l.failure == null) l.queue.add(header(l.sendSeq, 0, Frame.CLOSE, 0, 0));
         l.queue.add(END);
       }
     }
@@ -450,36 +451,43 @@ public final class TcpTransport implements Transport {
     return b;
   }
 
-  private static byte[][] chunks(long total, int step, byte type, int length) {
-    int n = (int) ((total + CHUNK - 1) / CHUNK);
-    byte[][] out = new byte[n][];
-    out[0] = header(0, step, type, length, (int) Math.min(total, CHUNK));
-    for (int c = 1; c < n; c++) out[c] = new byte[(int) Math.min(CHUNK, total - (long) c * CHUNK)];
-    return out;
+  /** Copies {@code n} payload bytes (a multiple of 8 for longs) from {@code data[src...]} into {@code chunk[at...]}. */
+  private interface ChunkFiller {
+    void fill(byte[] chunk, int at, int n, int src);
   }
 
-  static byte[][] encodeLongs(int step, long[] data, int offset, int length) {
-    byte[][] out = chunks(Frame.HEADER_BYTES + 8L * length, step, Frame.LONGS, length);
-    int src = offset;
-    for (int c = 0; c < out.length; c++) {
-      int start = c == 0 ? Frame.HEADER_BYTES : 0;
-      int n = (out[c].length - start) / 8;
-      ByteBuffer.wrap(out[c], start, 8 * n).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(data, src, n);
-      src += n;
+  /**
+   * Serialises one frame in chunks of {@link #CHUNK} bytes and queues each chunk as soon as it is
+   * made, so the sender thread starts writing a large frame while the rest is still being copied.
+   */
+  private void enqueue(Link l, int step, byte type, int length, int elementBytes, ChunkFiller filler) {
+    long total = Frame.HEADER_BYTES + (long) elementBytes * length;
+    synchronized (l.sendLock) {
+      l.checkUsable();
+      int seq = l.sendSeq++;
+      stats.onSend(l.peer, total);
+      long done = 0;
+      int src = 0; // elements copied so far
+      while (done < total) {
+        int size = (int) Math.min(CHUNK, total - done);
+        byte[] chunk;
+        int at;
+        if (done == 0) {
+          chunk = header(seq, step, type, length, size);
+          at = Frame.HEADER_BYTES;
+        } else {
+          chunk = new byte[size];
+          at = 0;
+        }
+        int n = (size - at) / elementBytes;
+        filler.fill(chunk, at, n, src);
+        src += n;
+        done += size;
+        if (l.failure != null) break; // the sender is gone; the check below reports why
+        l.queue.add(chunk);
+      }
+      l.checkUsable();
     }
-    return out;
-  }
-
-  static byte[][] encodeBytes(int step, byte[] data, int offset, int length) {
-    byte[][] out = chunks(Frame.HEADER_BYTES + (long) length, step, Frame.BYTES, length);
-    int src = offset;
-    for (int c = 0; c < out.length; c++) {
-      int start = c == 0 ? Frame.HEADER_BYTES : 0;
-      int n = out[c].length - start;
-      System.arraycopy(data, src, out[c], start, n);
-      src += n;
-    }
-    return out;
   }
 
   // ---------------------------------------------------------------- one link
@@ -489,7 +497,7 @@ public final class TcpTransport implements Transport {
     final Socket socket;
     final InputStream in;
     final OutputStream out;
-    final LinkedBlockingQueue<byte[][]> queue = new LinkedBlockingQueue<>();
+    final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
     final Thread sender;
     final Object sendLock = new Object();
     final Object receiveLock = new Object();
@@ -519,21 +527,12 @@ public final class TcpTransport implements Transport {
       if (f != null) throw new TransportException(f.getMessage(), f);
     }
 
-    void enqueue(byte[][] frame, long wireBytes) {
-      synchronized (sendLock) {
-        checkUsable();
-        ByteBuffer.wrap(frame[0]).order(ByteOrder.LITTLE_ENDIAN).putInt(0, sendSeq++);
-        stats.onSend(peer, wireBytes);
-        queue.add(frame);
-      }
-    }
-
     private void sendLoop() {
       try {
         while (true) {
-          byte[][] frame = queue.take();
-          if (frame == END) return;
-          for (byte[] chunk : frame) out.write(chunk);
+          byte[] chunk = queue.take();
+          if (chunk == END) return;
+          out.write(chunk);
         }
       } catch (IOException e) {
         fail(closed ? new TransportException(self.label() + " transport is closed")

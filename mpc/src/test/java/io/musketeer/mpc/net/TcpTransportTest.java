@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,6 +29,18 @@ class TcpTransportTest {
   private static final int BIG = 4 << 20; // 4 Mi longs = 32 MB
   private static final int[] LONG_SIZES = {0, 1, 7, 1000, 131_075, 0};
   private static final int[] BYTE_SIZES = {0, 5, 65_537, 1 << 20, 0};
+
+  /** Nothing may be left running: every sender thread ends with its transport. */
+  @AfterEach
+  void noSenderThreadsLeft() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (true) {
+      var left = Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("musketeer-")).toList();
+      if (left.isEmpty()) return;
+      if (System.nanoTime() > deadline) throw new AssertionError("threads left running: " + left);
+      Thread.sleep(20);
+    }
+  }
 
   private static long value(Party from, Party to, int msg, int i) {
     long z = ((long) from.ordinal() * 3 + to.ordinal()) << 48 ^ (long) msg << 32 ^ i;
@@ -327,24 +340,24 @@ class TcpTransportTest {
     try (ThreeParties net = ThreeParties.tcp()) {
       Transport c = net.get(Party.CLIENT), s = net.get(Party.SERVER);
       long[] dst = new long[n];
-      // warm-up
-      c.send(Party.SERVER, STEP, payload);
-      s.receive(Party.CLIENT, STEP, dst, 0, n);
-      long t0 = System.nanoTime();
-      c.send(Party.SERVER, STEP, payload);
-      s.receive(Party.CLIENT, STEP, dst, 0, n);
-      double one = (System.nanoTime() - t0) / 1e9;
-      assertEquals(payload[n - 1], dst[n - 1]);
       long[] dst2 = new long[n];
-      Map<Party, Double> both = ThreeParties.run(p -> {
-        if (!p.holdsShares()) return 0.0;
-        Transport t = net.get(p);
-        long start = System.nanoTime();
-        t.send(p.otherHolder(), STEP, payload);
-        t.receive(p.otherHolder(), STEP, p == Party.CLIENT ? dst : dst2, 0, n);
-        return (System.nanoTime() - start) / 1e9;
-      });
-      double two = Math.max(both.get(Party.CLIENT), both.get(Party.SERVER));
+      double one = Double.MAX_VALUE, two = Double.MAX_VALUE; // best of three, after a warm-up round
+      for (int round = 0; round < 4; round++) {
+        long t0 = System.nanoTime();
+        c.send(Party.SERVER, STEP, payload);
+        s.receive(Party.CLIENT, STEP, dst, 0, n);
+        if (round > 0) one = Math.min(one, (System.nanoTime() - t0) / 1e9);
+        assertEquals(payload[n - 1], dst[n - 1]);
+        Map<Party, Double> both = ThreeParties.run(p -> {
+          if (!p.holdsShares()) return 0.0;
+          Transport t = net.get(p);
+          long start = System.nanoTime();
+          t.send(p.otherHolder(), STEP, payload);
+          t.receive(p.otherHolder(), STEP, p == Party.CLIENT ? dst : dst2, 0, n);
+          return (System.nanoTime() - start) / 1e9;
+        });
+        if (round > 0) two = Math.min(two, Math.max(both.get(Party.CLIENT), both.get(Party.SERVER)));
+      }
       System.out.printf("loopback TCP: 64 MB one way in %.3f s = %.0f MB/s; 64 MB each way at once in %.3f s = %.0f MB/s in total%n",
           one, 64 / one, two, 128 / two);
     }
