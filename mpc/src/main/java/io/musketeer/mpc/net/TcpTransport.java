@@ -451,7 +451,7 @@ public final class TcpTransport implements Transport {
     return b;
   }
 
-  /** Copies {@code n} payload bytes (a multiple of 8 for longs) from {@code data[src...]} into {@code chunk[at...]}. */
+  /** Copies payload elements {@code [src, src+n)} into {@code chunk} from byte {@code at} on. */
   private interface ChunkFiller {
     void fill(byte[] chunk, int at, int n, int src);
   }
