@@ -16,7 +16,7 @@ public record ConvGeometry(
       throw new IllegalArgumentException("channels " + c + " -> " + co + " are not divisible by groups " + groups);
     }
     if (strideH < 1 || strideW < 1) throw new IllegalArgumentException("strides must be positive");
-    if (outH() < 1 || outW() < 1) throw new IllegalArgumentException("convolution output would be empty");
+    if ((h + padTop + padBottom - fh) < 0 || (w + padLeft + padRight - fw) < 0) throw new IllegalArgumentException("convolution output would be empty");
   }
 
   public int outH() {

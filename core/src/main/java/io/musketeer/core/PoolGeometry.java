@@ -9,7 +9,7 @@ public record PoolGeometry(
 
   public PoolGeometry {
     if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1) throw new IllegalArgumentException("bad pooling window");
-    if (outH() < 1 || outW() < 1) throw new IllegalArgumentException("pooling output would be empty");
+    if ((h + padTop + padBottom - kh) < 0 || (w + padLeft + padRight - kw) < 0) throw new IllegalArgumentException("pooling output would be empty");
   }
 
   public int outH() {
