@@ -1,0 +1,125 @@
+package io.musketeer.mpc.protocol;
+
+import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.Steps;
+import io.musketeer.mpc.random.Prg;
+
+/**
+ * ShareConvert from Z_L to the odd ring Z_{L-1} (SecureNN, ShareConvert algorithm; CrypTFlow, Porthos's
+ * RUN_SHARECONV_OPTI; Porthos's {@code funcShareConvertMPC}; PROTOCOLS.md §4.6). Input [a] over Z_L
+ * with a ≠ 2^64−1; output [a]' over Z_{L-1}.
+ *
+ * <ol>
+ *   <li>Common r0, r1 (r = r0 + r1, α = wrap(r0, r1)) and a bit η''; party j sends ã_j = a_j + r_j to
+ *       the helper and keeps β_j = wrap(a_j, r_j).
+ *   <li>The helper opens x = ã_0 + ã_1 and δ = wrap(ã_0, ã_1) (uniform to it) and deals the Z_p shares
+ *       of x's bits and [δ]' with the halving rule.
+ *   <li>{@link PrivateCompare} of x with r − 1 under β = η''; the helper learns η' = η'' ⊕ [x &gt; r−1].
+ *   <li>The helper shares η' over Z_{L-1} with its private randomness and sends one share to each
+ *       party (not halved, as in Porthos).
+ *   <li>θ_j = η_j + β_j + δ_j (client: − α − 1) and y_j = a_j − θ_j, in Z_{L-1}.
+ * </ol>
+ *
+ * <p><b>Deviation:</b> r = 0 (which makes the result wrong, probability 2^−64) is avoided by redrawing r1
+ * from the common stream, so the PrivateCompare special case never occurs here.
+ *
+ * <p>Cost per element: 64 + 64·8 bits from each share holder, 64·8 + 3·64 from the helper; 4 flights.
+ * In DReLU the helper's last message also carries ComputeMSB's dealing ({@code extra}).
+ */
+public final class ShareConvert {
+  static final int STEP_MASKED = Steps.id("share-convert/masked");
+  static final int STEP_DEAL = Steps.id("share-convert/deal");
+  static final int STEP_PC = Steps.id("share-convert/pc");
+  static final int STEP_ETA = Steps.id("share-convert/eta");
+
+  private ShareConvert() {}
+
+  /** Standalone ShareConvert of n elements; the helper passes {@code null} and gets {@code null}. */
+  public static long[] run(Session s, long[] a, int n) {
+    long op = s.nextOpId();
+    if (s.isHelper()) {
+      helper(s, op, n, new byte[0], new byte[0]);
+      return null;
+    }
+    return party(s, op, a, n, 0).y();
+  }
+
+  /** Share-holder result: the odd-ring shares and the helper's last message, whose tail from extraOffset belongs to the caller. */
+  record PartyResult(long[] y, byte[] last, int extraOffset) {}
+
+  static void helper(Session s, long op, int n, byte[] extraC, byte[] extraS) {
+    int nc = Dealer.received(Party.CLIENT, n), ns = Dealer.received(Party.SERVER, n);
+    long[] m0 = s.net().receiveLongs(Party.CLIENT, STEP_MASKED, n);
+    long[] m1 = s.net().receiveLongs(Party.SERVER, STEP_MASKED, n);
+    long[] x = new long[n], delta = new long[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = m0[i] + m1[i];
+      delta[i] = Long.compareUnsigned(x[i], m0[i]) < 0 ? 1 : 0;
+    }
+    byte[] toC = new byte[nc * (Dealer.BITS + 8)], toS = new byte[ns * (Dealer.BITS + 8)];
+    Dealer.helperBits(s, "sc/x", op, x, n, toC, 0, toS, 0);
+    Dealer.helperLongs(s, "sc/delta", op, delta, n, true, toC, nc * Dealer.BITS, toS, ns * Dealer.BITS);
+    s.net().send(Party.CLIENT, STEP_DEAL, toC);
+    s.net().send(Party.SERVER, STEP_DEAL, toS);
+
+    byte[] d0 = s.net().receiveBytes(Party.CLIENT, STEP_PC, n * Dealer.BITS);
+    byte[] d1 = s.net().receiveBytes(Party.SERVER, STEP_PC, n * Dealer.BITS);
+    byte[] etaP = PrivateCompare.open(d0, d1, n);
+    long[] e0 = new long[n];
+    OddRing.fill(s.random().own("sc/eta", op), e0, 0, n);
+    byte[] lastC = new byte[8 * n + extraC.length], lastS = new byte[8 * n + extraS.length];
+    for (int i = 0; i < n; i++) {
+      Wire.putLong(lastC, 8 * i, e0[i]);
+      Wire.putLong(lastS, 8 * i, OddRing.sub(etaP[i], e0[i]));
+    }
+    System.arraycopy(extraC, 0, lastC, 8 * n, extraC.length);
+    System.arraycopy(extraS, 0, lastS, 8 * n, extraS.length);
+    s.net().send(Party.CLIENT, STEP_ETA, lastC);
+    s.net().send(Party.SERVER, STEP_ETA, lastS);
+  }
+
+  static PartyResult party(Session s, long op, long[] a, int n, int extraBytes) {
+    Beaver.checkLength(a, n);
+    Party self = s.self(), other = self.otherHolder();
+    boolean p0 = self == Party.CLIENT;
+    Prg common = s.random().shared(other, "sc/common", op);
+    long[] r0 = common.longs(n), r1 = common.longs(n);
+    byte[] eta2 = new byte[n];
+    common.fill(eta2, 0, n);
+    Prg redraw = null;
+    long[] masked = new long[n];
+    for (int i = 0; i < n; i++) {
+      while (r0[i] + r1[i] == 0) { // r = 0 would break the comparison with r - 1
+        if (redraw == null) redraw = s.random().shared(other, "sc/redraw", op);
+        r1[i] = redraw.nextLong();
+      }
+      eta2[i] &= 1;
+      masked[i] = a[i] + (p0 ? r0[i] : r1[i]);
+    }
+    s.net().send(Party.HELPER, STEP_MASKED, masked);
+
+    int recv = Dealer.received(self, n);
+    byte[] deal = s.net().receiveBytes(Party.HELPER, STEP_DEAL, recv * (Dealer.BITS + 8));
+    byte[] xBits = Dealer.partyBits(s, "sc/x", op, n, deal, 0);
+    long[] delta = Dealer.partyLongs(s, "sc/delta", op, n, true, deal, recv * Dealer.BITS);
+    long[] rMinus1 = new long[n];
+    for (int i = 0; i < n; i++) rMinus1[i] = r0[i] + r1[i] - 1;
+    s.net().send(Party.HELPER, STEP_PC, PrivateCompare.partyMessages(s, "sc", op, xBits, rMinus1, eta2, n));
+
+    byte[] last = s.net().receiveBytes(Party.HELPER, STEP_ETA, 8 * n + extraBytes);
+    long[] y = new long[n];
+    for (int i = 0; i < n; i++) {
+      long etaP = Wire.getLong(last, 8 * i);
+      long eta = eta2[i] == 0 ? etaP : (p0 ? OddRing.sub(1, etaP) : OddRing.neg(etaP));
+      long rj = p0 ? r0[i] : r1[i];
+      long betaJ = Long.compareUnsigned(masked[i], a[i]) < 0 ? 1 : 0;
+      long theta = OddRing.add(OddRing.add(eta, betaJ), delta[i]);
+      if (p0) {
+        long alpha = Long.compareUnsigned(r0[i] + r1[i], r0[i]) < 0 ? 1 : 0;
+        theta = OddRing.sub(theta, alpha + 1);
+      }
+      y[i] = OddRing.sub(a[i], theta);
+    }
+    return new PartyResult(y, last, 8 * n);
+  }
+}
