@@ -67,7 +67,7 @@ final class RunCommand implements Callable<Integer> {
     Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(g, input, preprocess.toPreprocess()) : Map.of();
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
-        Transport transport = TcpTransport.connect(self, peers, Duration.ofSeconds(connectTimeout))) {
+        Transport transport = TcpTransport.connect(self, peers, TcpTransport.Options.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       result = SecureParty.run(self, program, protocol, transport, inputs, listener);
     }

@@ -75,7 +75,7 @@ public final class SecureExecutor {
     List<FloatTensor> out = new ArrayList<>();
     for (int o : g.outputs()) {
       Node n = g.node(o);
-      long[] opened = Reveal.toClient(session, shares[o], n.shape().size());
+      long[] opened = Reveal.toClient(session, shares[o]);
       if (self == Party.CLIENT) out.add(Outputs.decode(program, o, new RingTensor(n.shape(), opened)));
     }
     return out;

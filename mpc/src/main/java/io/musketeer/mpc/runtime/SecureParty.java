@@ -22,7 +22,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * Program program = Compiler.compile(TfImporter.load(path, ImportOptions.defaults()), 12);
- * try (Transport t = TcpTransport.connect(Party.SERVER, peers, TcpOptions.defaults())) {
+ * try (Transport t = TcpTransport.connect(Party.SERVER, peers)) {
  *   SecureParty.Result r = SecureParty.run(Party.SERVER, program, "porthos", t, Map.of(), LayerListener.NONE);
  * }
  * }</pre>
@@ -44,8 +44,8 @@ public final class SecureParty {
     double cpu0 = ProcessMetrics.cpuSeconds();
     Comparison comparison = Comparison.byName(protocol);
     String hash = ProgramHash.of(program, protocolParameters(protocol));
-    Handshake.verify(transport, hash);
-    Randomness randomness = KeyAgreement.establish(transport, role, hash);
+    Handshake.verifyProgram(transport, hash);
+    Randomness randomness = KeyAgreement.establish(transport, hash);
     Session session = new Session(role, transport, randomness);
     List<PartyReport.Layer> layers = new ArrayList<>();
     LayerListener recording = (i, total, node, seconds, traffic) -> {
