@@ -69,6 +69,7 @@ final class RunCommand implements Callable<Integer> {
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
         Transport transport = TcpTransport.connect(self, peers, TcpTransport.Options.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
+      if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       result = SecureParty.run(self, program, protocol, transport, inputs, listener);
     }
     if (report != null) Files2.writeAtomically(report, result.report().toJson().getBytes(StandardCharsets.UTF_8));

@@ -1,0 +1,64 @@
+package io.musketeer.cli;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Starts `musketeer run` parties as real OS processes for tests, with the test classpath. */
+final class PartyProcesses {
+  private PartyProcesses() {}
+
+  static List<String> java(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx2g",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  static Process start(Path log, String... args) throws IOException {
+    return new ProcessBuilder(java(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  static Path peersFile(Path dir) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (String role : new String[] {"client", "server", "helper"}) sb.append(role).append(" = 127.0.0.1:").append(freePort()).append('\n');
+    Path f = dir.resolve("peers.conf");
+    Files.writeString(f, sb.toString());
+    return f;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  static int waitFor(Process p, int seconds) throws InterruptedException {
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("process did not end within " + seconds + " s");
+    }
+    return p.exitValue();
+  }
+
+  static String read(Path log) throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  /** Waits until the log contains the text (or the process ends). */
+  static void awaitLine(Process p, Path log, String text, int seconds) throws IOException, InterruptedException {
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    while (System.nanoTime() < end) {
+      if (read(log).contains(text)) return;
+      if (!p.isAlive()) throw new AssertionError("process ended before printing '" + text + "': " + read(log));
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no '" + text + "' within " + seconds + " s: " + read(log));
+  }
+}
