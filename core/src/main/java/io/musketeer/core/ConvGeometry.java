@@ -16,7 +16,10 @@ public record ConvGeometry(
       throw new IllegalArgumentException("channels " + c + " -> " + co + " are not divisible by groups " + groups);
     }
     if (strideH < 1 || strideW < 1) throw new IllegalArgumentException("strides must be positive");
-    if (outH() < 1 || outW() < 1) throw new IllegalArgumentException("convolution output would be empty");
+    // a compact constructor sees the parameters, not yet the fields: outH()/outW() would read zeros here
+    if (fh < 1 || fw < 1 || h + padTop + padBottom < fh || w + padLeft + padRight < fw) {
+      throw new IllegalArgumentException("convolution output would be empty");
+    }
   }
 
   public int outH() {

@@ -9,7 +9,10 @@ public record PoolGeometry(
 
   public PoolGeometry {
     if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1) throw new IllegalArgumentException("bad pooling window");
-    if (outH() < 1 || outW() < 1) throw new IllegalArgumentException("pooling output would be empty");
+    // a compact constructor sees the parameters, not yet the fields: outH()/outW() would read zeros here
+    if (h + padTop + padBottom < kh || w + padLeft + padRight < kw) {
+      throw new IllegalArgumentException("pooling output would be empty");
+    }
   }
 
   public int outH() {
