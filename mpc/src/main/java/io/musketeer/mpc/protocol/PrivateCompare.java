@@ -59,37 +59,61 @@ public final class PrivateCompare {
     Party other = s.self().otherHolder();
     byte[] out = new byte[n * Dealer.BITS];
     Par.forEachChunk(n, c -> {
-      Zp.Sampler rnd = new Zp.Sampler(s.random().shared(other, purpose + "/pc#" + c, op));
       int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
-      for (int i = lo; i < hi; i++) one(p0, xBits, i * Dealer.BITS, r[i], beta[i], rnd, zeroSharing, out, i * Dealer.BITS);
+      Zp.Sampler mult = new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + c, op), true);
+      Zp.Sampler mask = new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + c, op), false);
+      Zp.Sampler spec = null;
+      byte[] rho = new byte[hi - lo];
+      s.random().shared(other, purpose + "/pc-rho#" + c, op).fill(rho, 0, rho.length);
+      byte[] sk = new byte[64], zk = new byte[64], uk = new byte[64];
+      for (int i = lo; i < hi; i++) {
+        mult.take(sk, 0, 64);
+        mask.take(zk, 0, 64);
+        if (!zeroSharing) java.util.Arrays.fill(zk, (byte) 0);
+        boolean special = beta[i] == 1 && r[i] == -1L;
+        if (special) {
+          if (spec == null) spec = new Zp.Sampler(s.random().shared(other, purpose + "/pc-u#" + c, op), false);
+          spec.take(uk, 0, 64);
+        }
+        one(p0, xBits, i * Dealer.BITS, r[i], beta[i], sk, zk, special ? uk : null, rho[i - lo] & 63, out, i * Dealer.BITS);
+      }
     });
     return out;
   }
 
-  /** One value: draws ρ, then s[k], z[k] (and u[k] in the special case) for k = 0..63, from the common stream. */
-  static void one(boolean p0, byte[] x, int xo, long r, int beta, Zp.Sampler rnd, boolean zeroSharing, byte[] out, int oo) {
-    long t = beta == 0 ? r : r + 1;
-    boolean special = beta == 1 && r == -1L;
-    int rho = rnd.raw() & 63;
-    int sum = 0; // Σ_{i<k} w_j[i] mod p
-    for (int k = 0; k < 64; k++) {
-      int sk = rnd.zpStar(), zk = rnd.zp();
-      int c;
-      if (special) {
-        int uk = rnd.zp();
-        c = p0 ? (k != 0 ? 1 : 0) - uk + P : uk;
-      } else {
-        int xk = x[xo + k];
-        int tk = (int) (t >>> (63 - k)) & 1;
-        if (beta == 0) c = sum - xk + P + (p0 ? 1 + tk : 0);
-        else c = sum + xk + (p0 ? 1 - tk + P : 0);
-        int w = tk == 0 ? xk : (p0 ? 1 - xk + P : P - xk);
-        sum += w;
-        if (sum >= P) sum -= P;
-        if (sum >= P) sum -= P;
+  /**
+   * One value, given its common randomness: multipliers s[k] ∈ Z_p^*, masks z[k] ∈ Z_p, position mask
+   * ρ, and (only when β = 1 and r = 2^64−1) Porthos's special-case values u[k]. Branch-free over k.
+   */
+  static void one(boolean p0, byte[] x, int xo, long r, int beta, byte[] s, byte[] z, byte[] u, int rho, byte[] out, int oo) {
+    int p0i = p0 ? 1 : 0;
+    if (u != null) {
+      for (int k = 0; k < 64; k++) {
+        int c = p0 ? (k != 0 ? 1 : 0) - u[k] + P : u[k];
+        int zz = p0 ? z[k] : P - z[k];
+        out[oo + (k ^ rho)] = (byte) ((s[k] * c + zz) % P);
       }
-      int z = zeroSharing ? (p0 ? zk : P - zk) : 0;
-      out[oo + (k ^ rho)] = (byte) ((sk * c + z) % P);
+      return;
+    }
+    long t = beta == 0 ? r : r + 1;
+    // Σ_{i<k} w[i] stays below 64·128, so no reduction is needed before the final one.
+    int sum = 0;
+    if (beta == 0) {
+      for (int k = 0; k < 64; k++) {
+        int xk = x[xo + k], tk = (int) (t >>> (63 - k)) & 1;
+        int c = sum + P - xk + p0i * (1 + tk);
+        int zz = p0 ? z[k] : P - z[k];
+        out[oo + (k ^ rho)] = (byte) ((s[k] * c + zz) % P);
+        sum += xk + tk * (p0i + P - 2 * xk);
+      }
+    } else {
+      for (int k = 0; k < 64; k++) {
+        int xk = x[xo + k], tk = (int) (t >>> (63 - k)) & 1;
+        int c = sum + xk + p0i * (1 - tk + P);
+        int zz = p0 ? z[k] : P - z[k];
+        out[oo + (k ^ rho)] = (byte) ((s[k] * c + zz) % P);
+        sum += xk + tk * (p0i + P - 2 * xk);
+      }
     }
   }
 
