@@ -13,15 +13,20 @@ import io.musketeer.mpc.net.Steps;
  * multipliers s[k] in Z_p^*, a zero-sharing z[k] in Z_p (fixing defect D1: without it the helper could
  * divide the two parties' messages and recover the compared value), and a position mask ρ. With
  * t = r + β and w[k] = x[k] XOR t[k], party j forms
- * c_j[k] = Σ_{i&lt;k} w_j[i] ∓ x_j[k] + (client only: 1 ± t[k]) and sends
- * d_j[k ⊕ ρ] = s[k]·c_j[k] ± z[k] mod 127. The helper adds the two messages; some sum is 0 iff β' = 1.
+ * c_j[k] = Σ_{i&lt;k} w_j[i] ∓ x_j[k] + (client only: 1 ± t[k]), places it at position q = k ⊕ ρ and
+ * sends d_j[q] = s[q]·c_j[k] ± z[q] mod 127 (s and z are indexed by the position sent, which changes
+ * nothing as they are independent and uniform). The helper adds the two messages; some sum is 0 iff
+ * β' = 1.
  *
  * <p><b>Deviation:</b> Porthos permutes the 64 positions with a full Fisher–Yates permutation; here the
  * permutation is k ↦ k XOR ρ for a uniform 6-bit ρ. The helper's view is the same distribution: the
  * 64 opened values are independent, the non-zero ones uniform in Z_p^* (fresh s[k] over c[k] ∈ [1, 65]),
  * and the only remaining information, the position of the zero, is uniform under either permutation;
  * each party's own message is uniform given the opened sum (z). It saves 63 unbiased index draws per
- * value. The special case β = 1, r = 2^64−1 (t overflows) uses Porthos's u[k] construction; ShareConvert
+ * value. Z_p^* is sampled as 1 + (b mod 126) for a byte b &lt; 252 rather than Z_p minus 0 (both uniform).
+ *
+ * <p>Work is chunked over all cores; the products run on the Vector API when the
+ * {@code jdk.incubator.vector} module is present, else in scalar code with the same result. The special case β = 1, r = 2^64−1 (t overflows) uses Porthos's u[k] construction; ShareConvert
  * and ComputeMSB never reach it.
  *
  * <p>Cost: 64 bytes (lam = 8 bits per Z_p value) from each share holder per value, one flight.
@@ -58,62 +63,77 @@ public final class PrivateCompare {
     boolean p0 = s.isClient();
     Party other = s.self().otherHolder();
     byte[] out = new byte[n * Dealer.BITS];
-    Par.forEachChunk(n, c -> {
-      int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
-      Zp.Sampler mult = new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + c, op), true);
-      Zp.Sampler mask = new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + c, op), false);
-      Zp.Sampler spec = null;
+    Par.forEachChunk(n, chunk -> {
+      int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK), len = (hi - lo) * Dealer.BITS;
+      // Common randomness of the chunk: ρ per value, then s and z per output position.
       byte[] rho = new byte[hi - lo];
-      s.random().shared(other, purpose + "/pc-rho#" + c, op).fill(rho, 0, rho.length);
-      byte[] sk = new byte[64], zk = new byte[64], uk = new byte[64];
+      s.random().shared(other, purpose + "/pc-rho#" + chunk, op).fill(rho, 0, rho.length);
+      byte[] mult = new byte[len], mask = new byte[len];
+      new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + chunk, op), true).take(mult, 0, len);
+      if (zeroSharing) new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + chunk, op), false).take(mask, 0, len);
+      byte[] c = new byte[len];
+      Zp.Sampler special = null;
+      byte[] u = new byte[64];
       for (int i = lo; i < hi; i++) {
-        mult.take(sk, 0, 64);
-        mask.take(zk, 0, 64);
-        if (!zeroSharing) java.util.Arrays.fill(zk, (byte) 0);
-        boolean special = beta[i] == 1 && r[i] == -1L;
-        if (special) {
-          if (spec == null) spec = new Zp.Sampler(s.random().shared(other, purpose + "/pc-u#" + c, op), false);
-          spec.take(uk, 0, 64);
+        boolean sp = beta[i] == 1 && r[i] == -1L;
+        if (sp) {
+          if (special == null) special = new Zp.Sampler(s.random().shared(other, purpose + "/pc-u#" + chunk, op), false);
+          special.take(u, 0, 64);
         }
-        one(p0, xBits, i * Dealer.BITS, r[i], beta[i], sk, zk, special ? uk : null, rho[i - lo] & 63, out, i * Dealer.BITS);
+        prefix(p0, xBits, i * Dealer.BITS, r[i], beta[i], sp ? u : null, rho[i - lo] & 63, c, (i - lo) * Dealer.BITS);
       }
+      mulAdd(mult, c, mask, out, lo * Dealer.BITS, len, p0);
     });
     return out;
   }
 
   /**
-   * One value, given its common randomness: multipliers s[k] ∈ Z_p^*, masks z[k] ∈ Z_p, position mask
-   * ρ, and (only when β = 1 and r = 2^64−1) Porthos's special-case values u[k]. Branch-free over k.
+   * First pass for one value: c_j[k] (see the class comment) for k = 0..63, reduced to [0, 128], written
+   * to position k XOR ρ of c[co ..]. With u (only for β = 1 and r = 2^64−1), Porthos's
+   * special case c_0[k] = [k≠0] − u[k], c_1[k] = u[k].
    */
-  static void one(boolean p0, byte[] x, int xo, long r, int beta, byte[] s, byte[] z, byte[] u, int rho, byte[] out, int oo) {
+  static void prefix(boolean p0, byte[] x, int xo, long r, int beta, byte[] u, int rho, byte[] c, int co) {
     int p0i = p0 ? 1 : 0;
     if (u != null) {
-      for (int k = 0; k < 64; k++) {
-        int c = p0 ? (k != 0 ? 1 : 0) - u[k] + P : u[k];
-        int zz = p0 ? z[k] : P - z[k];
-        out[oo + (k ^ rho)] = (byte) ((s[k] * c + zz) % P);
-      }
+      for (int k = 0; k < 64; k++) c[co + (k ^ rho)] = (byte) (p0 ? (k != 0 ? 1 : 0) - u[k] + P : u[k]);
       return;
     }
     long t = beta == 0 ? r : r + 1;
-    // Σ_{i<k} w[i] stays below 64·128, so no reduction is needed before the final one.
+    // The running sum Σ_{i<k} w[i] stays unreduced (below 64·128) so that the loop-carried chain is a
+    // single add; each c is reduced off the chain by folding (128 ≡ 1 mod 127) to at most 128.
     int sum = 0;
     if (beta == 0) {
       for (int k = 0; k < 64; k++) {
         int xk = x[xo + k], tk = (int) (t >>> (63 - k)) & 1;
-        int c = sum + P - xk + p0i * (1 + tk);
-        int zz = p0 ? z[k] : P - z[k];
-        out[oo + (k ^ rho)] = (byte) ((s[k] * c + zz) % P);
-        sum += xk + tk * (p0i + P - 2 * xk);
+        int ck = sum + P - xk + p0i * (1 + tk);
+        ck = (ck & 127) + (ck >>> 7);
+        c[co + (k ^ rho)] = (byte) ((ck & 127) + (ck >>> 7));
+        sum += xk + tk * (p0i + P - 2 * xk); // w in [0, 128]
       }
     } else {
       for (int k = 0; k < 64; k++) {
         int xk = x[xo + k], tk = (int) (t >>> (63 - k)) & 1;
-        int c = sum + xk + p0i * (1 - tk + P);
-        int zz = p0 ? z[k] : P - z[k];
-        out[oo + (k ^ rho)] = (byte) ((s[k] * c + zz) % P);
+        int ck = sum + xk + p0i * (1 - tk);
+        ck = (ck & 127) + (ck >>> 7);
+        c[co + (k ^ rho)] = (byte) ((ck & 127) + (ck >>> 7));
         sum += xk + tk * (p0i + P - 2 * xk);
       }
+    }
+  }
+
+  private static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+  /** Second pass: out[oo + j] = mult[j]·c[j] ± mask[j] mod p (+ for the client, − for the server). */
+  static void mulAdd(byte[] mult, byte[] c, byte[] mask, byte[] out, int oo, int len, boolean plus) {
+    int j = 0;
+    if (VECTOR) j = ZpVector.mulAdd(mult, c, mask, out, oo, len, plus);
+    int off = plus ? 0 : P, sign = plus ? 1 : -1;
+    for (; j < len; j++) {
+      int v = mult[j] * (c[j] & 0xff) + off + sign * mask[j];
+      v = (v & 127) + (v >>> 7);
+      v = (v & 127) + (v >>> 7);
+      v -= P & ((P - 1 - v) >> 31);
+      out[oo + j] = (byte) v;
     }
   }
 

@@ -30,7 +30,10 @@ final class Zp {
    */
   static final class Sampler {
     private static final int RAW = 8192;
+    private static final java.lang.invoke.VarHandle LONGS =
+        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
     private final Prg prg;
+    private final boolean star;
     private final byte[] value, accept;
     private final byte[] raw = new byte[RAW];
     private final byte[] vals = new byte[RAW];
@@ -38,17 +41,40 @@ final class Zp {
 
     Sampler(Prg prg, boolean star) {
       this.prg = prg;
+      this.star = star;
       this.value = star ? VALUE_STAR : VALUE;
       this.accept = star ? ACCEPT_STAR : ACCEPT;
     }
 
+    /**
+     * Accepts a buffer of raw bytes. Eight bytes at a time: when none of them is rejected (the common
+     * case) they are reduced together in one long (SWAR); otherwise byte by byte.
+     */
     private void refill() {
       prg.fill(raw, 0, RAW);
       int j = 0;
-      for (int i = 0; i < RAW; i++) {
-        int b = raw[i] & 0xff;
-        vals[j] = value[b];
-        j += accept[b];
+      for (int i = 0; i < RAW; i += 8) {
+        long v = (long) LONGS.get(raw, i);
+        // A byte is rejected iff it is 0xFE/0xFF (Z_p) or 0xFC..0xFF (Z_p^*), i.e. iff ~(b | low) is zero.
+        long t = ~(v | (star ? 0x0303030303030303L : 0x0101010101010101L));
+        if (((t - 0x0101010101010101L) & ~t & 0x8080808080808080L) == 0) {
+          long r;
+          if (star) { // 1 + (b mod 126) for b < 252
+            long ge = ((v + 0x0202020202020202L) & 0x8080808080808080L) >>> 7;
+            r = v + 0x0101010101010101L - ge * 126;
+          } else { // b mod 127 for b < 254
+            long ge = ((v + 0x0101010101010101L) & 0x8080808080808080L) >>> 7;
+            r = v - ge * 127;
+          }
+          LONGS.set(vals, j, r);
+          j += 8;
+        } else {
+          for (int k = i; k < i + 8; k++) {
+            int b = raw[k] & 0xff;
+            vals[j] = value[b];
+            j += accept[b];
+          }
+        }
       }
       count = j;
       pos = 0;
