@@ -121,12 +121,10 @@ public final class PrivateCompare {
     }
   }
 
-  private static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
   /** Second pass: out[oo + j] = mult[j]·c[j] ± mask[j] mod p (+ for the client, − for the server). */
   static void mulAdd(byte[] mult, byte[] c, byte[] mask, byte[] out, int oo, int len, boolean plus) {
     int j = 0;
-    if (VECTOR) j = ZpVector.mulAdd(mult, c, mask, out, oo, len, plus);
+    if (Zp.VECTOR) j = ZpVector.mulAdd(mult, c, mask, out, oo, len, plus);
     int off = plus ? 0 : P, sign = plus ? 1 : -1;
     for (; j < len; j++) {
       int v = mult[j] * (c[j] & 0xff) + off + sign * mask[j];

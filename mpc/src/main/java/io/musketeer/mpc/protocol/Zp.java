@@ -22,6 +22,8 @@ final class Zp {
     }
   }
 
+  static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
   private Zp() {}
 
   /**
@@ -39,7 +41,15 @@ final class Zp {
     private final byte[] vals = new byte[RAW];
     private int pos, count;
 
+    private final boolean vector;
+
     Sampler(Prg prg, boolean star) {
+      this(prg, star, VECTOR);
+    }
+
+    /** {@code vector = false} forces the SWAR path (tests compare both). */
+    Sampler(Prg prg, boolean star, boolean vector) {
+      this.vector = vector && VECTOR;
       this.prg = prg;
       this.star = star;
       this.value = star ? VALUE_STAR : VALUE;
@@ -52,6 +62,11 @@ final class Zp {
      */
     private void refill() {
       prg.fill(raw, 0, RAW);
+      if (vector) {
+        count = ZpVector.accept(raw, vals, star, value, accept);
+        pos = 0;
+        return;
+      }
       int j = 0;
       for (int i = 0; i < RAW; i += 8) {
         long v = (long) LONGS.get(raw, i);

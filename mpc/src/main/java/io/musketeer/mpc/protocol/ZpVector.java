@@ -33,4 +33,35 @@ final class ZpVector {
     }
     return j;
   }
+
+  /**
+   * Rejection sampling of 16 raw bytes at a time: when all 16 are accepted (the common case) they are
+   * reduced and stored together; otherwise byte by byte. Returns the number of values written to vals
+   * (which has room for raw.length values); the values are exactly the accepted bytes in order.
+   */
+  static int accept(byte[] raw, byte[] vals, boolean star, byte[] value, byte[] acceptTable) {
+    int j = 0, n = raw.length;
+    for (int i = 0; i + 16 <= n; i += 16) {
+      ByteVector v = ByteVector.fromArray(BYTES, raw, i);
+      // Unsigned compares via the sign flip: b < bound  <=>  (b ^ 0x80) < (bound ^ 0x80) as signed.
+      ByteVector f = v.lanewise(VectorOperators.XOR, (byte) 0x80);
+      if (f.compare(VectorOperators.LT, (byte) ((star ? 252 : 254) ^ 0x80)).allTrue()) {
+        ByteVector r;
+        if (star) { // 1 + (b mod 126)
+          r = v.add((byte) 1).sub((byte) 126, f.compare(VectorOperators.GE, (byte) (126 ^ 0x80)));
+        } else { // b mod 127
+          r = v.sub((byte) 127, f.compare(VectorOperators.GE, (byte) (127 ^ 0x80)));
+        }
+        r.intoArray(vals, j);
+        j += 16;
+      } else {
+        for (int k = i; k < i + 16; k++) {
+          int b = raw[k] & 0xff;
+          vals[j] = value[b];
+          j += acceptTable[b];
+        }
+      }
+    }
+    return j;
+  }
 }

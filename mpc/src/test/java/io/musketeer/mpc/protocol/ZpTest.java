@@ -9,10 +9,11 @@ import org.junit.jupiter.api.Test;
 class ZpTest {
   @Test
   void samplerYieldsExactlyTheAcceptedBytesInOrder() {
-    for (boolean star : new boolean[] {false, true}) {
+    for (int variant = 0; variant < 4; variant++) {
+      boolean star = (variant & 1) == 1, vector = (variant & 2) == 2;
       byte[] key = new byte[16];
       key[0] = (byte) (star ? 1 : 2);
-      Zp.Sampler fast = new Zp.Sampler(new Prg(key), star);
+      Zp.Sampler fast = new Zp.Sampler(new Prg(key), star, vector);
       Prg ref = new Prg(key);
       int[] hist = new int[127];
       int n = 300_000;
