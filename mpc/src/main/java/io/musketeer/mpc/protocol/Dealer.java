@@ -34,21 +34,22 @@ final class Dealer {
     Par.forEachChunk(n, c -> {
       int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
       if (lo < h) {
-        Zp.Sampler z = new Zp.Sampler(chunkStream(s, Party.CLIENT, purpose, op, c));
+        Zp.Sampler z = new Zp.Sampler(chunkStream(s, Party.CLIENT, purpose, op, c), false);
         for (int i = lo, end = Math.min(hi, h); i < end; i++) dealOne(v[i], z, toS, offS + i * BITS);
       }
       if (hi > h) {
-        Zp.Sampler z = new Zp.Sampler(chunkStream(s, Party.SERVER, purpose, op, c));
+        Zp.Sampler z = new Zp.Sampler(chunkStream(s, Party.SERVER, purpose, op, c), false);
         for (int i = Math.max(lo, h); i < hi; i++) dealOne(v[i], z, toC, offC + (i - h) * BITS);
       }
     });
   }
 
+  /** out[off+k] = bit_k(v) − u[k] mod p, with u the next 64 values of z (written to out first). */
   private static void dealOne(long v, Zp.Sampler z, byte[] out, int off) {
+    z.take(out, off, BITS);
     for (int k = 0; k < BITS; k++) {
-      int bit = (int) (v >>> (63 - k)) & 1;
-      int d = bit - z.zp();
-      out[off + k] = (byte) (d < 0 ? d + Zp.P : d);
+      int d = ((int) (v >>> (63 - k)) & 1) - out[off + k];
+      out[off + k] = (byte) (d + (Zp.P & (d >> 31)));
     }
   }
 
@@ -61,8 +62,7 @@ final class Dealer {
       int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
       int sLo = client ? lo : Math.max(lo, h), sHi = client ? Math.min(hi, h) : hi;
       if (sLo < sHi) {
-        Zp.Sampler z = new Zp.Sampler(chunkStream(s, Party.HELPER, purpose, op, c));
-        for (int i = sLo * BITS, end = sHi * BITS; i < end; i++) out[i] = (byte) z.zp();
+        new Zp.Sampler(chunkStream(s, Party.HELPER, purpose, op, c), false).take(out, sLo * BITS, (sHi - sLo) * BITS);
       }
       int rLo = client ? Math.max(lo, h) : lo, rHi = client ? hi : Math.min(hi, h);
       if (rLo < rHi) {

@@ -27,6 +27,8 @@ public final class Porthos implements Comparison {
   public static final Porthos INSTANCE = new Porthos();
   /** Largest number of comparisons in one batch (a PrivateCompare message is 64 bytes per element). */
   public static final int MAX_BATCH = 1 << 22;
+  /** The batch size in use: {@link #MAX_BATCH}, lowered only by tests of the batching. */
+  static int maxBatch = MAX_BATCH;
 
   private Porthos() {}
 
@@ -39,8 +41,8 @@ public final class Porthos implements Comparison {
   public long[] drelu(Session s, long[] x, int n) {
     if (!s.isHelper()) Beaver.checkLength(x, n);
     long[] out = s.isHelper() ? null : new long[n];
-    for (int lo = 0; lo < n; lo += MAX_BATCH) {
-      int len = Math.min(MAX_BATCH, n - lo);
+    for (int lo = 0; lo < n; lo += maxBatch) {
+      int len = Math.min(maxBatch, n - lo);
       Bits b = dreluThen(s, slice(s, x, lo, len), len, 0);
       if (out != null) System.arraycopy(b.bit, 0, out, lo, len);
     }
@@ -51,8 +53,8 @@ public final class Porthos implements Comparison {
   public long[] relu(Session s, long[] x, int n) {
     if (!s.isHelper()) Beaver.checkLength(x, n);
     long[] out = s.isHelper() ? null : new long[n];
-    for (int lo = 0; lo < n; lo += MAX_BATCH) {
-      int len = Math.min(MAX_BATCH, n - lo);
+    for (int lo = 0; lo < n; lo += maxBatch) {
+      int len = Math.min(maxBatch, n - lo);
       long[] xs = slice(s, x, lo, len);
       Bits b = dreluThen(s, xs, len, len);
       if (out != null) System.arraycopy(Beaver.multiplyOnline(s, b.nextOp, xs, b.bit, len, b.nextC1), 0, out, lo, len);
@@ -95,8 +97,8 @@ public final class Porthos implements Comparison {
     while (k > 1) {
       int pairs = k / 2, m = pairs * count, next = pairs + (k & 1);
       long[] nv = holder ? new long[next * count] : null, ni = holder && withIndex ? new long[next * count] : null;
-      for (int lo = 0; lo < m; lo += MAX_BATCH) {
-        int len = Math.min(MAX_BATCH, m - lo), mul = withIndex ? 2 * len : len;
+      for (int lo = 0; lo < m; lo += maxBatch) {
+        int len = Math.min(maxBatch, m - lo), mul = withIndex ? 2 * len : len;
         long[] d = null, bits = null;
         if (holder) {
           d = new long[mul];

@@ -13,15 +13,20 @@ import io.musketeer.mpc.net.Steps;
  * multipliers s[k] in Z_p^*, a zero-sharing z[k] in Z_p (fixing defect D1: without it the helper could
  * divide the two parties' messages and recover the compared value), and a position mask ρ. With
  * t = r + β and w[k] = x[k] XOR t[k], party j forms
- * c_j[k] = Σ_{i&lt;k} w_j[i] ∓ x_j[k] + (client only: 1 ± t[k]) and sends
- * d_j[k ⊕ ρ] = s[k]·c_j[k] ± z[k] mod 127. The helper adds the two messages; some sum is 0 iff β' = 1.
+ * c_j[k] = Σ_{i&lt;k} w_j[i] ∓ x_j[k] + (client only: 1 ± t[k]), places it at position q = k ⊕ ρ and
+ * sends d_j[q] = s[q]·c_j[k] ± z[q] mod 127 (s and z are indexed by the position sent, which changes
+ * nothing as they are independent and uniform). The helper adds the two messages; some sum is 0 iff
+ * β' = 1.
  *
  * <p><b>Deviation:</b> Porthos permutes the 64 positions with a full Fisher–Yates permutation; here the
  * permutation is k ↦ k XOR ρ for a uniform 6-bit ρ. The helper's view is the same distribution: the
  * 64 opened values are independent, the non-zero ones uniform in Z_p^* (fresh s[k] over c[k] ∈ [1, 65]),
  * and the only remaining information, the position of the zero, is uniform under either permutation;
  * each party's own message is uniform given the opened sum (z). It saves 63 unbiased index draws per
- * value. The special case β = 1, r = 2^64−1 (t overflows) uses Porthos's u[k] construction; ShareConvert
+ * value. Z_p^* is sampled as 1 + (b mod 126) for a byte b &lt; 252 rather than Z_p minus 0 (both uniform).
+ *
+ * <p>Work is chunked over all cores; the products run on the Vector API when the
+ * {@code jdk.incubator.vector} module is present, else in scalar code with the same result. The special case β = 1, r = 2^64−1 (t overflows) uses Porthos's u[k] construction; ShareConvert
  * and ComputeMSB never reach it.
  *
  * <p>Cost: 64 bytes (lam = 8 bits per Z_p value) from each share holder per value, one flight.
@@ -58,38 +63,75 @@ public final class PrivateCompare {
     boolean p0 = s.isClient();
     Party other = s.self().otherHolder();
     byte[] out = new byte[n * Dealer.BITS];
-    Par.forEachChunk(n, c -> {
-      Zp.Sampler rnd = new Zp.Sampler(s.random().shared(other, purpose + "/pc#" + c, op));
-      int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
-      for (int i = lo; i < hi; i++) one(p0, xBits, i * Dealer.BITS, r[i], beta[i], rnd, zeroSharing, out, i * Dealer.BITS);
+    Par.forEachChunk(n, chunk -> {
+      int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK), len = (hi - lo) * Dealer.BITS;
+      // Common randomness of the chunk: ρ per value, then s and z per output position.
+      byte[] rho = new byte[hi - lo];
+      s.random().shared(other, purpose + "/pc-rho#" + chunk, op).fill(rho, 0, rho.length);
+      byte[] mult = new byte[len], mask = new byte[len];
+      new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + chunk, op), true).take(mult, 0, len);
+      if (zeroSharing) new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + chunk, op), false).take(mask, 0, len);
+      byte[] c = new byte[len];
+      Zp.Sampler special = null;
+      byte[] u = new byte[64];
+      for (int i = lo; i < hi; i++) {
+        boolean sp = beta[i] == 1 && r[i] == -1L;
+        if (sp) {
+          if (special == null) special = new Zp.Sampler(s.random().shared(other, purpose + "/pc-u#" + chunk, op), false);
+          special.take(u, 0, 64);
+        }
+        prefix(p0, xBits, i * Dealer.BITS, r[i], beta[i], sp ? u : null, rho[i - lo] & 63, c, (i - lo) * Dealer.BITS);
+      }
+      mulAdd(mult, c, mask, out, lo * Dealer.BITS, len, p0);
     });
     return out;
   }
 
-  /** One value: draws ρ, then s[k], z[k] (and u[k] in the special case) for k = 0..63, from the common stream. */
-  static void one(boolean p0, byte[] x, int xo, long r, int beta, Zp.Sampler rnd, boolean zeroSharing, byte[] out, int oo) {
+  /**
+   * First pass for one value: c_j[k] (see the class comment) for k = 0..63, reduced to [0, 128], written
+   * to position k XOR ρ of c[co ..]. With u (only for β = 1 and r = 2^64−1), Porthos's
+   * special case c_0[k] = [k≠0] − u[k], c_1[k] = u[k].
+   */
+  static void prefix(boolean p0, byte[] x, int xo, long r, int beta, byte[] u, int rho, byte[] c, int co) {
+    int p0i = p0 ? 1 : 0;
+    if (u != null) {
+      for (int k = 0; k < 64; k++) c[co + (k ^ rho)] = (byte) (p0 ? (k != 0 ? 1 : 0) - u[k] + P : u[k]);
+      return;
+    }
     long t = beta == 0 ? r : r + 1;
-    boolean special = beta == 1 && r == -1L;
-    int rho = rnd.raw() & 63;
-    int sum = 0; // Σ_{i<k} w_j[i] mod p
-    for (int k = 0; k < 64; k++) {
-      int sk = rnd.zpStar(), zk = rnd.zp();
-      int c;
-      if (special) {
-        int uk = rnd.zp();
-        c = p0 ? (k != 0 ? 1 : 0) - uk + P : uk;
-      } else {
-        int xk = x[xo + k];
-        int tk = (int) (t >>> (63 - k)) & 1;
-        if (beta == 0) c = sum - xk + P + (p0 ? 1 + tk : 0);
-        else c = sum + xk + (p0 ? 1 - tk + P : 0);
-        int w = tk == 0 ? xk : (p0 ? 1 - xk + P : P - xk);
-        sum += w;
-        if (sum >= P) sum -= P;
-        if (sum >= P) sum -= P;
+    // The running sum Σ_{i<k} w[i] stays unreduced (below 64·128) so that the loop-carried chain is a
+    // single add; each c is reduced off the chain by folding (128 ≡ 1 mod 127) to at most 128.
+    int sum = 0;
+    if (beta == 0) {
+      for (int k = 0; k < 64; k++) {
+        int xk = x[xo + k], tk = (int) (t >>> (63 - k)) & 1;
+        int ck = sum + P - xk + p0i * (1 + tk);
+        ck = (ck & 127) + (ck >>> 7);
+        c[co + (k ^ rho)] = (byte) ((ck & 127) + (ck >>> 7));
+        sum += xk + tk * (p0i + P - 2 * xk); // w in [0, 128]
       }
-      int z = zeroSharing ? (p0 ? zk : P - zk) : 0;
-      out[oo + (k ^ rho)] = (byte) ((sk * c + z) % P);
+    } else {
+      for (int k = 0; k < 64; k++) {
+        int xk = x[xo + k], tk = (int) (t >>> (63 - k)) & 1;
+        int ck = sum + xk + p0i * (1 - tk);
+        ck = (ck & 127) + (ck >>> 7);
+        c[co + (k ^ rho)] = (byte) ((ck & 127) + (ck >>> 7));
+        sum += xk + tk * (p0i + P - 2 * xk);
+      }
+    }
+  }
+
+  /** Second pass: out[oo + j] = mult[j]·c[j] ± mask[j] mod p (+ for the client, − for the server). */
+  static void mulAdd(byte[] mult, byte[] c, byte[] mask, byte[] out, int oo, int len, boolean plus) {
+    int j = 0;
+    if (Zp.VECTOR) j = ZpVector.mulAdd(mult, c, mask, out, oo, len, plus);
+    int off = plus ? 0 : P, sign = plus ? 1 : -1;
+    for (; j < len; j++) {
+      int v = mult[j] * (c[j] & 0xff) + off + sign * mask[j];
+      v = (v & 127) + (v >>> 7);
+      v = (v & 127) + (v >>> 7);
+      v -= P & ((P - 1 - v) >> 31);
+      out[oo + j] = (byte) v;
     }
   }
 

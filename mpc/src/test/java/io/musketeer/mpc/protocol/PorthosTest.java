@@ -227,6 +227,7 @@ class PorthosTest {
       assertEquals(best, m[i], "window " + i);
     }
     // k−1 ReLUs per window, 9 flights per level: the client sends in 6 of them per level.
+    if (Porthos.maxBatch != Porthos.MAX_BATCH) return;
     int levels = 32 - Integer.numberOfLeadingZeros(slots - 1);
     long reluBytes = 176L * (slots - 1) * count;
     assertEquals(reluBytes + levels * 6L * 16, r.traffic(Party.CLIENT).bytesSent());
@@ -250,6 +251,36 @@ class PorthosTest {
       // Values and indices in one select: per comparison one DReLU (1280 bits) and 2 products (2 x 128).
       int levels = 32 - Integer.numberOfLeadingZeros(len - 1);
       assertEquals((160L + 32) * (len - 1) * rows + levels * 6L * 16, r.traffic(Party.CLIENT).bytesSent());
+    }
+  }
+
+  @Test
+  void largeInputsRunInSequentialBatches() {
+    Random rnd = new Random(19);
+    int saved = Porthos.maxBatch;
+    Porthos.maxBatch = 50;
+    try {
+      int n = 129; // batches of 50, 50, 29
+      long[] x = inRange(n, rnd);
+      long[][] xs = share(x, rnd);
+      var r = ThreeParty.run(s -> PORTHOS.relu(s, of(s, xs), n));
+      long[] y = open(r.client(), r.server());
+      for (int i = 0; i < n; i++) assertEquals(Math.max(x[i], 0), y[i]);
+      assertTraffic(r, Party.CLIENT, 176L * n + 3 * 6 * 16, 18, 18);
+      var d = ThreeParty.run(s -> PORTHOS.drelu(s, of(s, xs), n));
+      long[] b = open(d.client(), d.server());
+      for (int i = 0; i < n; i++) assertEquals(x[i] >= 0 ? 1 : 0, b[i]);
+      long[] w = new long[5 * 31];
+      for (int i = 0; i < w.length; i++) w[i] = rnd.nextLong() >> 3; // pairwise differences stay in range
+      checkMaxPool(w, 5, 31, rnd);
+      long[] v = new long[7 * 20];
+      for (int i = 0; i < v.length; i++) v[i] = rnd.nextInt(3);
+      long[][] vs = share(v, rnd);
+      var a = ThreeParty.run(s -> PORTHOS.argMax(s, of(s, vs), 7, 20));
+      assertArrayEquals(io.musketeer.interp.RingOps.argMax(new io.musketeer.core.RingTensor(io.musketeer.core.Shape.of(7, 20), v), 1),
+          open(a.client(), a.server()));
+    } finally {
+      Porthos.maxBatch = saved;
     }
   }
 }

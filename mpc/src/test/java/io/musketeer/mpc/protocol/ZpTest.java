@@ -1,0 +1,65 @@
+package io.musketeer.mpc.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.musketeer.mpc.random.Prg;
+import org.junit.jupiter.api.Test;
+
+class ZpTest {
+  @Test
+  void samplerYieldsExactlyTheAcceptedBytesInOrder() {
+    for (int variant = 0; variant < 4; variant++) {
+      boolean star = (variant & 1) == 1, vector = (variant & 2) == 2;
+      byte[] key = new byte[16];
+      key[0] = (byte) (star ? 1 : 2);
+      Zp.Sampler fast = new Zp.Sampler(new Prg(key), star, vector);
+      Prg ref = new Prg(key);
+      int[] hist = new int[127];
+      int n = 300_000;
+      for (int i = 0; i < n; i++) {
+        int want;
+        while (true) {
+          int b = ref.nextByte();
+          if (star && b < 252) {
+            want = 1 + b % 126;
+            break;
+          }
+          if (!star && b < 254) {
+            want = b % 127;
+            break;
+          }
+        }
+        int got = fast.next();
+        assertEquals(want, got);
+        hist[got]++;
+      }
+      // uniform on Z_p (or Z_p^*)
+      double e = n / (star ? 126.0 : 127.0), chi2 = 0;
+      for (int v = star ? 1 : 0; v < 127; v++) chi2 += (hist[v] - e) * (hist[v] - e) / e;
+      assertTrue(chi2 < 200, "chi-square " + chi2);
+      if (star) assertEquals(0, hist[0]);
+    }
+  }
+
+  @Test
+  void oddRingArithmetic() {
+    long top = -1L, max = -2L; // 2^64-1 (== 0) and 2^64-2
+    assertEquals(0, OddRing.add(max, 1));
+    assertEquals(1, OddRing.add(max, 2));
+    assertEquals(0, OddRing.add(top, 0));
+    assertEquals(5, OddRing.add(top, 5));
+    assertEquals(max, OddRing.neg(1));
+    assertEquals(0, OddRing.neg(0));
+    assertEquals(max, OddRing.sub(0, 1));
+    java.math.BigInteger m = java.math.BigInteger.TWO.pow(64).subtract(java.math.BigInteger.ONE);
+    java.util.Random rnd = new java.util.Random(3);
+    for (int i = 0; i < 10000; i++) {
+      long a = rnd.nextLong(), b = rnd.nextLong();
+      if (i % 10 == 0) b = -2L - (i % 3);
+      java.math.BigInteger ba = new java.math.BigInteger(Long.toUnsignedString(a)), bb = new java.math.BigInteger(Long.toUnsignedString(b));
+      assertEquals(ba.add(bb).mod(m).longValue(), OddRing.add(a, b));
+      assertEquals(ba.subtract(bb).mod(m).longValue(), OddRing.sub(a, b));
+    }
+  }
+}
