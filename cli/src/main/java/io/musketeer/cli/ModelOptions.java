@@ -15,8 +15,9 @@ final class ModelOptions {
       description = "Fixed-point fractional bits (default: ${DEFAULT-VALUE}).")
   int scale;
 
+  /** The model for one input (batch 1). */
   Graph load() {
-    return Models.load(model, ImportOptions.defaults());
+    return load(1);
   }
 
   Graph load(int batch) {

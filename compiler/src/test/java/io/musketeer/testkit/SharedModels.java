@@ -1,0 +1,34 @@
+package io.musketeer.testkit;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Locates ../shared/models (system property musketeer.models, env MUSKETEER_MODELS, or ../shared/models
+ * from the working directory). A missing file fails the test under CI=true and skips it elsewhere.
+ */
+public final class SharedModels {
+  private SharedModels() {}
+
+  public static Path dir() {
+    String prop = System.getProperty("musketeer.models");
+    if (prop != null && !prop.isBlank()) return Path.of(prop);
+    String env = System.getenv("MUSKETEER_MODELS");
+    if (env != null && !env.isBlank()) return Path.of(env);
+    return Path.of("..", "shared", "models");
+  }
+
+  /** The file, or a failure (CI) / skip (elsewhere) when it is missing. */
+  public static Path require(String relative) {
+    Path p = dir().resolve(relative);
+    if (!Files.exists(p)) {
+      String msg = "shared model file " + p + " is missing (set MUSKETEER_MODELS or place ../shared/models beside the checkout)";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) fail(msg);
+      Assumptions.abort(msg);
+    }
+    return p;
+  }
+}
