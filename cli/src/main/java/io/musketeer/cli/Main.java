@@ -25,7 +25,14 @@ public final class Main {
   boolean verbose;
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    int code;
+    try {
+      code = run(args);
+    } catch (OutOfMemoryError e) {
+      System.err.println("musketeer: error: out of memory; give the JVM more heap, e.g. MUSKETEER_JAVA_OPTS=-Xmx16g");
+      code = EXIT_USER_ERROR;
+    }
+    System.exit(code);
   }
 
   /** Runs the CLI and returns the exit code (tests call this). */
@@ -45,11 +52,6 @@ public final class Main {
       if (root instanceof MusketeerException) {
         err.println("musketeer: error: " + oneLine(root.getMessage()));
         if (verbose) ex.printStackTrace(err);
-        err.flush();
-        return EXIT_USER_ERROR;
-      }
-      if (ex instanceof OutOfMemoryError) {
-        err.println("musketeer: error: out of memory; give the JVM more heap with MUSKETEER_JAVA_OPTS=-Xmx16g");
         err.flush();
         return EXIT_USER_ERROR;
       }
