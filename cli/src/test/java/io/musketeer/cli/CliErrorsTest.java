@@ -91,7 +91,7 @@ class CliErrorsTest {
 
   @Test
   void badOptionIsAUsageError() {
-    Outcome o = run("infer", "--model", "builtin:demo", "--bogus");
+    Outcome o = run("infer", "--model", "builtin:demo", "--input", "x.npy", "--bogus");
     assertEquals(Main.EXIT_USAGE, o.code());
     assertTrue(o.err().contains("--bogus"), o.err());
   }

@@ -12,6 +12,19 @@ record Frame(int seq, int step, byte type, int length, Object payload) {
   static final byte BYTES = 2;
   /** Sent once by a party that closes cleanly, so the peer can tell a clean end from a crash. */
   static final byte CLOSE = 3;
+  /** Sent by a party that gives up; the payload is its one-line reason (never secret: error messages hold none). */
+  static final byte ABORT = 4;
+  static final int MAX_REASON_BYTES = 1024;
+
+  static TransportException aborted(Party from, byte[] reason) {
+    String text = new String(reason, java.nio.charset.StandardCharsets.UTF_8).replace('\n', ' ');
+    return new TransportException(from.label() + " stopped: " + text);
+  }
+
+  static byte[] reasonBytes(String reason) {
+    byte[] b = (reason == null ? "unknown error" : reason).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return b.length <= MAX_REASON_BYTES ? b : java.util.Arrays.copyOf(b, MAX_REASON_BYTES);
+  }
 
   long wireBytes() {
     return HEADER_BYTES + (long) length * (type == LONGS ? 8 : 1);
@@ -19,6 +32,7 @@ record Frame(int seq, int step, byte type, int length, Object payload) {
 
   /** Checks this frame against what the receiver expects; the message names no payload content. */
   void check(Party self, Party from, int expectedSeq, int expectedStep, byte expectedType, int expectedLength) {
+    if (type == ABORT) throw aborted(from, payload instanceof byte[] b ? b : new byte[0]);
     if (type == CLOSE) {
       throw new TransportException(from.label() + " closed the connection while " + self.label() + " expected a message; check the " + from.label() + "'s log");
     }

@@ -99,10 +99,19 @@ public final class InMemoryNetwork {
 
     @Override
     public void close() {
+      finish(Frame.CLOSE, null);
+    }
+
+    @Override
+    public void abort(String reason) {
+      finish(Frame.ABORT, Frame.reasonBytes(reason));
+    }
+
+    private void finish(byte type, byte[] reason) {
       if (closed) return;
       closed = true;
       for (Party to : Party.values()) {
-        if (to != self) links.get(self).get(to).add(new Frame(sendSeq[to.ordinal()], 0, Frame.CLOSE, 0, null));
+        if (to != self) links.get(self).get(to).add(new Frame(sendSeq[to.ordinal()], 0, type, reason == null ? 0 : reason.length, reason));
       }
     }
   }

@@ -391,6 +391,16 @@ public final class TcpTransport implements Transport {
   /** Sends a CLOSE frame to each peer, lets queued frames drain (up to the close timeout) and closes the sockets. */
   @Override
   public void close() {
+    finish(null);
+  }
+
+  /** Like {@link #close()}, with an ABORT frame carrying the reason instead of CLOSE. */
+  @Override
+  public void abort(String reason) {
+    finish(Frame.reasonBytes(reason));
+  }
+
+  private void finish(byte[] reason) {
     synchronized (this) {
       if (closed) return;
       closed = true;
@@ -398,7 +408,15 @@ public final class TcpTransport implements Transport {
     for (Link l : links) {
       if (l == null) continue;
       synchronized (l.sendLock) {
-        if (l.failure == null) l.queue.add(header(l.sendSeq, 0, Frame.CLOSE, 0, 0));
+        if (l.failure == null) {
+          if (reason == null) {
+            l.queue.add(header(l.sendSeq, 0, Frame.CLOSE, 0, 0));
+          } else {
+            byte[] frame = header(l.sendSeq, 0, Frame.ABORT, reason.length, Frame.HEADER_BYTES + reason.length);
+            System.arraycopy(reason, 0, frame, Frame.HEADER_BYTES, reason.length);
+            l.queue.add(frame);
+          }
+        }
         l.queue.add(END);
       }
     }
@@ -555,6 +573,13 @@ public final class TcpTransport implements Transport {
       readFully(in, headerBuf, 0, Frame.HEADER_BYTES);
       ByteBuffer b = ByteBuffer.wrap(headerBuf).order(ByteOrder.LITTLE_ENDIAN);
       Frame f = new Frame(b.getInt(), b.getInt(), (byte) b.getInt(8), b.getInt(12), null);
+      if (f.type() == Frame.ABORT) {
+        byte[] reason = new byte[Math.max(0, Math.min(f.length(), Frame.MAX_REASON_BYTES))];
+        readFully(in, reason, 0, reason.length);
+        TransportException e = Frame.aborted(peer, reason);
+        fail(e);
+        throw e;
+      }
       try {
         f.check(self, peer, receiveSeq++, step, type, length);
       } catch (TransportException e) {

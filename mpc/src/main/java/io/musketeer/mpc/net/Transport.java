@@ -45,6 +45,12 @@ public interface Transport extends AutoCloseable {
 
   TrafficStats stats();
 
+  /**
+   * Gives up: tells every reachable peer why in one line (so an operator reading any party's log sees
+   * the root cause, not just "connection closed"), then closes. The reason must hold no secrets.
+   */
+  void abort(String reason);
+
   @Override
   void close();
 }

@@ -40,6 +40,17 @@ public final class SecureParty {
 
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener) {
+    try {
+      return runOrThrow(role, program, protocol, transport, clientInputs, listener);
+    } catch (RuntimeException e) {
+      // tell the peers why we stop, so every party's log names the root cause
+      transport.abort(role.label() + " failed: " + (e instanceof io.musketeer.MusketeerException ? e.getMessage() : "internal error"));
+      throw e;
+    }
+  }
+
+  private static Result runOrThrow(Party role, Program program, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener) {
     long start = System.nanoTime();
     double cpu0 = ProcessMetrics.cpuSeconds();
     Comparison comparison = Comparison.byName(protocol);
