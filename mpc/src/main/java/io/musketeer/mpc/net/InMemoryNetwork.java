@@ -35,6 +35,8 @@ public final class InMemoryNetwork {
     private final int[] sendSeq = new int[3];
     private final int[] recvSeq = new int[3];
     private volatile boolean closed;
+    /** A link stays failed once its peer closed, aborted or desynchronised. */
+    private final TransportException[] failed = new TransportException[3];
 
     Endpoint(Party self) {
       this.self = self;
@@ -79,6 +81,8 @@ public final class InMemoryNetwork {
     }
 
     private Frame take(Party from, int step, byte type, int length) {
+      TransportException earlier = failed[from.ordinal()];
+      if (earlier != null) throw new TransportException(earlier.getMessage(), earlier);
       Frame f;
       try {
         f = links.get(from).get(self).poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -87,7 +91,12 @@ public final class InMemoryNetwork {
         throw new TransportException(self.label() + " was interrupted while waiting for " + from.label());
       }
       if (f == null) throw new TransportException(self.label() + " timed out after " + timeout.toSeconds() + " s waiting for " + from.label());
-      f.check(self, from, recvSeq[from.ordinal()]++, step, type, length);
+      try {
+        f.check(self, from, recvSeq[from.ordinal()]++, step, type, length);
+      } catch (TransportException e) {
+        failed[from.ordinal()] = e;
+        throw e;
+      }
       stats.onReceive(from, f.wireBytes());
       return f;
     }
