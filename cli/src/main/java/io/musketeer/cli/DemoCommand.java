@@ -38,7 +38,7 @@ final class DemoCommand implements Callable<Integer> {
     try {
       Path input = dir.resolve("input.npy"), output = dir.resolve("output.npy");
       Npy.write(input, x);
-      LocalRun.Summary s = LocalRun.execute(model, input, scale, "porthos", output, List.of(), true);
+      LocalRun.Summary s = LocalRun.execute(model, input, scale, "porthos", output, List.of(), List.of(), true);
       FloatTensor secure = Npy.read(output);
       Program p = Compiler.compile(g, scale);
       FloatTensor fixed = FixedPointInterpreter.run(p, Map.of(in.name(), x)).get(0);

@@ -31,9 +31,6 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--images", defaultValue = "10000", description = "How many test images, from the first (default: ${DEFAULT-VALUE}).")
   int images;
 
-  @Option(names = "--batch", defaultValue = "500", description = "Images per run (default: ${DEFAULT-VALUE}).")
-  int batch;
-
   @Option(names = "--secure", description = "Also run securely (three parties in this JVM over an in-memory network).")
   boolean secure;
 
@@ -42,6 +39,7 @@ final class EvalCommand implements Callable<Integer> {
     if (!dataset.equals("mnist")) throw new MusketeerException("unknown dataset '" + dataset + "' (only mnist so far)");
     Mnist mnist = Mnist.load(data != null ? data : SharedData.models().resolve("mnist"));
     int n = Math.min(images, mnist.count());
+    int batch = model.batch == 1 ? 500 : model.batch; // --batch: images per run; batches of 500 unless asked
     if (n < 1 || batch < 1) throw new MusketeerException("--images and --batch must be positive");
     int floatOk = 0, fixedOk = 0, secureOk = 0, fixedAgree = 0, secureAgree = 0;
     Graph full = model.load(batch);

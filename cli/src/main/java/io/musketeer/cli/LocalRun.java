@@ -37,7 +37,12 @@ final class LocalRun {
 
   private LocalRun() {}
 
-  static Summary execute(String model, Path input, int scale, String protocol, Path output, List<String> extraClientArgs, boolean progress) {
+  /**
+   * @param partyArgs extra options for every party (e.g. --batch)
+   * @param clientArgs extra options for the client only (e.g. preprocessing)
+   */
+  static Summary execute(String model, Path input, int scale, String protocol, Path output, List<String> partyArgs,
+      List<String> clientArgs, boolean progress) {
     Path dir;
     try {
       dir = Files.createTempDirectory("musketeer-local");
@@ -56,9 +61,10 @@ final class LocalRun {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(List.of("run", "--role", p.label(), "--model", model, "--scale", "" + scale, "--protocol", protocol,
             "--peers", peers.toString(), "--report", dir.resolve(p.label() + ".json").toString()));
+        cmd.addAll(partyArgs);
         if (p == Party.CLIENT) {
           cmd.addAll(List.of("--input", input.toString(), "--output", output.toString()));
-          cmd.addAll(extraClientArgs);
+          cmd.addAll(clientArgs);
           if (progress) cmd.add("--progress");
         }
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -156,6 +162,9 @@ final class LocalRun {
       for (int i = lines.size() - 1; i >= 0; i--) {
         String l = lines.get(i);
         if (l.startsWith("musketeer:")) return l.substring("musketeer:".length()).trim();
+      }
+      for (String l : lines) {
+        if (l.contains("Exception") || l.contains("Error")) return "crashed: " + l.strip();
       }
       return lines.isEmpty() ? "exited without output" : lines.get(lines.size() - 1);
     } catch (IOException e) {

@@ -15,9 +15,14 @@ final class ModelOptions {
       description = "Fixed-point fractional bits (default: ${DEFAULT-VALUE}).")
   int scale;
 
-  /** The model for one input (batch 1). */
+  @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
+      description = "Batch size given to the model's input (default: ${DEFAULT-VALUE}); a .npy input then holds N samples.")
+  int batch;
+
+  /** The model with the requested batch size. */
   Graph load() {
-    return load(1);
+    if (batch < 1) throw new io.musketeer.MusketeerException("--batch must be positive");
+    return load(batch);
   }
 
   Graph load(int batch) {
