@@ -58,6 +58,28 @@ class SecureProcessesTest {
   }
 
   @Test
+  void clientAndHelperNeedOnlyTheStrippedModel() throws Exception {
+    Path full = dir.resolve("demo.pb"), stripped = dir.resolve("demo-public.pb");
+    io.musketeer.importer.tf.SyntheticModels.writeTo(full, "demo", Models.BUILTIN_SEED);
+    assertEquals(0, Main.run("strip", "--model", full.toString(), "--output", stripped.toString()));
+    assertTrue(Files.size(stripped) * 20 < Files.size(full), "the weights are gone");
+    Path input = demoInput();
+    Path peers = PartyProcesses.peersFile(dir);
+    Path out = dir.resolve("out.npy");
+    Process helper = PartyProcesses.start(dir.resolve("h.log"), "run", "--role", "helper", "--model", stripped.toString(), "--peers", peers.toString());
+    Process server = PartyProcesses.start(dir.resolve("s.log"), "run", "--role", "server", "--model", full.toString(), "--peers", peers.toString());
+    Process client = PartyProcesses.start(dir.resolve("c.log"), "run", "--role", "client", "--model", stripped.toString(), "--peers", peers.toString(),
+        "--input", input.toString(), "--output", out.toString());
+    assertEquals(0, PartyProcesses.waitFor(client, 120), PartyProcesses.read(dir.resolve("c.log")));
+    assertEquals(0, PartyProcesses.waitFor(server, 60), PartyProcesses.read(dir.resolve("s.log")));
+    assertEquals(0, PartyProcesses.waitFor(helper, 60), PartyProcesses.read(dir.resolve("h.log")));
+    Graph g = Models.load(full.toString(), ImportOptions.defaults());
+    FloatTensor expected = FixedPointInterpreter.run(Compiler.compile(g, 12), Map.of(((Op.Input) g.node(g.inputs()[0]).op()).name(), Npy.read(input))).get(0);
+    FloatTensor secure = Npy.read(out);
+    for (int i = 0; i < expected.size(); i++) assertEquals(expected.data()[i], secure.data()[i], 32.0 / 4096, "logit " + i);
+  }
+
+  @Test
   void aPeerThatNeverConnectsEndsInAClearTimeout() throws Exception {
     Path peers = PartyProcesses.peersFile(dir);
     Path log = dir.resolve("s.log");

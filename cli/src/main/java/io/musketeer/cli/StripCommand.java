@@ -1,0 +1,67 @@
+package io.musketeer.cli;
+
+import io.musketeer.MusketeerException;
+import io.musketeer.importer.ModelImportException;
+import io.musketeer.importer.tf.ImportOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorProto;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Writes the model without its weights, for the client and the helper: every floating-point constant
+ * with more than one element becomes a same-shaped constant of ones (stored as one value). Structure,
+ * shapes and integer constants stay, so the compiled program, and its hash, are the server's.
+ */
+@Command(name = "strip", description = "Write a weight-free copy of a model for the client and helper (same program hash, no weights).")
+final class StripCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, paramLabel = "M", description = "Frozen TensorFlow GraphDef (.pb).")
+  Path model;
+
+  @Option(names = "--output", required = true, paramLabel = "FILE", description = "Where to write the weight-free GraphDef.")
+  Path output;
+
+  @Override
+  public Integer call() throws IOException {
+    Models.load(model.toString(), ImportOptions.defaults()); // refuse what could not run anyway
+    GraphDef def = GraphDef.parseFrom(Files.readAllBytes(model));
+    GraphDef.Builder out = def.toBuilder().clearNode();
+    long removed = 0;
+    for (NodeDef n : def.getNodeList()) {
+      AttrValue v = n.getAttrMap().get("value");
+      if (!n.getOp().equals("Const") || v == null || !isFloat(v.getTensor()) || elements(v.getTensor()) <= 1) {
+        out.addNode(n);
+        continue;
+      }
+      if (v.getTensor().getDtype() != DataType.DT_FLOAT) {
+        throw new ModelImportException("Const node '" + n.getName() + "' is " + v.getTensor().getDtype() + "; strip supports float32 weights");
+      }
+      removed += elements(v.getTensor());
+      TensorProto ones = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(v.getTensor().getTensorShape())
+          .addFloatVal(1f).build();
+      out.addNode(n.toBuilder().putAttr("value", AttrValue.newBuilder().setTensor(ones).build()));
+    }
+    if (Files.exists(output) && Files.isSameFile(output, model)) throw new MusketeerException("--output must differ from --model");
+    Files2.writeAtomically(output, out.build().toByteArray());
+    System.out.printf("wrote %s: %,d weights removed, %s%n", output, removed, Units.bytes(Files.size(output)));
+    return 0;
+  }
+
+  private static boolean isFloat(TensorProto t) {
+    return t.getDtype() == DataType.DT_FLOAT || t.getDtype() == DataType.DT_HALF || t.getDtype() == DataType.DT_DOUBLE
+        || t.getDtype() == DataType.DT_BFLOAT16;
+  }
+
+  private static long elements(TensorProto t) {
+    long n = 1;
+    for (var d : t.getTensorShape().getDimList()) n *= d.getSize();
+    return n;
+  }
+}
