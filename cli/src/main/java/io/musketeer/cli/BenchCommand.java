@@ -62,9 +62,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       if (report != null) Files2.writeAtomically(report, last.mergedJson().getBytes(StandardCharsets.UTF_8));
     } finally {
-      try (var walk = Files.walk(dir)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      Files2.deleteTree(dir);
     }
     return 0;
   }

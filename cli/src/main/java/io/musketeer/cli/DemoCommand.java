@@ -51,9 +51,7 @@ final class DemoCommand implements Callable<Integer> {
           maxDiff, Math.scalb(1.0, -scale));
       LocalRun.printSummary(s);
     } finally {
-      try (var walk = Files.walk(dir)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      Files2.deleteTree(dir);
     }
     return 0;
   }

@@ -10,6 +10,15 @@ import java.nio.file.StandardCopyOption;
 final class Files2 {
   private Files2() {}
 
+  /** Deletes a temporary directory tree, best effort. */
+  static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // temporary files only
+    }
+  }
+
   static void writeAtomically(Path file, byte[] bytes) {
     Path abs = file.toAbsolutePath();
     Path dir = abs.getParent();

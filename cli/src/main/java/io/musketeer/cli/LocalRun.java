@@ -111,7 +111,7 @@ final class LocalRun {
       Thread.currentThread().interrupt();
       throw new MusketeerException("local run interrupted");
     } finally {
-      deleteTree(dir);
+      Files2.deleteTree(dir);
     }
   }
 
@@ -182,11 +182,4 @@ final class LocalRun {
     return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
-  private static void deleteTree(Path dir) {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // temporary files only
-    }
-  }
 }

@@ -60,14 +60,7 @@ public final class FixedPointInterpreter {
   private static RingTensor eval(Node n, RingTensor[] in, int scale, Map<String, FloatTensor> inputs) {
     Shape shape = n.shape();
     return switch (n.op()) {
-      case Op.Input i -> {
-        FloatTensor t = inputs.get(i.name());
-        if (t == null) throw new MusketeerException("no value given for input '" + i.name() + "'");
-        if (!t.shape().equals(i.shape())) {
-          throw new MusketeerException("input '" + i.name() + "' has shape " + t.shape() + " but the model expects " + i.shape());
-        }
-        yield encode(t, scale, "input '" + i.name() + "'");
-      }
+      case Op.Input i -> encode(i.valueIn(inputs), scale, "input '" + i.name() + "'");
       case Op.Constant c -> encode(c.value(), scale, "weights of node '" + n.name() + "'");
       case Op.MatMul m -> new RingTensor(shape, RingKernels.matmul(in[0].data(), in[1].data(), in[0].shape().dim(0), in[0].shape().dim(1), in[1].shape().dim(1)));
       case Op.Conv2D c -> {

@@ -40,14 +40,7 @@ public final class FloatInterpreter {
   static FloatTensor eval(Node n, FloatTensor[] in, Map<String, FloatTensor> inputs) {
     Shape shape = n.shape();
     return switch (n.op()) {
-      case Op.Input i -> {
-        FloatTensor t = inputs.get(i.name());
-        if (t == null) throw new MusketeerException("no value given for input '" + i.name() + "'");
-        if (!t.shape().equals(i.shape())) {
-          throw new MusketeerException("input '" + i.name() + "' has shape " + t.shape() + " but the model expects " + i.shape());
-        }
-        yield t;
-      }
+      case Op.Input i -> i.valueIn(inputs);
       case Op.Constant c -> c.value();
       case Op.MatMul m -> new FloatTensor(shape, FloatKernels.matmul(in[0].data(), in[1].data(), in[0].shape().dim(0), in[0].shape().dim(1), in[1].shape().dim(1)));
       case Op.Conv2D c -> {

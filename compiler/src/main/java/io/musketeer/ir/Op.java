@@ -11,7 +11,17 @@ import io.musketeer.core.Shape;
 public sealed interface Op {
 
   /** A tensor the client provides. */
-  record Input(String name, Shape shape) implements Op {}
+  record Input(String name, Shape shape) implements Op {
+    /** This input's value from a map of named inputs, checked against the declared shape. */
+    public io.musketeer.core.FloatTensor valueIn(java.util.Map<String, io.musketeer.core.FloatTensor> inputs) {
+      io.musketeer.core.FloatTensor t = inputs.get(name);
+      if (t == null) throw new io.musketeer.MusketeerException("no value given for input '" + name + "'");
+      if (!t.shape().equals(shape)) {
+        throw new io.musketeer.MusketeerException("input '" + name + "' has shape " + t.shape() + " but the model expects " + shape);
+      }
+      return t;
+    }
+  }
 
   /**
    * A constant. Model weights are private to the server; {@code isPublic} marks structural constants

@@ -90,12 +90,7 @@ public final class SecureExecutor {
       case Op.Input input -> {
         if (helper) yield null;
         if (self == Party.SERVER) yield new long[size];
-        FloatTensor x = clientInputs.get(input.name());
-        if (x == null) throw new MusketeerException("no value given for input '" + input.name() + "'");
-        if (!x.shape().equals(input.shape())) {
-          throw new MusketeerException("input '" + input.name() + "' has shape " + x.shape() + " but the model expects " + input.shape());
-        }
-        yield encode(x, program.scale(i), "the client's input");
+        yield encode(input.valueIn(clientInputs), program.scale(i), "the client's input");
       }
       case Op.Constant c -> {
         if (helper) yield null;
