@@ -1,20 +1,11 @@
 package io.musketeer.importer.tf;
 
-import com.google.protobuf.ByteString;
 import io.musketeer.importer.ModelImportException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
-import org.tensorflow.proto.AttrValue;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
-import org.tensorflow.proto.NodeDef;
-import org.tensorflow.proto.TensorProto;
-import org.tensorflow.proto.TensorShapeProto;
 
 /**
  * Frozen TensorFlow graphs of well-known architectures with seeded random weights, built directly as
@@ -40,23 +31,17 @@ public final class SyntheticModels {
       case "densenet121" -> b.densenet121();
       default -> throw new ModelImportException("unknown built-in model '" + name + "'; available: " + String.join(", ", NAMES));
     }
-    return b.graph.build();
+    return b.build();
   }
 
   public static void writeTo(Path file, String name, long seed) throws IOException {
     Files.write(file, build(name, seed).toByteArray());
   }
 
-  private static final class Builder {
-    final GraphDef.Builder graph = GraphDef.newBuilder();
-    final SplittableRandom rng;
-    int counter;
-
+  private static final class Builder extends GraphDefBuilder {
     Builder(long seed) {
-      rng = new SplittableRandom(seed);
+      super(seed);
     }
-
-    // ---- architectures ----
 
     void demo() {
       String x = placeholder("input", 1, 28, 28, 1);
@@ -148,173 +133,6 @@ public final class SyntheticModels {
       x = mean(x);
       x = dense(x, channels, 1000);
       softmax(x);
-    }
-
-    // ---- nodes ----
-
-    String name(String op) {
-      return op.toLowerCase() + "_" + (counter++);
-    }
-
-    String node(String op, String name, List<String> inputs, Object... attrs) {
-      NodeDef.Builder n = NodeDef.newBuilder().setName(name).setOp(op).addAllInput(inputs);
-      for (int i = 0; i < attrs.length; i += 2) n.putAttr((String) attrs[i], (AttrValue) attrs[i + 1]);
-      graph.addNode(n);
-      return name;
-    }
-
-    static AttrValue type() {
-      return AttrValue.newBuilder().setType(DataType.DT_FLOAT).build();
-    }
-
-    static AttrValue ints(int... v) {
-      AttrValue.ListValue.Builder l = AttrValue.ListValue.newBuilder();
-      for (int x : v) l.addI(x);
-      return AttrValue.newBuilder().setList(l).build();
-    }
-
-    static AttrValue str(String s) {
-      return AttrValue.newBuilder().setS(ByteString.copyFromUtf8(s)).build();
-    }
-
-    static TensorShapeProto shape(int... dims) {
-      TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-      for (int d : dims) s.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
-      return s.build();
-    }
-
-    String placeholder(String name, int... dims) {
-      return node("Placeholder", name, List.of(), "dtype", type(), "shape", AttrValue.newBuilder().setShape(shape(dims)).build());
-    }
-
-    String floats(float[] v, int... dims) {
-      ByteBuffer bb = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-      for (float f : v) bb.putFloat(f);
-      TensorProto t = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shape(dims))
-          .setTensorContent(ByteString.copyFrom(bb.array())).build();
-      return node("Const", name("Const"), List.of(), "dtype", type(), "value", AttrValue.newBuilder().setTensor(t).build());
-    }
-
-    String int32s(int... v) {
-      TensorProto.Builder t = TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(shape(v.length));
-      for (int x : v) t.addIntVal(x);
-      return node("Const", name("Const"), List.of(), "dtype", AttrValue.newBuilder().setType(DataType.DT_INT32).build(),
-          "value", AttrValue.newBuilder().setTensor(t).build());
-    }
-
-    float[] gaussian(int n, double sd) {
-      float[] v = new float[n];
-      // RandomGenerator's ziggurat: specified, so the weights are the same on every JVM, and fast
-      for (int i = 0; i < n; i++) v[i] = (float) (rng.nextGaussian() * sd);
-      return v;
-    }
-
-    String conv(String x, int k, int in, int out, int stride, String padding) {
-      String w = floats(gaussian(k * k * in * out, Math.sqrt(2.0 / (k * k * in))), k, k, in, out);
-      return node("Conv2D", name("Conv2D"), List.of(x, w), "T", type(), "strides", ints(1, stride, stride, 1),
-          "padding", str(padding), "data_format", str("NHWC"), "dilations", ints(1, 1, 1, 1));
-    }
-
-    String biasAdd(String x, int n) {
-      String b = floats(gaussian(n, 0.05), n);
-      return node("BiasAdd", name("BiasAdd"), List.of(x, b), "T", type(), "data_format", str("NHWC"));
-    }
-
-    String batchNorm(String x, float gammaScale) {
-      int n = channels(x);
-      float[] gamma = new float[n], beta = gaussian(n, 0.05f), mean = gaussian(n, 0.05f), var = new float[n];
-      for (int i = 0; i < n; i++) {
-        gamma[i] = gammaScale * (float) (1 + 0.1 * rng.nextDouble(-1, 1));
-        var[i] = (float) (1 + 0.2 * rng.nextDouble());
-      }
-      String name = name("FusedBatchNormV3");
-      node("FusedBatchNormV3", name,
-          List.of(x, floats(gamma, n), floats(beta, n), floats(mean, n), floats(var, n)),
-          "T", type(), "U", type(), "epsilon", AttrValue.newBuilder().setF(0.001f).build(),
-          "is_training", AttrValue.newBuilder().setB(false).build(), "data_format", str("NHWC"));
-      return name;
-    }
-
-    /** Output channels of the node that produced x, read back from the weights this builder made. */
-    int channels(String x) {
-      for (int i = graph.getNodeCount() - 1; i >= 0; i--) {
-        NodeDef n = graph.getNode(i);
-        if (!n.getName().equals(x)) continue;
-        return switch (n.getOp()) {
-          case "Conv2D", "BiasAdd", "FusedBatchNormV3", "Relu", "Add", "AddV2", "AvgPool", "MaxPool" -> channelsOfInput(n);
-          case "ConcatV2" -> {
-            int c = 0;
-            for (int k = 0; k < n.getInputCount() - 1; k++) c += channels(n.getInput(k));
-            yield c;
-          }
-          default -> throw new IllegalStateException("no channel count for " + n.getOp());
-        };
-      }
-      throw new IllegalStateException("unknown node " + x);
-    }
-
-    private int channelsOfInput(NodeDef n) {
-      if (n.getOp().equals("Conv2D")) {
-        NodeDef w = find(n.getInput(1));
-        TensorShapeProto s = w.getAttrOrThrow("value").getTensor().getTensorShape();
-        return (int) s.getDim(3).getSize();
-      }
-      return channels(n.getInput(0));
-    }
-
-    private NodeDef find(String name) {
-      for (int i = graph.getNodeCount() - 1; i >= 0; i--) if (graph.getNode(i).getName().equals(name)) return graph.getNode(i);
-      throw new IllegalStateException("unknown node " + name);
-    }
-
-    String relu(String x) {
-      return node("Relu", name("Relu"), List.of(x), "T", type());
-    }
-
-    String add(String a, String b) {
-      return node("AddV2", name("AddV2"), List.of(a, b), "T", type());
-    }
-
-    String maxPool(String x, int k, int s, String padding) {
-      return node("MaxPool", name("MaxPool"), List.of(x), "T", type(), "ksize", ints(1, k, k, 1), "strides", ints(1, s, s, 1),
-          "padding", str(padding), "data_format", str("NHWC"));
-    }
-
-    String avgPool(String x, int k, int s, String padding) {
-      return node("AvgPool", name("AvgPool"), List.of(x), "T", type(), "ksize", ints(1, k, k, 1), "strides", ints(1, s, s, 1),
-          "padding", str(padding), "data_format", str("NHWC"));
-    }
-
-    String concat(int axis, String... xs) {
-      List<String> ins = new java.util.ArrayList<>(List.of(xs));
-      ins.add(int32s(axis));
-      return node("ConcatV2", name("ConcatV2"), ins, "T", type(), "N", AttrValue.newBuilder().setI(xs.length).build(),
-          "Tidx", AttrValue.newBuilder().setType(DataType.DT_INT32).build());
-    }
-
-    String mean(String x) {
-      return node("Mean", name("Mean"), List.of(x, int32s(1, 2)), "T", type(), "keep_dims", AttrValue.newBuilder().setB(false).build(),
-          "Tidx", AttrValue.newBuilder().setType(DataType.DT_INT32).build());
-    }
-
-    String reshape(String x, int... dims) {
-      return node("Reshape", name("Reshape"), List.of(x, int32s(dims)), "T", type(), "Tshape", AttrValue.newBuilder().setType(DataType.DT_INT32).build());
-    }
-
-    String dense(String x, int in, int out) {
-      return dense(x, in, out, name("BiasAdd"));
-    }
-
-    String dense(String x, int in, int out, String name) {
-      String w = floats(gaussian(in * out, Math.sqrt(1.0 / in)), in, out);
-      String mm = node("MatMul", name("MatMul"), List.of(x, w), "T", type(), "transpose_a", AttrValue.newBuilder().setB(false).build(),
-          "transpose_b", AttrValue.newBuilder().setB(false).build());
-      String b = floats(gaussian(out, 0.05), out);
-      return node("BiasAdd", name, List.of(mm, b), "T", type(), "data_format", str("NHWC"));
-    }
-
-    String softmax(String x) {
-      return node("Softmax", "probabilities", List.of(x), "T", type());
     }
   }
 }
