@@ -69,6 +69,14 @@ class GraphDefBuilder {
     return node("Const", name("Const"), List.of(), "dtype", type(), "value", AttrValue.newBuilder().setTensor(t).build());
   }
 
+  /** An int32 constant of the given shape (an empty shape is a scalar). */
+  String int32sShaped(int[] dims, int... v) {
+    TensorProto.Builder t = TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(shape(dims));
+    for (int x : v) t.addIntVal(x);
+    return node("Const", name("Const"), List.of(), "dtype", AttrValue.newBuilder().setType(DataType.DT_INT32).build(),
+        "value", AttrValue.newBuilder().setTensor(t).build());
+  }
+
   String int32s(int... v) {
     TensorProto.Builder t = TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(shape(v.length));
     for (int x : v) t.addIntVal(x);
@@ -161,7 +169,7 @@ class GraphDefBuilder {
 
   String concat(int axis, String... xs) {
     List<String> ins = new java.util.ArrayList<>(List.of(xs));
-    ins.add(int32s(axis));
+    ins.add(int32sShaped(new int[0], axis));
     return node("ConcatV2", name("ConcatV2"), ins, "T", type(), "N", AttrValue.newBuilder().setI(xs.length).build(),
         "Tidx", AttrValue.newBuilder().setType(DataType.DT_INT32).build());
   }

@@ -419,9 +419,11 @@ final class TfOps {
       if (dim >= rank) throw c.fail("slices more dimensions than the input " + s + " has");
       int n = s.dim(dim);
       if (st[k] <= 0) throw c.fail("uses stride " + st[k] + "; only positive strides are supported");
+      boolean shrinks = (shrink >> k & 1) != 0;
       int lo = b[k] < 0 ? b[k] + n : b[k], hi = e[k] < 0 ? e[k] + n : e[k];
-      if ((beginMask >> k & 1) != 0) lo = 0;
-      if ((endMask >> k & 1) != 0) hi = n;
+      // as in TensorFlow, a shrunk axis takes begin[k] exactly and ignores both masks
+      if (!shrinks && (beginMask >> k & 1) != 0) lo = 0;
+      if (!shrinks && (endMask >> k & 1) != 0) hi = n;
       lo = Math.max(0, Math.min(n, lo));
       hi = Math.max(lo, Math.min(n, hi));
       if ((shrink >> k & 1) != 0) {
