@@ -38,11 +38,12 @@ final class DemoCommand implements Callable<Integer> {
     try {
       Path input = dir.resolve("input.npy"), output = dir.resolve("output.npy");
       Npy.write(input, x);
-      LocalRun.Summary s = LocalRun.execute(model, input, scale, "porthos", output, List.of(), List.of(), true);
+      LocalRun.Summary s = LocalRun.execute(model, input, scale, "porthos", output, List.of(), List.of(), false);
       FloatTensor secure = Npy.read(output);
       Program p = Compiler.compile(g, scale);
       FloatTensor fixed = FixedPointInterpreter.run(p, Map.of(in.name(), x)).get(0);
       FloatTensor exact = FloatInterpreter.run(g, Map.of(in.name(), x)).get(0);
+      TopK.print(System.out, "secure top-5 (the client's output):", secure, 5);
       double maxDiff = 0;
       for (int i = 0; i < secure.size(); i++) maxDiff = Math.max(maxDiff, Math.abs(secure.data()[i] - fixed.data()[i]));
       System.out.printf(Locale.ROOT, "cleartext float top-1: class %d; cleartext fixed-point top-1: class %d; secure top-1: class %d%n",

@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * Runs the three parties as three OS processes on loopback ({@code musketeer run} each), then merges
- * their reports. The client's stdout and progress go to the terminal; the others' output to logs that
- * are shown when they fail.
+ * their reports. When interactive, the client's output and progress bar go to the terminal; otherwise,
+ * and always for the server and helper, output goes to logs whose last error is shown when they fail.
  */
 final class LocalRun {
   record PartyFigures(long bytesSent, long bytesReceived, long messagesSent, long rounds, double wallSeconds, double cpuSeconds, long peakMemory) {}
@@ -42,7 +42,7 @@ final class LocalRun {
    * @param clientArgs extra options for the client only (e.g. preprocessing)
    */
   static Summary execute(String model, Path input, int scale, String protocol, Path output, List<String> partyArgs,
-      List<String> clientArgs, boolean progress) {
+      List<String> clientArgs, boolean interactive) {
     Path dir;
     try {
       dir = Files.createTempDirectory("musketeer-local");
@@ -65,15 +65,14 @@ final class LocalRun {
         if (p == Party.CLIENT) {
           cmd.addAll(List.of("--input", input.toString(), "--output", output.toString()));
           cmd.addAll(clientArgs);
-          if (progress) cmd.add("--progress");
+          if (interactive && System.console() != null) cmd.add("--progress");
         }
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Path log = dir.resolve(p.label() + ".log");
         logs.put(p, log);
-        if (p == Party.CLIENT) {
+        if (p == Party.CLIENT && interactive) {
           pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
-          pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-          if (progress) pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+          pb.redirectError(System.console() != null ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.appendTo(log.toFile()));
         } else {
           pb.redirectErrorStream(true).redirectOutput(log.toFile());
         }
