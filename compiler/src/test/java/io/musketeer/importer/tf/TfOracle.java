@@ -56,6 +56,14 @@ final class TfOracle {
     }
   }
 
+  /** The graph as TensorFlow itself writes it after importing it (with every default attribute filled in). */
+  static GraphDef exportedByTensorFlow(GraphDef def) {
+    try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
+      g.importGraphDef(def);
+      return g.toGraphDef();
+    }
+  }
+
   static FloatTensor random(io.musketeer.core.Shape s, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     float[] d = new float[s.size()];
@@ -67,7 +75,8 @@ final class TfOracle {
    * Imports the graph, checks the imported float result, the optimised float result and the
    * fixed-point result (scale 16) against TensorFlow.
    */
-  static Graph check(GraphDef def, String input, io.musketeer.core.Shape shape, String output) {
+  static Graph check(GraphDef built, String input, io.musketeer.core.Shape shape, String output) {
+    GraphDef def = exportedByTensorFlow(built);
     FloatTensor x = random(shape, 42);
     float[] expected = runTensorFlow(def, input, x, output);
     Graph g = TfImporter.fromGraphDef(def, ImportOptions.defaults().withOutputs(List.of(output)));
