@@ -93,12 +93,21 @@ public final class PrivateCompare {
    * special case c_0[k] = [k≠0] − u[k], c_1[k] = u[k].
    */
   static void prefix(boolean p0, byte[] x, int xo, long r, int beta, byte[] u, int rho, byte[] c, int co) {
+    prefix(p0, x, xo, r, beta, u, rho, c, co, Zp.VECTOR);
+  }
+
+  /** {@code vector = false} forces the scalar path (tests compare both). */
+  static void prefix(boolean p0, byte[] x, int xo, long r, int beta, byte[] u, int rho, byte[] c, int co, boolean vector) {
     int p0i = p0 ? 1 : 0;
     if (u != null) {
       for (int k = 0; k < 64; k++) c[co + (k ^ rho)] = (byte) (p0 ? (k != 0 ? 1 : 0) - u[k] + P : u[k]);
       return;
     }
     long t = beta == 0 ? r : r + 1;
+    if (vector && Zp.VECTOR) {
+      ZpVector.prefix(p0, x, xo, t, beta, rho, c, co);
+      return;
+    }
     // The running sum Σ_{i<k} w[i] stays unreduced (below 64·128) so that the loop-carried chain is a
     // single add; each c is reduced off the chain by folding (128 ≡ 1 mod 127) to at most 128.
     int sum = 0;
@@ -140,6 +149,10 @@ public final class PrivateCompare {
     byte[] out = new byte[n];
     Par.forEachChunk(n, c -> {
       int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
+      if (Zp.VECTOR) {
+        ZpVector.open(d0, d1, out, lo, hi);
+        return;
+      }
       for (int i = lo; i < hi; i++) {
         int zero = 0;
         for (int k = i * Dealer.BITS, end = k + Dealer.BITS; k < end; k++) {

@@ -63,7 +63,7 @@ final class Zp {
     private void refill() {
       prg.fill(raw, 0, RAW);
       if (vector) {
-        count = ZpVector.accept(raw, vals, star, value, accept);
+        count = ZpVector.accept(raw, vals, 0, star, value, accept);
         pos = 0;
         return;
       }
@@ -103,6 +103,14 @@ final class Zp {
     /** Copies the next len values into dst[off ..]. */
     void take(byte[] dst, int off, int len) {
       while (len > 0) {
+        if (pos == count && vector && len >= RAW) {
+          // a whole buffer fits: accept straight into the destination, skipping the copy
+          prg.fill(raw, 0, RAW);
+          int n = ZpVector.accept(raw, dst, off, star, value, accept);
+          off += n;
+          len -= n;
+          continue;
+        }
         if (pos == count) refill();
         int n = Math.min(len, count - pos);
         System.arraycopy(vals, pos, dst, off, n);

@@ -62,4 +62,27 @@ class ZpTest {
       assertEquals(ba.subtract(bb).mod(m).longValue(), OddRing.sub(a, b));
     }
   }
+
+  @Test
+  void vectorPrefixEqualsScalarPrefix() {
+    java.util.Random rnd = new java.util.Random(5);
+    byte[] x = new byte[64], scalar = new byte[64], vector = new byte[64];
+    for (int trial = 0; trial < 20_000; trial++) {
+      for (int k = 0; k < 64; k++) x[k] = (byte) rnd.nextInt(127);
+      long r = switch (trial % 4) {
+        case 0 -> rnd.nextLong();
+        case 1 -> 0L;
+        case 2 -> Long.MIN_VALUE;
+        default -> rnd.nextLong() >>> rnd.nextInt(64);
+      };
+      int beta = rnd.nextInt(2), rho = rnd.nextInt(64);
+      boolean p0 = rnd.nextBoolean();
+      PrivateCompare.prefix(p0, x, 0, r, beta, null, rho, scalar, 0, false);
+      PrivateCompare.prefix(p0, x, 0, r, beta, null, rho, vector, 0, true);
+      for (int k = 0; k < 64; k++) {
+        // both reduce to [0, 128]; compare as residues mod 127
+        assertEquals((scalar[k] & 0xff) % 127, (vector[k] & 0xff) % 127, "trial " + trial + " position " + k);
+      }
+    }
+  }
 }
