@@ -1,7 +1,8 @@
 package io.musketeer.ir;
 
-import io.musketeer.core.FloatTensor;
+import FloatTensor;
 import io.musketeer.core.Shape;
+import java.util.Map;
 
 /**
  * The closed set of IR operations. Importers map framework ops onto these; interpreters, shape
@@ -13,11 +14,11 @@ public sealed interface Op {
   /** A tensor the client provides. */
   record Input(String name, Shape shape) implements Op {
     /** This input's value from a map of named inputs, checked against the declared shape. */
-    public io.musketeer.core.FloatTensor valueIn(java.util.Map<String, io.musketeer.core.FloatTensor> inputs) {
-      io.musketeer.core.FloatTensor t = inputs.get(name);
-      if (t == null) throw new io.musketeer.MusketeerException("no value given for input '" + name + "'");
+    public FloatTensor valueIn(Map<String, FloatTensor> inputs) {
+      FloatTensor t = inputs.get(name);
+      if (t == null) throw new MusketeerException("no value given for input '" + name + "'");
       if (!t.shape().equals(shape)) {
-        throw new io.musketeer.MusketeerException("input '" + name + "' has shape " + t.shape() + " but the model expects " + shape);
+        throw new MusketeerException("input '" + name + "' has shape " + t.shape() + " but the model expects " + shape);
       }
       return t;
     }

@@ -7,7 +7,7 @@ import io.musketeer.core.FloatTensor;
 import io.musketeer.core.IndexMaps;
 import io.musketeer.core.PoolGeometry;
 import io.musketeer.core.RingKernels;
-import io.musketeer.core.RingTensor;
+import RingTensor;
 import io.musketeer.core.Shape;
 import io.musketeer.interp.Outputs;
 import io.musketeer.interp.RingOps;
@@ -24,6 +24,7 @@ import io.musketeer.mpc.protocol.Reveal;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.protocol.Truncation;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -125,12 +126,12 @@ public final class SecureExecutor {
         if (helper) yield null;
         long[] sums = RingOps.reduceSum(share(g, n, 0, in), r.axes(), size);
         long[] divisors = new long[size];
-        java.util.Arrays.fill(divisors, g.node(n.input(0)).shape().size() / Math.max(1, size));
+        Arrays.fill(divisors, g.node(n.input(0)).shape().size() / Math.max(1, size));
         yield Truncation.divide(session, sums, divisors);
       }
       case Op.Concat c -> {
         if (helper) yield null;
-        io.musketeer.core.RingTensor[] parts = new io.musketeer.core.RingTensor[in.length];
+        RingTensor[] parts = new RingTensor[in.length];
         for (int k = 0; k < in.length; k++) parts[k] = share(g, n, k, in);
         yield RingOps.concat(parts, c.axis(), shape).data();
       }
@@ -178,8 +179,8 @@ public final class SecureExecutor {
     return comparison.argMax(session, lastAxis, rows, len);
   }
 
-  private static io.musketeer.core.RingTensor share(Graph g, Node n, int k, long[][] in) {
-    return new io.musketeer.core.RingTensor(g.node(n.input(k)).shape(), in[k]);
+  private static RingTensor share(Graph g, Node n, int k, long[][] in) {
+    return new RingTensor(g.node(n.input(k)).shape(), in[k]);
   }
 
   private static long[] encode(FloatTensor t, int scale, String what) {
