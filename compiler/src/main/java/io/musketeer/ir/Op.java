@@ -1,6 +1,7 @@
 package io.musketeer.ir;
 
-import FloatTensor;
+import io.musketeer.MusketeerException;
+import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
 import java.util.Map;
 
