@@ -7,7 +7,7 @@ import io.musketeer.core.FloatTensor;
 import io.musketeer.core.IndexMaps;
 import io.musketeer.core.PoolGeometry;
 import io.musketeer.core.RingKernels;
-import RingTensor;
+import io.musketeer.core.RingTensor;
 import io.musketeer.core.Shape;
 import io.musketeer.interp.Outputs;
 import io.musketeer.interp.RingOps;
