@@ -64,7 +64,7 @@ final class TfOps {
     op(TfOps::relu6, "Relu6");
     op(TfOps::conv2d, "Conv2D");
     op(TfOps::depthwise, "DepthwiseConv2dNative");
-    op(c -> pool(c, true), "MaxPool");
+    op(c -> pool(c, true), "MaxPool", "MaxPoolV2");
     op(c -> pool(c, false), "AvgPool");
     op(c -> reduce(c, false), "Sum");
     op(c -> reduce(c, true), "Mean");
@@ -188,7 +188,10 @@ final class TfOps {
   }
 
   private static int[] strides(Ctx c, boolean nchw) {
-    int[] s = c.intsAttr("strides");
+    return strides(c.intsAttr("strides"), nchw);
+  }
+
+  private static int[] strides(int[] s, boolean nchw) {
     if (s == null || s.length != 4) return new int[] {1, 1};
     return nchw ? new int[] {s[2], s[3]} : new int[] {s[1], s[2]};
   }
@@ -257,14 +260,16 @@ final class TfOps {
 
   private static Val[] pool(Ctx c, boolean max) {
     boolean nchw = c.stringAttr("data_format", "NHWC").equals("NCHW");
-    int[] k = c.intsAttr("ksize");
+    // MaxPoolV2 (what TF Java and tf.raw_ops emit) takes ksize and strides as inputs, not attributes
+    boolean v2 = c.node.getOp().equals("MaxPoolV2");
+    int[] k = v2 ? c.known(1, "ksize").ints() : c.intsAttr("ksize");
     if (k == null || k.length != 4) throw c.fail("needs a 4-element ksize");
     int kh = nchw ? k[2] : k[1], kw = nchw ? k[3] : k[2];
     if ((nchw ? k[0] * k[1] : k[0] * k[3]) != 1) throw c.fail("pools over batch or channels, which is not supported");
     Shape xs = c.shape(0);
     if (xs.rank() != 4) throw c.fail("needs a 4-D input, got " + xs);
     int h = nchw ? xs.dim(2) : xs.dim(1), w = nchw ? xs.dim(3) : xs.dim(2);
-    int[] s = strides(c, nchw);
+    int[] s = v2 ? strides(c.known(2, "strides").ints(), nchw) : strides(c, nchw);
     int[] p = padding(c, h, w, kh, kw, s[0], s[1], nchw);
     Op.Window win = new Op.Window(kh, kw, s[0], s[1], p[0], p[1], p[2], p[3]);
     Op op = max ? new Op.MaxPool(win) : new Op.AvgPool(win, false);
