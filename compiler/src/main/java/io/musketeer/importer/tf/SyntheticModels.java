@@ -202,6 +202,12 @@ public final class SyntheticModels {
           "value", AttrValue.newBuilder().setTensor(t).build());
     }
 
+    String int32Scalar(int v) {
+      TensorProto t = TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(shape()).addIntVal(v).build();
+      return node("Const", name("Const"), List.of(), "dtype", AttrValue.newBuilder().setType(DataType.DT_INT32).build(),
+          "value", AttrValue.newBuilder().setTensor(t).build());
+    }
+
     float[] gaussian(int n, double sd) {
       float[] v = new float[n];
       for (int i = 0; i < n; i++) {
@@ -290,7 +296,7 @@ public final class SyntheticModels {
 
     String concat(int axis, String... xs) {
       List<String> ins = new java.util.ArrayList<>(List.of(xs));
-      ins.add(int32s(axis));
+      ins.add(int32Scalar(axis)); // TensorFlow requires a scalar axis
       return node("ConcatV2", name("ConcatV2"), ins, "T", type(), "N", AttrValue.newBuilder().setI(xs.length).build(),
           "Tidx", AttrValue.newBuilder().setType(DataType.DT_INT32).build());
     }
