@@ -309,6 +309,13 @@ public final class TfImporter {
         out = allKnown(in) && h.foldable() ? fold(n, in, h) : h.apply(new Ctx(builder, n, in, options, constants));
       } catch (IrException e) {
         throw new ModelImportException("TensorFlow op " + n.getOp() + " (node '" + n.getName() + "'): " + e.getMessage());
+      } catch (ModelImportException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // malformed attributes or constants (a -2 dimension, bounds of the wrong rank, a vector axis) reach
+        // shape arithmetic in the handlers; report them against the node like every other import error
+        String why = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+        throw new ModelImportException("TensorFlow op " + n.getOp() + " (node '" + n.getName() + "') is malformed: " + why);
       }
       for (int k = 0; k < out.length; k++) {
         if (out[k] != null) values.put(n.getName() + ":" + k, out[k]);

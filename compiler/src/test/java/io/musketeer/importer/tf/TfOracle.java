@@ -1,105 +1,133 @@
 package io.musketeer.importer.tf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
-import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
-import io.musketeer.interp.FixedPointInterpreter;
-import io.musketeer.interp.FloatInterpreter;
-import io.musketeer.ir.Graph;
-import java.util.List;
+import io.musketeer.core.Shape;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.tensorflow.Operand;
+import org.tensorflow.OperationBuilder;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.proto.GraphDef;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
+import org.tensorflow.ndarray.buffer.IntDataBuffer;
+import org.tensorflow.ndarray.buffer.LongDataBuffer;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
-/** TensorFlow Java as the reference: runs a GraphDef in TensorFlow and in Musketeer and compares. */
+/** TensorFlow Java as a reference: runs a TF graph and compares tensors. */
 final class TfOracle {
   private TfOracle() {}
 
-  /** Runs the graph in TensorFlow, feeding one float input, and returns the fetched output as floats. */
-  static float[] runTensorFlow(GraphDef def, String input, FloatTensor x, String output) {
-    try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
-      g.importGraphDef(def);
-      long[] dims = new long[x.shape().rank()];
-      for (int i = 0; i < dims.length; i++) dims[i] = x.shape().dim(i);
-      try (Session s = new Session(g);
-          TFloat32 feed = TFloat32.tensorOf(Shape.of(dims), DataBuffers.of(x.data(), true, false));
-          Result r = s.runner().feed(input, feed).fetch(output).run()) {
-        Tensor t = r.get(0);
-        int n = (int) t.shape().size();
-        float[] out = new float[n];
-        if (t instanceof TFloat32 f) {
-          f.copyTo(DataBuffers.of(out, false, false));
-        } else if (t instanceof TInt64 l) {
-          long[] v = new long[n];
-          l.copyTo(DataBuffers.of(v, false, false));
-          for (int i = 0; i < n; i++) out[i] = v[i];
-        } else if (t instanceof TInt32 in) {
-          int[] v = new int[n];
-          in.copyTo(DataBuffers.of(v, false, false));
-          for (int i = 0; i < n; i++) out[i] = v[i];
-        } else {
-          throw new AssertionError("unexpected output type " + t.getClass());
+  /** Runs {@code out} ("node" or "node:k") of a TF graph on the given float feeds. */
+  static FloatTensor run(org.tensorflow.Graph g, Map<String, FloatTensor> feeds, String out) {
+    try (Session s = new Session(g)) {
+      Session.Runner r = s.runner();
+      java.util.List<TFloat32> fed = new java.util.ArrayList<>();
+      try {
+        for (Map.Entry<String, FloatTensor> e : feeds.entrySet()) {
+          TFloat32 t = TFloat32.tensorOf(tfShape(e.getValue().shape()), DataBuffers.of(e.getValue().data()));
+          fed.add(t);
+          r.feed(e.getKey(), t);
         }
-        return out;
+        int colon = out.lastIndexOf(':');
+        if (colon > 0) r.fetch(out.substring(0, colon), Integer.parseInt(out.substring(colon + 1)));
+        else r.fetch(out);
+        try (Result res = r.run()) {
+          return toFloat(res.get(0));
+        }
+      } finally {
+        for (TFloat32 t : fed) t.close();
       }
     }
   }
 
-  /** The graph as TensorFlow itself writes it after importing it (with every default attribute filled in). */
-  static GraphDef exportedByTensorFlow(GraphDef def) {
-    try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
-      g.importGraphDef(def);
-      return g.toGraphDef();
+  static FloatTensor toFloat(Tensor t) {
+    long[] d = t.shape().asArray();
+    int[] dims = new int[d.length];
+    for (int i = 0; i < d.length; i++) dims[i] = (int) d[i];
+    Shape shape = new Shape(dims);
+    float[] v = new float[shape.size()];
+    switch (t) {
+      case TFloat32 f -> {
+        FloatDataBuffer b = DataBuffers.ofFloats(v.length);
+        f.copyTo(b);
+        b.read(v);
+      }
+      case TInt64 l -> {
+        LongDataBuffer b = DataBuffers.ofLongs(v.length);
+        l.copyTo(b);
+        for (int i = 0; i < v.length; i++) v[i] = b.getLong(i);
+      }
+      case TInt32 l -> {
+        IntDataBuffer b = DataBuffers.ofInts(v.length);
+        l.copyTo(b);
+        for (int i = 0; i < v.length; i++) v[i] = b.getInt(i);
+      }
+      default -> fail("unexpected output type " + t.dataType());
     }
+    return new FloatTensor(shape, v);
   }
 
-  static FloatTensor random(io.musketeer.core.Shape s, long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    float[] d = new float[s.size()];
-    for (int i = 0; i < d.length; i++) d[i] = (float) rng.nextGaussian();
-    return new FloatTensor(s, d);
+  static org.tensorflow.ndarray.Shape tfShape(Shape s) {
+    long[] d = new long[s.rank()];
+    for (int i = 0; i < d.length; i++) d[i] = s.dim(i);
+    return org.tensorflow.ndarray.Shape.of(d);
   }
 
-  /**
-   * Imports the graph, checks the imported float result, the optimised float result and the
-   * fixed-point result (scale 16) against TensorFlow.
-   */
-  static Graph check(GraphDef built, String input, io.musketeer.core.Shape shape, String output) {
-    GraphDef def = exportedByTensorFlow(built);
-    FloatTensor x = random(shape, 42);
-    float[] expected = runTensorFlow(def, input, x, output);
-    Graph g = TfImporter.fromGraphDef(def, ImportOptions.defaults().withOutputs(List.of(output)));
-    Map<String, FloatTensor> in = Map.of(input, x);
-    FloatTensor ours = FloatInterpreter.run(g, in).get(0);
-    assertEquals(expected.length, ours.size(), "output size of " + output);
-    assertClose(expected, ours.data(), 1e-4, "imported graph, " + output);
-    assertClose(expected, FloatInterpreter.run(Compiler.optimize(g), in).get(0).data(), 1e-4, "optimised graph, " + output);
-    float[] fixed = FixedPointInterpreter.run(Compiler.compile(g, 16), in).get(0).data();
-    for (int i = 0; i < expected.length; i++) {
-      double tol = 2e-3 * Math.max(1, Math.abs(expected[i]));
-      assertTrue(Math.abs(fixed[i] - expected[i]) <= tol, "fixed point, " + output + "[" + i + "]: " + fixed[i] + " vs " + expected[i]);
+  static FloatTensor gaussian(SplittableRandom rng, double sd, int... dims) {
+    Shape s = new Shape(dims);
+    float[] v = new float[s.size()];
+    for (int i = 0; i < v.length; i++) {
+      double u = rng.nextDouble(Double.MIN_NORMAL, 1), w = rng.nextDouble();
+      v[i] = (float) (Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w) * sd);
     }
-    return g;
+    return new FloatTensor(s, v);
   }
 
-  static void assertClose(float[] expected, float[] actual, double rel, String what) {
-    assertEquals(expected.length, actual.length, what);
-    for (int i = 0; i < expected.length; i++) {
-      double tol = rel * Math.max(1, Math.abs(expected[i]));
-      if (!(Math.abs(actual[i] - expected[i]) <= tol)) {
-        assertArrayEquals(expected, actual, (float) tol, what + ": first difference at " + i);
+  /** An op TF Java's Ops does not emit under this type name (MaxPool v1, AddV2, ...), with float T. */
+  static Output<TFloat32> raw(Ops tf, String type, Object[] attrs, Operand<?>... inputs) {
+    OperationBuilder b = tf.scope().env().opBuilder(type, tf.scope().makeOpName(type), tf.scope());
+    for (Operand<?> in : inputs) b.addInput(in.asOutput());
+    b.setAttr("T", DataType.DT_FLOAT);
+    for (int i = 0; i < attrs.length; i += 2) {
+      String key = (String) attrs[i];
+      switch (attrs[i + 1]) {
+        case String s -> b.setAttr(key, s);
+        case long[] l -> b.setAttr(key, l);
+        case Long l -> b.setAttr(key, l);
+        case Boolean z -> b.setAttr(key, z);
+        case Float f -> b.setAttr(key, f);
+        default -> throw new IllegalArgumentException(key);
       }
     }
+    return b.build().<TFloat32>output(0);
+  }
+
+  /** |a-b| <= rel*max(1,|b|) elementwise, with the worst error in the message. Returns the worst error. */
+  static double assertClose(String label, FloatTensor expected, FloatTensor actual, double tol) {
+    assertArrayEquals(expected.shape().dims(), actual.shape().dims(), label + ": shape " + actual.shape() + " vs TF " + expected.shape());
+    double worst = 0;
+    int at = -1;
+    for (int i = 0; i < expected.size(); i++) {
+      double b = expected.data()[i], a = actual.data()[i];
+      double err = Math.abs(a - b) / Math.max(1, Math.abs(b));
+      if (!(err <= worst)) {
+        worst = err;
+        at = i;
+      }
+    }
+    if (!(worst <= tol)) {
+      fail(label + ": element " + at + " is " + actual.data()[at] + ", TF says " + expected.data()[at] + " (error " + worst + " > " + tol + ")");
+    }
+    return worst;
   }
 }
