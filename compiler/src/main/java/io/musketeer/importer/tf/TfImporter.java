@@ -8,6 +8,7 @@ import io.musketeer.importer.ModelImportException;
 import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.IrException;
+import io.musketeer.ir.Node;
 import io.musketeer.ir.Op;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -231,10 +232,39 @@ public final class TfImporter {
         outs.add(v.node);
       }
       try {
-        return builder.build(outs.stream().mapToInt(Integer::intValue).toArray());
+        return pruned(outs.stream().mapToInt(Integer::intValue).toArray());
       } catch (IrException e) {
         throw new ModelImportException("imported graph is invalid: " + e.getMessage());
       }
+    }
+
+    /**
+     * The graph without nodes no output needs (left behind by lowerings such as ArgMax over Softmax);
+     * inputs are kept, so callers feed the placeholders they expect.
+     */
+    private Graph pruned(int[] outs) {
+      int n = builder.size();
+      boolean[] keep = new boolean[n];
+      for (int o : outs) keep[o] = true;
+      for (int i = n - 1; i >= 0; i--) {
+        if (keep[i] || builder.node(i).op() instanceof Op.Input) {
+          keep[i] = true;
+          for (int in : builder.node(i).inputs()) keep[in] = true;
+        }
+      }
+      int[] remap = new int[n];
+      List<Node> nodes = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (!keep[i]) continue;
+        Node old = builder.node(i);
+        int[] ins = old.inputs();
+        for (int j = 0; j < ins.length; j++) ins[j] = remap[ins[j]];
+        remap[i] = nodes.size();
+        nodes.add(new Node(old.name(), old.op(), ins, old.shape()));
+      }
+      int[] mapped = new int[outs.length];
+      for (int i = 0; i < outs.length; i++) mapped[i] = remap[outs[i]];
+      return new Graph(nodes, mapped);
     }
 
     /** The requested outputs, or every node whose outputs nobody reads (control edges aside). */

@@ -91,8 +91,10 @@ final class TfOps {
     op(c -> knownOnly(c, TfOps::prod), "Prod");
     op(c -> knownOnly(c, TfOps::range), "Range");
     op(c -> knownOnly(c, k -> elementwise(k, (a, b) -> Math.floor(a / b))), "FloorDiv");
-    op(c -> knownOnly(c, k -> elementwise(k, Math::max)), "Maximum");
-    op(c -> knownOnly(c, k -> elementwise(k, Math::min)), "Minimum");
+    op(c -> maxMin(c, true), "Maximum");
+    op(c -> maxMin(c, false), "Minimum");
+    op(TfOps::leakyRelu, "LeakyRelu");
+    op(TfOps::clipByValue, "ClipByValue");
     op(c -> knownOnly(c, k -> map(k[0], v -> 1 / Math.sqrt(v))), "Rsqrt");
     op(c -> knownOnly(c, k -> map(k[0], Math::sqrt)), "Sqrt");
     op(c -> knownOnly(c, k -> map(k[0], Math::floor)), "Floor");
@@ -185,6 +187,50 @@ final class TfOps {
     int relu = c.emit("relu", new Op.Relu(), x);
     int over = c.emit("relu_over", new Op.Relu(), c.emit("minus6", new Op.Sub(), x, six));
     return one(c.emit("", new Op.Sub(), relu, over));
+  }
+
+  /**
+   * max(a, b) = Relu(a - b) + b and min(a, b) = a - Relu(a - b): one secure comparison, so
+   * {@code tf.maximum(x, 0.)}, {@code tf.clip_by_value} and Keras' ReLU(max_value) import. Maximum with a
+   * zero constant that does not widen the input is a plain Relu.
+   */
+  private static Val[] maxMin(Ctx c, boolean max) {
+    if (c.in[0].isKnown() && c.in[1].isKnown()) {
+      Known[] k = {c.in[0].known, c.in[1].known};
+      return one(elementwise(k, max ? Math::max : Math::min));
+    }
+    int a = 0, b = 1;
+    if (c.in[0].isKnown()) {
+      a = 1; // both formulas are symmetric in a and b; keep the run-time value first
+      b = 0;
+    }
+    if (max && c.in[b].isKnown() && Arrays.stream(c.in[b].known.values()).allMatch(v -> v == 0)
+        && IndexMaps.broadcastShape(c.shape(a), c.shape(b)).equals(c.shape(a))) {
+      return one(c.emit("", new Op.Relu(), c.ir(a)));
+    }
+    return one(maxMin(c, "", c.ir(a), c.ir(b), max, ""));
+  }
+
+  private static int maxMin(Ctx c, String prefix, int a, int b, boolean max, String outSuffix) {
+    int diff = c.emit(prefix + "diff", new Op.Sub(), a, b);
+    int relu = c.emit(prefix + "relu", new Op.Relu(), diff);
+    return max ? c.emit(outSuffix, new Op.Add(), relu, b) : c.emit(outSuffix, new Op.Sub(), a, relu);
+  }
+
+  /** ClipByValue(x, lo, hi) = min(max(x, lo), hi), as two Relus. */
+  private static Val[] clipByValue(Ctx c) {
+    int lower = maxMin(c, "lower_", c.ir(0), c.ir(1), true, "lower");
+    return one(maxMin(c, "upper_", lower, c.ir(2), false, ""));
+  }
+
+  /** LeakyRelu(x) = alpha*x + (1 - alpha)*Relu(x), exact for every alpha, with public constants. */
+  private static Val[] leakyRelu(Ctx c) {
+    float alpha = c.floatAttr("alpha", 0.2f);
+    int x = c.ir(0);
+    int relu = c.emit("relu", new Op.Relu(), x);
+    int scaledRelu = c.emit("relu_scaled", new Op.Mul(), relu, c.publicConstant("one_minus_alpha", 1 - alpha));
+    int scaledX = c.emit("x_scaled", new Op.Mul(), x, c.publicConstant("alpha", alpha));
+    return one(c.emit("", new Op.Add(), scaledX, scaledRelu));
   }
 
   private static int[] strides(Ctx c, boolean nchw) {
@@ -294,16 +340,24 @@ final class TfOps {
 
   /** Inference batch norm as one per-channel multiply and add; the compiler folds both into the conv. */
   private static Val[] batchNorm(Ctx c) {
-    if (c.boolAttr("is_training", false)) throw c.fail("is in training mode; freeze the graph for inference");
+    // TensorFlow's default is is_training=true, so a node without the attribute (stripped defaults) trains
+    if (c.boolAttr("is_training", true)) throw c.fail("is in training mode; freeze the graph for inference (is_training=false)");
     Known scale = c.known(1, "scale"), offset = c.known(2, "offset"), mean = c.known(3, "mean"), var = c.known(4, "variance");
     double eps = c.floatAttr("epsilon", 0.001f);
     int n = scale.values().length;
+    boolean nchw = c.stringAttr("data_format", "NHWC").equals("NCHW");
+    Shape xs = c.shape(0);
+    if (xs.rank() != 4) throw c.fail("needs a 4-D input, got " + xs);
+    int channels = xs.dim(nchw ? 1 : 3);
+    for (Known k : List.of(scale, offset, mean, var)) {
+      if (k.values().length != channels) throw c.fail("has " + k.values().length + " parameters per input but " + channels + " channels");
+    }
     double[] mul = new double[n], add = new double[n];
     for (int i = 0; i < n; i++) {
+      if (!(var.values()[i] + eps > 0)) throw c.fail("has a variance plus epsilon that is not positive (channel " + i + ")");
       mul[i] = scale.values()[i] / Math.sqrt(var.values()[i] + eps);
       add[i] = offset.values()[i] - mean.values()[i] * mul[i];
     }
-    boolean nchw = c.stringAttr("data_format", "NHWC").equals("NCHW");
     Shape ps = nchw ? Shape.of(n, 1, 1) : Shape.of(n);
     int m = c.irOf(Val.known(new Known(ps, mul, true)));
     int a = c.irOf(Val.known(new Known(ps, add, true)));
@@ -454,7 +508,11 @@ final class TfOps {
   private static Val[] argMax(Ctx c) {
     int axis = c.known(1, "dimension").scalarInt();
     if (axis < 0) axis += c.shape(0).rank();
-    return one(c.emit("", new Op.ArgMax(axis), c.ir(0)));
+    int x = c.ir(0);
+    // softmax is monotone along its axis: argmax(softmax(z)) = argmax(z), and the Softmax (allowed only as
+    // a final op) drops out of the graph unless it is an output itself
+    if (c.builder.node(x).op() instanceof Op.Softmax && axis == c.shape(0).rank() - 1) x = c.builder.node(x).input(0);
+    return one(c.emit("", new Op.ArgMax(axis), x));
   }
 
   private static Val[] pack(Ctx c) {
