@@ -34,19 +34,25 @@ final class Dealer {
     Par.forEachChunk(n, c -> {
       int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
       if (lo < h) {
+        int end = Math.min(hi, h);
         Zp.Sampler z = new Zp.Sampler(chunkStream(s, Party.CLIENT, purpose, op, c), false);
-        for (int i = lo, end = Math.min(hi, h); i < end; i++) dealOne(v[i], z, toS, offS + i * BITS);
+        z.take(toS, offS + lo * BITS, (end - lo) * BITS);
+        for (int i = lo; i < end; i++) dealOne(v[i], toS, offS + i * BITS);
       }
       if (hi > h) {
+        int start = Math.max(lo, h);
         Zp.Sampler z = new Zp.Sampler(chunkStream(s, Party.SERVER, purpose, op, c), false);
-        for (int i = Math.max(lo, h); i < hi; i++) dealOne(v[i], z, toC, offC + (i - h) * BITS);
+        z.take(toC, offC + (start - h) * BITS, (hi - start) * BITS);
+        for (int i = start; i < hi; i++) dealOne(v[i], toC, offC + (i - h) * BITS);
       }
     });
   }
 
-  /** out[off+k] = bit_k(v) − u[k] mod p, with u the next 64 values of z (written to out first). */
-  private static void dealOne(long v, Zp.Sampler z, byte[] out, int off) {
-    z.take(out, off, BITS);
+  /**
+   * out[off+k] = bit_k(v) − u[k] mod p, where out[off..off+64) already holds u (the item's 64 values
+   * of the chunk's stream: the chunk's values are drawn at once, in item order).
+   */
+  private static void dealOne(long v, byte[] out, int off) {
     for (int k = 0; k < BITS; k++) {
       int d = ((int) (v >>> (63 - k)) & 1) - out[off + k];
       out[off + k] = (byte) (d + (Zp.P & (d >> 31)));

@@ -34,6 +34,8 @@ import io.musketeer.mpc.net.Steps;
 public final class PrivateCompare {
   static final int STEP_PC = Steps.id("private-compare/d");
   private static final int P = Zp.P;
+  /** Values per cache block inside a chunk (64 bytes each in the multiplier, mask and c buffers). */
+  private static final int BLOCK = 64;
 
   private PrivateCompare() {}
 
@@ -64,25 +66,32 @@ public final class PrivateCompare {
     Party other = s.self().otherHolder();
     byte[] out = new byte[n * Dealer.BITS];
     Par.forEachChunk(n, chunk -> {
-      int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK), len = (hi - lo) * Dealer.BITS;
-      // Common randomness of the chunk: ρ per value, then s and z per output position.
+      int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
+      // Common randomness of the chunk: ρ per value, then s and z per output position, drawn block by
+      // block (the same values in the same order as drawing the whole chunk at once) so that the
+      // multipliers, masks and c of a block stay in the L1 cache until they are combined.
       byte[] rho = new byte[hi - lo];
       s.random().shared(other, purpose + "/pc-rho#" + chunk, op).fill(rho, 0, rho.length);
-      byte[] mult = new byte[len], mask = new byte[len];
-      new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + chunk, op), true).take(mult, 0, len);
-      if (zeroSharing) new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + chunk, op), false).take(mask, 0, len);
-      byte[] c = new byte[len];
+      Zp.Sampler multS = new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + chunk, op), true);
+      Zp.Sampler maskS = zeroSharing ? new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + chunk, op), false) : null;
+      int block = Math.min(BLOCK, hi - lo) * Dealer.BITS;
+      byte[] mult = new byte[block], mask = new byte[block], c = new byte[block];
       Zp.Sampler special = null;
       byte[] u = new byte[64];
-      for (int i = lo; i < hi; i++) {
-        boolean sp = beta[i] == 1 && r[i] == -1L;
-        if (sp) {
-          if (special == null) special = new Zp.Sampler(s.random().shared(other, purpose + "/pc-u#" + chunk, op), false);
-          special.take(u, 0, 64);
+      for (int b0 = lo; b0 < hi; b0 += BLOCK) {
+        int b1 = Math.min(hi, b0 + BLOCK), len = (b1 - b0) * Dealer.BITS;
+        multS.take(mult, 0, len);
+        if (maskS != null) maskS.take(mask, 0, len);
+        for (int i = b0; i < b1; i++) {
+          boolean sp = beta[i] == 1 && r[i] == -1L;
+          if (sp) {
+            if (special == null) special = new Zp.Sampler(s.random().shared(other, purpose + "/pc-u#" + chunk, op), false);
+            special.take(u, 0, 64);
+          }
+          prefix(p0, xBits, i * Dealer.BITS, r[i], beta[i], sp ? u : null, rho[i - lo] & 63, c, (i - b0) * Dealer.BITS);
         }
-        prefix(p0, xBits, i * Dealer.BITS, r[i], beta[i], sp ? u : null, rho[i - lo] & 63, c, (i - lo) * Dealer.BITS);
+        mulAdd(mult, c, mask, out, b0 * Dealer.BITS, len, p0);
       }
-      mulAdd(mult, c, mask, out, lo * Dealer.BITS, len, p0);
     });
     return out;
   }

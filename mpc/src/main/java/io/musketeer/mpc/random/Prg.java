@@ -69,6 +69,17 @@ public final class Prg {
   public void fill(byte[] dst, int offset, int length) {
     int i = offset, end = offset + length;
     while (i < end) {
+      if (pos == BUFFER && end - i >= 16) {
+        // Nothing buffered: encrypt straight into dst (the same key stream, one copy less).
+        int n = Math.min(BUFFER, (end - i) & ~15);
+        try {
+          cipher.update(zeros, 0, n, dst, i);
+        } catch (GeneralSecurityException e) {
+          throw new IllegalStateException(e);
+        }
+        i += n;
+        continue;
+      }
       if (pos == BUFFER) refill();
       int n = Math.min(end - i, BUFFER - pos);
       System.arraycopy(buf, pos, dst, i, n);
