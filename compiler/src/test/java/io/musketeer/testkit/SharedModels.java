@@ -7,17 +7,17 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Locates ../shared/models (system property musketeer.models, env MUSKETEER_MODELS, or ../shared/models
+ * Locates ../shared/models (env MUSKETEER_MODELS, else system property musketeer.models set by the build to ../shared/models
  * from the working directory). A missing file fails the test under CI=true and skips it elsewhere.
  */
 public final class SharedModels {
   private SharedModels() {}
 
   public static Path dir() {
-    String prop = System.getProperty("musketeer.models");
-    if (prop != null && !prop.isBlank()) return Path.of(prop);
     String env = System.getenv("MUSKETEER_MODELS");
     if (env != null && !env.isBlank()) return Path.of(env);
+    String prop = System.getProperty("musketeer.models");
+    if (prop != null && !prop.isBlank()) return Path.of(prop);
     return Path.of("..", "shared", "models");
   }
 
