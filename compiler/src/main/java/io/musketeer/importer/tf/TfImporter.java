@@ -1,7 +1,6 @@
 package io.musketeer.importer.tf;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
 import io.musketeer.importer.ModelImportException;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -391,15 +389,6 @@ public final class TfImporter {
     return node.length() == tensor.length() ? tensor + ":0" : tensor;
   }
 
-  static Set<String> supportedOps() {
-    return new TreeSet<>(TfOps.TABLE.keySet());
-  }
 
-  static List<Integer> list(int... v) {
-    return Arrays.stream(v).boxed().toList();
-  }
 
-  static MusketeerException error(String message) {
-    return new ModelImportException(message);
-  }
 }
