@@ -37,25 +37,25 @@ public final class Reveal {
     }
   }
 
-  /** The client's input x (given at the client only) as shares (x, 0); n is public. */
+  /** The client's input x (given at the client only) as shares (x, 0); n is public. The array becomes the client's share. */
   public static long[] clientInput(Session s, long[] x, int n) {
     return switch (s.self()) {
       case CLIENT -> {
         Beaver.checkLength(x, n);
-        yield x.clone();
+        yield x;
       }
       case SERVER -> new long[n];
       case HELPER -> null;
     };
   }
 
-  /** The server's private values w (given at the server only) as shares (0, w); n is public. */
+  /** The server's private values w (given at the server only) as shares (0, w); n is public. The array becomes the server's share. */
   public static long[] serverInput(Session s, long[] w, int n) {
     return switch (s.self()) {
       case CLIENT -> new long[n];
       case SERVER -> {
         Beaver.checkLength(w, n);
-        yield w.clone();
+        yield w;
       }
       case HELPER -> null;
     };

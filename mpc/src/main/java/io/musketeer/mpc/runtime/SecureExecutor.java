@@ -88,15 +88,12 @@ public final class SecureExecutor {
     Shape shape = n.shape();
     int size = shape.size();
     return switch (n.op()) {
-      case Op.Input input -> {
-        if (helper) yield null;
-        if (self == Party.SERVER) yield new long[size];
-        yield encode(input.valueIn(clientInputs), program.scale(i), "the client's input");
-      }
+      case Op.Input input -> Reveal.clientInput(session,
+          self == Party.CLIENT ? encode(input.valueIn(clientInputs), program.scale(i), "the client's input") : null, size);
       case Op.Constant c -> {
-        if (helper) yield null;
-        Party owner = c.isPublic() ? Party.CLIENT : Party.SERVER;
-        yield self == owner ? encode(c.value(), program.scale(i), "weights of node '" + n.name() + "'") : new long[size];
+        // public constants are held as (k, 0) like client inputs; weights as (0, w), read only at the server
+        long[] value = self == (c.isPublic() ? Party.CLIENT : Party.SERVER) ? encode(c.value(), program.scale(i), "weights of node '" + n.name() + "'") : null;
+        yield c.isPublic() ? Reveal.clientInput(session, value, size) : Reveal.serverInput(session, value, size);
       }
       case Op.MatMul m -> {
         Shape a = g.node(n.input(0)).shape(), b = g.node(n.input(1)).shape();
