@@ -16,6 +16,7 @@ musketeer_pick_jdk() {
     v=$(musketeer_java_major "$c")
     if [ -n "$v" ] && [ "${v%%.*}" -ge 21 ] 2>/dev/null; then
       export JAVA_HOME="$c"
+      MUSKETEER_JAVA_MAJOR="${v%%.*}"
       return 0
     fi
   done

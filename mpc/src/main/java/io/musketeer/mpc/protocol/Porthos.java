@@ -19,14 +19,16 @@ import io.musketeer.mpc.Party;
  * ReLUs per window; ties keep the left (earlier) element, so ArgMax returns the first index of the
  * maximum. ArgMax selects values and indices in the same product.
  *
- * <p>Batches larger than {@link #MAX_BATCH} elements run as several sequential batches (bounded memory
- * and frame sizes), each with the flights above.
+ * <p>Batches larger than {@link #MAX_BATCH} elements run as several sequential batches, each with the
+ * flights above. The bound keeps a comparison layer's working set (about 600 bytes per element at a
+ * share holder) near 80 MB, so the heap stays small and is reused: on a VM, touching fresh memory costs
+ * several microseconds per page, which made big batches slower overall despite their fewer rounds.
  */
 public final class Porthos implements Comparison {
   public static final String NAME = "porthos";
   public static final Porthos INSTANCE = new Porthos();
   /** Largest number of comparisons in one batch (a PrivateCompare message is 64 bytes per element). */
-  public static final int MAX_BATCH = 1 << 22;
+  public static final int MAX_BATCH = 1 << 17;
   /** The batch size in use: {@link #MAX_BATCH}, lowered only by tests of the batching. */
   static int maxBatch = MAX_BATCH;
 
