@@ -21,8 +21,13 @@ final class ModelOptions {
 
   /** The model with the requested batch size. */
   Graph load() {
+    return load(true);
+  }
+
+  /** @param weights false at a party without weights (see {@link Models#load(String, ImportOptions, boolean)}) */
+  Graph load(boolean weights) {
     if (batch < 1) throw new io.musketeer.MusketeerException("--batch must be positive");
-    return load(batch);
+    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), weights);
   }
 
   Graph load(int batch) {

@@ -16,12 +16,20 @@ final class Models {
   private Models() {}
 
   static Graph load(String spec, ImportOptions options) {
+    return load(spec, options, true);
+  }
+
+  /**
+   * @param weights false for a party that holds no weights (client, helper): a built-in model is then
+   *     generated weight-free, the same program without the cost of making and holding 25 M numbers
+   */
+  static Graph load(String spec, ImportOptions options, boolean weights) {
     if (spec.startsWith(BUILTIN)) {
       String name = spec.substring(BUILTIN.length());
       if (!SyntheticModels.names().contains(name)) {
         throw new MusketeerException("unknown built-in model '" + name + "'; available: " + String.join(", ", SyntheticModels.names()));
       }
-      return TfImporter.fromGraphDef(SyntheticModels.build(name, BUILTIN_SEED), options);
+      return TfImporter.fromGraphDef(SyntheticModels.build(name, BUILTIN_SEED, weights), options);
     }
     Path file = Path.of(spec);
     if (!Files.exists(file)) throw new MusketeerException("model file " + spec + " does not exist");

@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     if (self != Party.CLIENT && input != null) throw new MusketeerException("only the client takes --input; the " + self.label() + " must not see it");
     if (self != Party.CLIENT && output != null) throw new MusketeerException("only the client learns the output; drop --output for the " + self.label());
     Peers peers = Peers.parse(peersFile);
-    Graph g = model.load();
+    Graph g = model.load(self == Party.SERVER);
     Program program = Compiler.compile(g, model.scale);
     Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(g, input, preprocess.toPreprocess()) : Map.of();
     SecureParty.Result result;

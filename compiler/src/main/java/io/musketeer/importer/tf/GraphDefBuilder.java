@@ -1,6 +1,7 @@
 package io.musketeer.importer.tf;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -12,14 +13,24 @@ import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
 
-/** Builds TensorFlow GraphDefs node by node, with seeded random weights; for built-in models and tests. */
+/**
+ * Builds TensorFlow GraphDefs node by node, with seeded random weights; for built-in models and tests.
+ * Without weights, every float constant is stored as ones (one repeated value, as {@code musketeer strip}
+ * writes weights): the same program for the parties that must not (and need not) hold the weights.
+ */
 class GraphDefBuilder {
   final GraphDef.Builder graph = GraphDef.newBuilder();
   final SplittableRandom rng;
+  final boolean weights;
   int counter;
 
   GraphDefBuilder(long seed) {
+    this(seed, true);
+  }
+
+  GraphDefBuilder(long seed, boolean weights) {
     rng = new SplittableRandom(seed);
+    this.weights = weights;
   }
 
   GraphDef build() {
@@ -61,12 +72,17 @@ class GraphDefBuilder {
     return node("Placeholder", name, List.of(), "dtype", type(), "shape", AttrValue.newBuilder().setShape(shape(dims)).build());
   }
 
+  /** A float constant; v is null (or ignored) for a weight-free build. */
   String floats(float[] v, int... dims) {
-    ByteBuffer bb = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    for (float f : v) bb.putFloat(f);
-    TensorProto t = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shape(dims))
-        .setTensorContent(ByteString.copyFrom(bb.array())).build();
-    return node("Const", name("Const"), List.of(), "dtype", type(), "value", AttrValue.newBuilder().setTensor(t).build());
+    TensorProto.Builder t = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shape(dims));
+    if (!weights) {
+      t.addFloatVal(1f); // TensorFlow's fill rule repeats the last value
+    } else {
+      ByteBuffer bb = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      bb.asFloatBuffer().put(v);
+      t.setTensorContent(UnsafeByteOperations.unsafeWrap(bb.array())); // bb is not used again
+    }
+    return node("Const", name("Const"), List.of(), "dtype", type(), "value", AttrValue.newBuilder().setTensor(t.build()).build());
   }
 
   /** An int32 constant of the given shape (an empty shape is a scalar). */
@@ -84,7 +100,9 @@ class GraphDefBuilder {
         "value", AttrValue.newBuilder().setTensor(t).build());
   }
 
+  /** n seeded normal values, or null in a weight-free build. */
   float[] gaussian(int n, double sd) {
+    if (!weights) return null;
     float[] v = new float[n];
     // RandomGenerator's ziggurat: specified, so the weights are the same on every JVM, and fast
     for (int i = 0; i < n; i++) v[i] = (float) (rng.nextGaussian() * sd);
@@ -105,10 +123,15 @@ class GraphDefBuilder {
   String batchNorm(String x, float gammaScale) {
     int n = channels(x);
     float[] gamma = new float[n], beta = gaussian(n, 0.05f), mean = gaussian(n, 0.05f), var = new float[n];
+    if (!weights) return batchNormNode(x, n, gamma, beta, mean, var);
     for (int i = 0; i < n; i++) {
       gamma[i] = gammaScale * (float) (1 + 0.1 * rng.nextDouble(-1, 1));
       var[i] = (float) (1 + 0.2 * rng.nextDouble());
     }
+    return batchNormNode(x, n, gamma, beta, mean, var);
+  }
+
+  private String batchNormNode(String x, int n, float[] gamma, float[] beta, float[] mean, float[] var) {
     String name = name("FusedBatchNormV3");
     node("FusedBatchNormV3", name,
         List.of(x, floats(gamma, n), floats(beta, n), floats(mean, n), floats(var, n)),

@@ -23,7 +23,15 @@ public final class SyntheticModels {
   }
 
   public static GraphDef build(String name, long seed) {
-    Builder b = new Builder(seed);
+    return build(name, seed, true);
+  }
+
+  /**
+   * With {@code weights = false}, the weight-free graph (every float constant ones, as {@code musketeer
+   * strip} writes): it compiles to the same program and program hash, for the client and the helper.
+   */
+  public static GraphDef build(String name, long seed, boolean weights) {
+    Builder b = new Builder(seed, weights);
     switch (name) {
       case "demo" -> b.demo();
       case "squeezenet" -> b.squeezenet();
@@ -39,8 +47,8 @@ public final class SyntheticModels {
   }
 
   private static final class Builder extends GraphDefBuilder {
-    Builder(long seed) {
-      super(seed);
+    Builder(long seed, boolean weights) {
+      super(seed, weights);
     }
 
     void demo() {
