@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -72,6 +73,8 @@ public final class TcpTransport implements Transport {
 
   /** Tells a sender thread to stop (compared by identity). */
   private static final byte[] END = new byte[0];
+  /** Written chunks kept per link for reuse (at most this many MiB). */
+  private static final int SPARE_CHUNKS = 8;
 
   /**
    * Timeouts.
@@ -465,8 +468,12 @@ public final class TcpTransport implements Transport {
 
   private static byte[] header(int seq, int step, byte type, int length, int capacity) {
     byte[] b = new byte[Math.max(capacity, Frame.HEADER_BYTES)];
-    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(seq).putInt(step).putInt(type).putInt(length);
+    writeHeader(b, seq, step, type, length);
     return b;
+  }
+
+  private static void writeHeader(byte[] b, int seq, int step, byte type, int length) {
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(seq).putInt(step).putInt(type).putInt(length);
   }
 
   /** Copies payload elements {@code [src, src+n)} into {@code chunk} from byte {@code at} on. */
@@ -490,12 +497,11 @@ public final class TcpTransport implements Transport {
         int size = (int) Math.min(CHUNK, total - done);
         byte[] chunk;
         int at;
+        chunk = size == CHUNK ? l.spareChunk() : new byte[Math.max(size, Frame.HEADER_BYTES)];
+        at = 0;
         if (done == 0) {
-          chunk = header(seq, step, type, length, size);
+          writeHeader(chunk, seq, step, type, length);
           at = Frame.HEADER_BYTES;
-        } else {
-          chunk = new byte[size];
-          at = 0;
         }
         int n = (size - at) / elementBytes;
         filler.fill(chunk, at, n, src);
@@ -516,6 +522,8 @@ public final class TcpTransport implements Transport {
     final InputStream in;
     final OutputStream out;
     final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
+    /** Full-size chunks the sender has written, for reuse: a run sends gigabytes, so fresh chunks would all be zeroed and collected. */
+    final ArrayBlockingQueue<byte[]> spare = new ArrayBlockingQueue<>(SPARE_CHUNKS);
     final Thread sender;
     final Object sendLock = new Object();
     final Object receiveLock = new Object();
@@ -532,6 +540,11 @@ public final class TcpTransport implements Transport {
       this.out = socket.getOutputStream();
       this.sender = new Thread(this::sendLoop, "musketeer-" + self.label() + "-to-" + peer.label());
       sender.setDaemon(true);
+    }
+
+    byte[] spareChunk() {
+      byte[] c = spare.poll();
+      return c != null ? c : new byte[CHUNK];
     }
 
     byte[] scratch() {
@@ -551,6 +564,7 @@ public final class TcpTransport implements Transport {
           byte[] chunk = queue.take();
           if (chunk == END) return;
           out.write(chunk);
+          if (chunk.length == CHUNK) spare.offer(chunk);
         }
       } catch (IOException e) {
         fail(closed ? new TransportException(self.label() + " transport is closed")

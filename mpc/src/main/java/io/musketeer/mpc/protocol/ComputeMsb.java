@@ -41,7 +41,7 @@ public final class ComputeMsb {
       helperDeal(s, op, n, toC, 0, toS, 0);
       s.net().send(Party.CLIENT, STEP_DEAL, toC);
       s.net().send(Party.SERVER, STEP_DEAL, toS);
-      helperOnline(s, op, opTheta, n, -1, 0);
+      helperOnline(s, op, n, helperC1(s, opTheta, n, -1, 0));
       return null;
     }
     byte[] dealt = s.net().receiveBytes(Party.HELPER, STEP_DEAL, dealBytes(s.self(), n));
@@ -68,18 +68,28 @@ public final class ComputeMsb {
     Dealer.helperLongs(s, "msb/lsb", op, lsb, n, false, toC, offC + nc * Dealer.BITS, toS, offS + ns * Dealer.BITS);
   }
 
-  /** Helper, steps 3–4: opens PrivateCompare, deals β', sends C1 for θ and for the next product (nextMul elements under opNext). */
-  static void helperOnline(Session s, long op, long opTheta, int n, long opNext, int nextMul) {
+  /**
+   * The server's C1 for θ and for the next product, laid out after its β' shares in the step-4 message
+   * (whose first 8·⌊n/2⌋ bytes are left for them). Input-independent, so the helper computes it while it
+   * waits for the share holders.
+   */
+  static byte[] helperC1(Session s, long opTheta, int n, long opNext, int nextMul) {
+    int ns = Dealer.received(Party.SERVER, n);
+    byte[] toS = new byte[8 * (ns + n + nextMul)];
+    Wire.putLongs(Beaver.helperMultiplyC1(s, opTheta, n), 0, toS, 8 * ns, n);
+    if (nextMul > 0) Wire.putLongs(Beaver.helperMultiplyC1(s, opNext, nextMul), 0, toS, 8 * (ns + n), nextMul);
+    return toS;
+  }
+
+  /** Helper, steps 3–4: opens PrivateCompare, deals β' and sends it, to the server in toS (which holds the C1 from {@link #helperC1}). */
+  static void helperOnline(Session s, long op, int n, byte[] toS) {
     byte[] d0 = s.net().receiveBytes(Party.CLIENT, STEP_PC, n * Dealer.BITS);
     byte[] d1 = s.net().receiveBytes(Party.SERVER, STEP_PC, n * Dealer.BITS);
     byte[] betaP = PrivateCompare.open(d0, d1, n);
     long[] bp = new long[n];
     for (int i = 0; i < n; i++) bp[i] = betaP[i];
-    int nc = Dealer.received(Party.CLIENT, n), ns = Dealer.received(Party.SERVER, n);
-    byte[] toC = new byte[8 * nc], toS = new byte[8 * (ns + n + nextMul)];
+    byte[] toC = new byte[8 * Dealer.received(Party.CLIENT, n)];
     Dealer.helperLongs(s, "msb/betap", op, bp, n, false, toC, 0, toS, 0);
-    Wire.putLongs(Beaver.helperMultiplyC1(s, opTheta, n), 0, toS, 8 * ns, n);
-    if (nextMul > 0) Wire.putLongs(Beaver.helperMultiplyC1(s, opNext, nextMul), 0, toS, 8 * (ns + n), nextMul);
     s.net().send(Party.CLIENT, STEP_BETA, toC);
     s.net().send(Party.SERVER, STEP_BETA, toS);
   }

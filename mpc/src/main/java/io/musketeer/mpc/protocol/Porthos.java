@@ -148,10 +148,13 @@ public final class Porthos implements Comparison {
     long opSc = s.nextOpId(), opMsb = s.nextOpId(), opTheta = s.nextOpId(), opNext = s.nextOpId();
     if (n == 0) return new Bits(s.isHelper() ? null : new long[0], s.isServer() ? new long[0] : null, opNext);
     if (s.isHelper()) {
+      // The input-independent work (ComputeMSB's dealing, the Beaver C1s) is done while the share
+      // holders compute their PrivateCompare messages, not while they wait for the helper.
+      ShareConvert.helperDeal(s, opSc, n);
       byte[] extraC = new byte[ComputeMsb.dealBytes(Party.CLIENT, n)], extraS = new byte[ComputeMsb.dealBytes(Party.SERVER, n)];
       ComputeMsb.helperDeal(s, opMsb, n, extraC, 0, extraS, 0);
-      ShareConvert.helper(s, opSc, n, extraC, extraS);
-      ComputeMsb.helperOnline(s, opMsb, opTheta, n, opNext, nextMul);
+      ShareConvert.helperFinish(s, opSc, n, extraC, extraS);
+      ComputeMsb.helperOnline(s, opMsb, n, ComputeMsb.helperC1(s, opTheta, n, opNext, nextMul));
       return new Bits(null, null, opNext);
     }
     Beaver.checkLength(x, n);

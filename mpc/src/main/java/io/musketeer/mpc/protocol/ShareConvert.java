@@ -48,6 +48,12 @@ public final class ShareConvert {
   record PartyResult(long[] y, byte[] last, int extraOffset) {}
 
   static void helper(Session s, long op, int n, byte[] extraC, byte[] extraS) {
+    helperDeal(s, op, n);
+    helperFinish(s, op, n, extraC, extraS);
+  }
+
+  /** Helper, flights 1–2: opens the masked values and deals x's bits and [δ]'. */
+  static void helperDeal(Session s, long op, int n) {
     int nc = Dealer.received(Party.CLIENT, n), ns = Dealer.received(Party.SERVER, n);
     long[] m0 = s.net().receiveLongs(Party.CLIENT, STEP_MASKED, n);
     long[] m1 = s.net().receiveLongs(Party.SERVER, STEP_MASKED, n);
@@ -61,12 +67,15 @@ public final class ShareConvert {
     Dealer.helperLongs(s, "sc/delta", op, delta, n, true, toC, nc * Dealer.BITS, toS, ns * Dealer.BITS);
     s.net().send(Party.CLIENT, STEP_DEAL, toC);
     s.net().send(Party.SERVER, STEP_DEAL, toS);
+  }
 
+  /** Helper, flights 3–4: opens PrivateCompare and sends the shares of η' (and the caller's extra bytes). */
+  static void helperFinish(Session s, long op, int n, byte[] extraC, byte[] extraS) {
+    long[] e0 = new long[n];
+    OddRing.fill(s.random().own("sc/eta", op), e0, 0, n);
     byte[] d0 = s.net().receiveBytes(Party.CLIENT, STEP_PC, n * Dealer.BITS);
     byte[] d1 = s.net().receiveBytes(Party.SERVER, STEP_PC, n * Dealer.BITS);
     byte[] etaP = PrivateCompare.open(d0, d1, n);
-    long[] e0 = new long[n];
-    OddRing.fill(s.random().own("sc/eta", op), e0, 0, n);
     byte[] lastC = new byte[8 * n + extraC.length], lastS = new byte[8 * n + extraS.length];
     for (int i = 0; i < n; i++) {
       Wire.putLong(lastC, 8 * i, e0[i]);
