@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
+import java.security.Provider;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -16,6 +17,9 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Prg {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int BUFFER = 1 << 14;
+  private static final String TRANSFORMATION = "AES/CTR/NoPadding";
+  /** Looked up once: a protocol creates thousands of streams, and the provider search is most of their set-up. */
+  private static final Provider PROVIDER = provider();
 
   private final Cipher cipher;
   private final byte[] zeros = new byte[BUFFER];
@@ -26,8 +30,16 @@ public final class Prg {
   public Prg(byte[] key) {
     if (key.length != 16) throw new IllegalArgumentException("a Prg key is 16 bytes");
     try {
-      cipher = Cipher.getInstance("AES/CTR/NoPadding");
+      cipher = Cipher.getInstance(TRANSFORMATION, PROVIDER);
       cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-CTR unavailable in this JDK", e);
+    }
+  }
+
+  private static Provider provider() {
+    try {
+      return Cipher.getInstance(TRANSFORMATION).getProvider();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-CTR unavailable in this JDK", e);
     }

@@ -17,9 +17,12 @@ import javax.crypto.spec.SecretKeySpec;
  * Pair seeds come from a key agreement per session ({@code KeyAgreement}); tests may inject them.
  */
 public final class Randomness {
+  private static final String HMAC = "HmacSHA256";
   private final Party self;
   private final Map<Party, byte[]> pairSeeds = new EnumMap<>(Party.class);
   private final byte[] privateSeed;
+  /** Per thread, an HMAC keyed with each seed (by party ordinal; the own seed at the self's): re-keying costs two hashes per stream. */
+  private final ThreadLocal<Mac[]> macs = ThreadLocal.withInitial(() -> new Mac[Party.values().length]);
 
   /**
    * @param pairSeeds the 32-byte seed this party shares with each other party
@@ -50,18 +53,24 @@ public final class Randomness {
   /** The stream this party shares with {@code other} for one purpose of one operation. */
   public Prg shared(Party other, String purpose, long opId) {
     if (other == self) throw new IllegalArgumentException("no pair stream with oneself");
-    return new Prg(derive(pairSeeds.get(other), purpose, opId));
+    return new Prg(derive(other, purpose, opId));
   }
 
   /** This party's private stream for one purpose of one operation. */
   public Prg own(String purpose, long opId) {
-    return new Prg(derive(privateSeed, purpose, opId));
+    return new Prg(derive(self, purpose, opId));
   }
 
-  private static byte[] derive(byte[] seed, String purpose, long opId) {
+  /** HMAC-SHA256(seed, purpose | 0 | op id) truncated to an AES key; the seed shared with {@code with}, or the own seed for self. */
+  private byte[] derive(Party with, String purpose, long opId) {
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(seed, "HmacSHA256"));
+      Mac[] keyed = macs.get();
+      Mac mac = keyed[with.ordinal()];
+      if (mac == null) {
+        mac = Mac.getInstance(HMAC);
+        mac.init(new SecretKeySpec(with == self ? privateSeed : pairSeeds.get(with), HMAC));
+        keyed[with.ordinal()] = mac;
+      }
       mac.update(purpose.getBytes(StandardCharsets.UTF_8));
       mac.update((byte) 0);
       for (int i = 0; i < 8; i++) mac.update((byte) (opId >>> (8 * i)));
