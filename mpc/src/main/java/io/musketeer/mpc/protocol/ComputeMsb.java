@@ -97,7 +97,21 @@ public final class ComputeMsb {
   /** Share-holder result: shares of MSB(a) in {0,1} and, at the server, the C1 of the next product. */
   record PartyResult(long[] b, long[] nextC1) {}
 
+  /** A share holder's input-independent randomness for ComputeMSB: its drawn bit shares of r and PrivateCompare's masks. */
+  record Prepared(long op, int n, byte[] rBits, PrivateCompare.Masks masks) {}
+
+  /** Draws {@link Prepared}; DReLU does it while the helper answers ShareConvert. */
+  static Prepared prepare(Session s, long op, int n) {
+    return new Prepared(op, n, Dealer.partyBitsDrawn(s, "msb/rbits", op, n), PrivateCompare.masks(s, "msb", op, n, true));
+  }
+
   static PartyResult party(Session s, long op, long opTheta, long[] a, int n, byte[] dealt, int off, long opNext, int nextMul) {
+    return party(s, opTheta, a, dealt, off, opNext, nextMul, prepare(s, op, n));
+  }
+
+  static PartyResult party(Session s, long opTheta, long[] a, byte[] dealt, int off, long opNext, int nextMul, Prepared prep) {
+    long op = prep.op();
+    int n = prep.n();
     Beaver.checkLength(a, n);
     Party self = s.self(), other = self.otherHolder();
     boolean p0 = self == Party.CLIENT;
@@ -106,7 +120,8 @@ public final class ComputeMsb {
     OddRing.fill(s.random().shared(Party.HELPER, "msb/r", op), c, 0, n);
     for (int i = 0; i < n; i++) c[i] = OddRing.add(OddRing.add(a[i], a[i]), c[i]);
     s.net().send(other, STEP_C, c);
-    byte[] rBits = Dealer.partyBits(s, "msb/rbits", op, n, dealt, off);
+    byte[] rBits = prep.rBits();
+    Dealer.partyBitsReceived(s, rBits, n, dealt, off);
     long[] rho = Dealer.partyLongs(s, "msb/lsb", op, n, false, dealt, off + recv * Dealer.BITS);
     Prg common = s.random().shared(other, "msb/common", op);
     byte[] beta = new byte[n];
@@ -114,7 +129,7 @@ public final class ComputeMsb {
     for (int i = 0; i < n; i++) beta[i] &= 1;
     long[] co = s.net().receiveLongs(other, STEP_C, n);
     for (int i = 0; i < n; i++) c[i] = OddRing.add(c[i], co[i]);
-    s.net().send(Party.HELPER, STEP_PC, PrivateCompare.partyMessages(s, "msb", op, rBits, c, beta, n));
+    s.net().send(Party.HELPER, STEP_PC, PrivateCompare.messages(s, rBits, c, beta, n, prep.masks()));
 
     byte[] f = s.net().receiveBytes(Party.HELPER, STEP_BETA, 8 * (recv + (p0 ? 0 : n + nextMul)));
     long[] bp = Dealer.partyLongs(s, "msb/betap", op, n, false, f, 0);

@@ -61,6 +61,13 @@ final class Dealer {
 
   /** Share holder: its n·64 Z_p bit shares, from its stream with the helper and from the dealt part of msg at off. */
   static byte[] partyBits(Session s, String purpose, long op, int n, byte[] msg, int off) {
+    byte[] out = partyBitsDrawn(s, purpose, op, n);
+    partyBitsReceived(s, out, n, msg, off);
+    return out;
+  }
+
+  /** Share holder, before the dealing arrives: the n·64 bit shares with the items it draws filled in. */
+  static byte[] partyBitsDrawn(Session s, String purpose, long op, int n) {
     int h = n / 2;
     boolean client = s.isClient();
     byte[] out = new byte[n * BITS];
@@ -70,13 +77,15 @@ final class Dealer {
       if (sLo < sHi) {
         new Zp.Sampler(chunkStream(s, Party.HELPER, purpose, op, c), false).take(out, sLo * BITS, (sHi - sLo) * BITS);
       }
-      int rLo = client ? Math.max(lo, h) : lo, rHi = client ? hi : Math.min(hi, h);
-      if (rLo < rHi) {
-        int src = off + (client ? (rLo - h) : rLo) * BITS;
-        System.arraycopy(msg, src, out, rLo * BITS, (rHi - rLo) * BITS);
-      }
     });
     return out;
+  }
+
+  /** Share holder: fills in the items it receives, from the dealt part of msg at off. */
+  static void partyBitsReceived(Session s, byte[] out, int n, byte[] msg, int off) {
+    int h = n / 2;
+    if (s.isClient()) System.arraycopy(msg, off, out, h * BITS, (n - h) * BITS);
+    else System.arraycopy(msg, off, out, 0, h * BITS);
   }
 
   private static Prg chunkStream(Session s, Party other, String purpose, long op, int chunk) {

@@ -160,8 +160,10 @@ public final class Porthos implements Comparison {
     Beaver.checkLength(x, n);
     long[] a = new long[n];
     for (int i = 0; i < n; i++) a[i] = x[i] << 1;
-    ShareConvert.PartyResult sc = ShareConvert.party(s, opSc, a, n, ComputeMsb.dealBytes(s.self(), n));
-    ComputeMsb.PartyResult msb = ComputeMsb.party(s, opMsb, opTheta, sc.y(), n, sc.last(), sc.extraOffset(), opNext, nextMul);
+    ShareConvert.Pending pending = ShareConvert.partyStart(s, opSc, a, n);
+    ComputeMsb.Prepared prep = ComputeMsb.prepare(s, opMsb, n); // while the helper opens ShareConvert's comparison
+    ShareConvert.PartyResult sc = ShareConvert.partyFinish(s, pending, ComputeMsb.dealBytes(s.self(), n));
+    ComputeMsb.PartyResult msb = ComputeMsb.party(s, opTheta, sc.y(), sc.last(), sc.extraOffset(), opNext, nextMul, prep);
     long[] b = msb.b();
     boolean p0 = s.isClient();
     for (int i = 0; i < n; i++) b[i] = (p0 ? 1 : 0) - b[i];

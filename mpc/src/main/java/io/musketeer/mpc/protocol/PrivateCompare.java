@@ -56,41 +56,55 @@ public final class PrivateCompare {
 
   /** Share holder: the messages for n values, n·64 bytes. */
   static byte[] partyMessages(Session s, String purpose, long op, byte[] xBits, long[] r, byte[] beta, int n) {
-    return messages(s, purpose, op, xBits, r, beta, n, true);
+    return messages(s, xBits, r, beta, n, masks(s, purpose, op, n, true));
   }
 
-  /** As {@link #partyMessages}; {@code zeroSharing = false} reproduces defect D1 and exists only for the leak test. */
-  static byte[] messages(Session s, String purpose, long op, byte[] xBits, long[] r, byte[] beta, int n, boolean zeroSharing) {
-    if (xBits.length != n * Dealer.BITS || r.length != n || beta.length != n) throw new IllegalArgumentException("PrivateCompare inputs do not match n = " + n);
+  /**
+   * The common randomness of n compared values: ρ per value, multipliers s and masks z per output
+   * position. Input-independent, so a share holder draws it while it waits for the helper.
+   */
+  record Masks(String purpose, long op, int n, byte[] rho, byte[] mult, byte[] mask) {}
+
+  /** Draws {@link Masks} ({@code zeroSharing = false} reproduces defect D1 and exists only for the leak test). */
+  static Masks masks(Session s, String purpose, long op, int n, boolean zeroSharing) {
+    Party other = s.self().otherHolder();
+    byte[] rho = new byte[n], mult = new byte[n * Dealer.BITS], mask = zeroSharing ? new byte[n * Dealer.BITS] : null;
+    Par.forEachChunk(n, chunk -> {
+      int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
+      s.random().shared(other, purpose + "/pc-rho#" + chunk, op).fill(rho, lo, hi - lo);
+      new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + chunk, op), true).take(mult, lo * Dealer.BITS, (hi - lo) * Dealer.BITS);
+      if (mask != null) {
+        new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + chunk, op), false).take(mask, lo * Dealer.BITS, (hi - lo) * Dealer.BITS);
+      }
+    });
+    return new Masks(purpose, op, n, rho, mult, mask);
+  }
+
+  /** The messages for n values under masks drawn by {@link #masks} for the same n. */
+  static byte[] messages(Session s, byte[] xBits, long[] r, byte[] beta, int n, Masks m) {
+    if (xBits.length != n * Dealer.BITS || r.length != n || beta.length != n || m.n() != n) {
+      throw new IllegalArgumentException("PrivateCompare inputs do not match n = " + n);
+    }
     boolean p0 = s.isClient();
     Party other = s.self().otherHolder();
     byte[] out = new byte[n * Dealer.BITS];
     Par.forEachChunk(n, chunk -> {
       int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
-      // Common randomness of the chunk: ρ per value, then s and z per output position, drawn block by
-      // block (the same values in the same order as drawing the whole chunk at once) so that the
-      // multipliers, masks and c of a block stay in the L1 cache until they are combined.
-      byte[] rho = new byte[hi - lo];
-      s.random().shared(other, purpose + "/pc-rho#" + chunk, op).fill(rho, 0, rho.length);
-      Zp.Sampler multS = new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + chunk, op), true);
-      Zp.Sampler maskS = zeroSharing ? new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + chunk, op), false) : null;
-      int block = Math.min(BLOCK, hi - lo) * Dealer.BITS;
-      byte[] mult = new byte[block], mask = new byte[block], c = new byte[block];
+      // c is formed block by block so that it stays in the L1 cache until it is combined with s and z.
+      byte[] c = new byte[Math.min(BLOCK, hi - lo) * Dealer.BITS];
       Zp.Sampler special = null;
       byte[] u = new byte[64];
       for (int b0 = lo; b0 < hi; b0 += BLOCK) {
         int b1 = Math.min(hi, b0 + BLOCK), len = (b1 - b0) * Dealer.BITS;
-        multS.take(mult, 0, len);
-        if (maskS != null) maskS.take(mask, 0, len);
         for (int i = b0; i < b1; i++) {
           boolean sp = beta[i] == 1 && r[i] == -1L;
           if (sp) {
-            if (special == null) special = new Zp.Sampler(s.random().shared(other, purpose + "/pc-u#" + chunk, op), false);
+            if (special == null) special = new Zp.Sampler(s.random().shared(other, m.purpose() + "/pc-u#" + chunk, m.op()), false);
             special.take(u, 0, 64);
           }
-          prefix(p0, xBits, i * Dealer.BITS, r[i], beta[i], sp ? u : null, rho[i - lo] & 63, c, (i - b0) * Dealer.BITS);
+          prefix(p0, xBits, i * Dealer.BITS, r[i], beta[i], sp ? u : null, m.rho()[i] & 63, c, (i - b0) * Dealer.BITS);
         }
-        mulAdd(mult, c, mask, out, b0 * Dealer.BITS, len, p0);
+        mulAdd(m.mult(), c, m.mask(), out, b0 * Dealer.BITS, len, p0);
       }
     });
     return out;
@@ -139,13 +153,16 @@ public final class PrivateCompare {
     }
   }
 
-  /** Second pass: out[oo + j] = mult[j]·c[j] ± mask[j] mod p (+ for the client, − for the server). */
+  /**
+   * Second pass: out[oo + j] = mult[oo + j]·c[j] ± mask[oo + j] mod p (+ for the client, − for the
+   * server; no mask when it is null, the leak test's defect D1).
+   */
   static void mulAdd(byte[] mult, byte[] c, byte[] mask, byte[] out, int oo, int len, boolean plus) {
     int j = 0;
-    if (Zp.VECTOR) j = ZpVector.mulAdd(mult, c, mask, out, oo, len, plus);
+    if (Zp.VECTOR && mask != null) j = ZpVector.mulAdd(mult, c, mask, out, oo, len, plus);
     int off = plus ? 0 : P, sign = plus ? 1 : -1;
     for (; j < len; j++) {
-      int v = mult[j] * (c[j] & 0xff) + off + sign * mask[j];
+      int v = mult[oo + j] * (c[j] & 0xff) + off + sign * (mask == null ? 0 : mask[oo + j]);
       v = (v & 127) + (v >>> 7);
       v = (v & 127) + (v >>> 7);
       v -= P & ((P - 1 - v) >> 31);

@@ -88,6 +88,14 @@ public final class ShareConvert {
   }
 
   static PartyResult party(Session s, long op, long[] a, int n, int extraBytes) {
+    return partyFinish(s, partyStart(s, op, a, n), extraBytes);
+  }
+
+  /** A share holder's state between its PrivateCompare message and the helper's answer. */
+  record Pending(long[] a, int n, long[] r0, long[] r1, byte[] eta2, long[] masked, long[] delta) {}
+
+  /** Share holder, flights 1–3: masks its share, takes the dealing and sends its PrivateCompare message. */
+  static Pending partyStart(Session s, long op, long[] a, int n) {
     Beaver.checkLength(a, n);
     Party self = s.self(), other = self.otherHolder();
     boolean p0 = self == Party.CLIENT;
@@ -107,20 +115,30 @@ public final class ShareConvert {
     }
     s.net().send(Party.HELPER, STEP_MASKED, masked);
 
+    // Input-independent randomness, drawn while the helper deals.
+    PrivateCompare.Masks masks = PrivateCompare.masks(s, "sc", op, n, true);
+    byte[] xBits = Dealer.partyBitsDrawn(s, "sc/x", op, n);
     int recv = Dealer.received(self, n);
     byte[] deal = s.net().receiveBytes(Party.HELPER, STEP_DEAL, recv * (Dealer.BITS + 8));
-    byte[] xBits = Dealer.partyBits(s, "sc/x", op, n, deal, 0);
+    Dealer.partyBitsReceived(s, xBits, n, deal, 0);
     long[] delta = Dealer.partyLongs(s, "sc/delta", op, n, true, deal, recv * Dealer.BITS);
     long[] rMinus1 = new long[n];
     for (int i = 0; i < n; i++) rMinus1[i] = r0[i] + r1[i] - 1;
-    s.net().send(Party.HELPER, STEP_PC, PrivateCompare.partyMessages(s, "sc", op, xBits, rMinus1, eta2, n));
+    s.net().send(Party.HELPER, STEP_PC, PrivateCompare.messages(s, xBits, rMinus1, eta2, n, masks));
+    return new Pending(a, n, r0, r1, eta2, masked, delta);
+  }
 
+  /** Share holder, flight 4: the odd-ring shares from the helper's η' shares (extraBytes more are the caller's). */
+  static PartyResult partyFinish(Session s, Pending st, int extraBytes) {
+    int n = st.n();
+    boolean p0 = s.isClient();
+    long[] a = st.a(), r0 = st.r0(), r1 = st.r1(), masked = st.masked(), delta = st.delta();
+    byte[] eta2 = st.eta2();
     byte[] last = s.net().receiveBytes(Party.HELPER, STEP_ETA, 8 * n + extraBytes);
     long[] y = new long[n];
     for (int i = 0; i < n; i++) {
       long etaP = Wire.getLong(last, 8 * i);
       long eta = eta2[i] == 0 ? etaP : (p0 ? OddRing.sub(1, etaP) : OddRing.neg(etaP));
-      long rj = p0 ? r0[i] : r1[i];
       long betaJ = Long.compareUnsigned(masked[i], a[i]) < 0 ? 1 : 0;
       long theta = OddRing.add(OddRing.add(eta, betaJ), delta[i]);
       if (p0) {

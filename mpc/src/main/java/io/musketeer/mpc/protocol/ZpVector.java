@@ -65,14 +65,17 @@ final class ZpVector {
     }
   }
 
-  /** s in [1,126], c in [0,255] (unsigned byte), z in [0,126]; writes out[oo + j]; returns the j where the scalar tail starts. */
+  /**
+   * s[oo + j] in [1,126], c[j] in [0,255] (unsigned byte), z[oo + j] in [0,126]; writes out[oo + j];
+   * returns the j where the scalar tail starts.
+   */
   static int mulAdd(byte[] s, byte[] c, byte[] z, byte[] out, int oo, int n, boolean plus) {
     ShortVector off = ShortVector.broadcast(SHORTS, (short) (plus ? 0 : Zp.P));
     int j = 0;
     for (; j + 16 <= n; j += 16) {
-      ShortVector sv = (ShortVector) ByteVector.fromArray(BYTES, s, j).convertShape(VectorOperators.B2S, SHORTS, 0);
+      ShortVector sv = (ShortVector) ByteVector.fromArray(BYTES, s, oo + j).convertShape(VectorOperators.B2S, SHORTS, 0);
       ShortVector cv = ((ShortVector) ByteVector.fromArray(BYTES, c, j).convertShape(VectorOperators.B2S, SHORTS, 0)).and((short) 0xff);
-      ShortVector zv = (ShortVector) ByteVector.fromArray(BYTES, z, j).convertShape(VectorOperators.B2S, SHORTS, 0);
+      ShortVector zv = (ShortVector) ByteVector.fromArray(BYTES, z, oo + j).convertShape(VectorOperators.B2S, SHORTS, 0);
       ShortVector v = sv.mul(cv).add(off); // <= 126·255 + 127 < 2^15
       v = plus ? v.add(zv) : v.sub(zv);
       v = v.and((short) 127).add(v.lanewise(VectorOperators.LSHR, 7));

@@ -84,7 +84,7 @@ class PrivateCompareLeakTest {
     }
     byte[][] bits = PorthosTest.bitShares(x, rnd);
     var res = ThreeParty.run(seed, s -> s.isHelper() ? null
-        : PrivateCompare.messages(s, "leak", 0, bits[s.self().ordinal()], r, beta, N, zeroSharing));
+        : PrivateCompare.messages(s, bits[s.self().ordinal()], r, beta, N, PrivateCompare.masks(s, "leak", 0, N, zeroSharing)));
     return new Trial(x, r, beta, bits, res.client(), res.server());
   }
 
