@@ -3,7 +3,6 @@ package io.musketeer.cli;
 import io.musketeer.MusketeerException;
 import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
-import io.musketeer.ir.Graph;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Peers;
@@ -62,9 +61,9 @@ final class RunCommand implements Callable<Integer> {
     if (self != Party.CLIENT && input != null) throw new MusketeerException("only the client takes --input; the " + self.label() + " must not see it");
     if (self != Party.CLIENT && output != null) throw new MusketeerException("only the client learns the output; drop --output for the " + self.label());
     Peers peers = Peers.parse(peersFile);
-    Graph g = model.load(self == Party.SERVER);
-    Program program = Compiler.compile(g, model.scale);
-    Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(g, input, preprocess.toPreprocess()) : Map.of();
+    // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
+    Program program = Compiler.compile(model.load(self == Party.SERVER), model.scale);
+    Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(program.graph(), input, preprocess.toPreprocess()) : Map.of();
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
         Transport transport = TcpTransport.connect(self, peers, TcpTransport.Options.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {

@@ -75,7 +75,7 @@ public final class ComputeMsb {
    */
   static byte[] helperC1(Session s, long opTheta, int n, long opNext, int nextMul) {
     int ns = Dealer.received(Party.SERVER, n);
-    byte[] toS = new byte[8 * (ns + n + nextMul)];
+    byte[] toS = s.scratch().bytes("msb/to-server", 8 * (ns + n + nextMul));
     Wire.putLongs(Beaver.helperMultiplyC1(s, opTheta, n), 0, toS, 8 * ns, n);
     if (nextMul > 0) Wire.putLongs(Beaver.helperMultiplyC1(s, opNext, nextMul), 0, toS, 8 * (ns + n), nextMul);
     return toS;
@@ -83,8 +83,8 @@ public final class ComputeMsb {
 
   /** Helper, steps 3–4: opens PrivateCompare, deals β' and sends it, to the server in toS (which holds the C1 from {@link #helperC1}). */
   static void helperOnline(Session s, long op, int n, byte[] toS) {
-    byte[] d0 = s.net().receiveBytes(Party.CLIENT, STEP_PC, n * Dealer.BITS);
-    byte[] d1 = s.net().receiveBytes(Party.SERVER, STEP_PC, n * Dealer.BITS);
+    byte[] d0 = s.scratch().receive(s.net(), Party.CLIENT, STEP_PC, "helper/pc-client", n * Dealer.BITS);
+    byte[] d1 = s.scratch().receive(s.net(), Party.SERVER, STEP_PC, "helper/pc-server", n * Dealer.BITS);
     byte[] betaP = PrivateCompare.open(d0, d1, n);
     long[] bp = new long[n];
     for (int i = 0; i < n; i++) bp[i] = betaP[i];
@@ -131,7 +131,7 @@ public final class ComputeMsb {
     for (int i = 0; i < n; i++) c[i] = OddRing.add(c[i], co[i]);
     s.net().send(Party.HELPER, STEP_PC, PrivateCompare.messages(s, rBits, c, beta, n, prep.masks()));
 
-    byte[] f = s.net().receiveBytes(Party.HELPER, STEP_BETA, 8 * (recv + (p0 ? 0 : n + nextMul)));
+    byte[] f = s.scratch().receive(s.net(), Party.HELPER, STEP_BETA, "msb/beta", 8 * (recv + (p0 ? 0 : n + nextMul)));
     long[] bp = Dealer.partyLongs(s, "msb/betap", op, n, false, f, 0);
     long[] c1 = null, nextC1 = null;
     if (!p0) {

@@ -59,18 +59,11 @@ final class Dealer {
     }
   }
 
-  /** Share holder: its n·64 Z_p bit shares, from its stream with the helper and from the dealt part of msg at off. */
-  static byte[] partyBits(Session s, String purpose, long op, int n, byte[] msg, int off) {
-    byte[] out = partyBitsDrawn(s, purpose, op, n);
-    partyBitsReceived(s, out, n, msg, off);
-    return out;
-  }
-
-  /** Share holder, before the dealing arrives: the n·64 bit shares with the items it draws filled in. */
+  /** Share holder, before the dealing arrives: the n·64 bit shares with the items it draws filled in (a scratch buffer of this purpose). */
   static byte[] partyBitsDrawn(Session s, String purpose, long op, int n) {
     int h = n / 2;
     boolean client = s.isClient();
-    byte[] out = new byte[n * BITS];
+    byte[] out = s.scratch().bytes(purpose, n * BITS);
     Par.forEachChunk(n, c -> {
       int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
       int sLo = client ? lo : Math.max(lo, h), sHi = client ? Math.min(hi, h) : hi;

@@ -68,7 +68,9 @@ public final class PrivateCompare {
   /** Draws {@link Masks} ({@code zeroSharing = false} reproduces defect D1 and exists only for the leak test). */
   static Masks masks(Session s, String purpose, long op, int n, boolean zeroSharing) {
     Party other = s.self().otherHolder();
-    byte[] rho = new byte[n], mult = new byte[n * Dealer.BITS], mask = zeroSharing ? new byte[n * Dealer.BITS] : null;
+    Scratch scratch = s.scratch();
+    byte[] rho = scratch.bytes(purpose + "/pc-rho", n), mult = scratch.bytes(purpose + "/pc-s", n * Dealer.BITS);
+    byte[] mask = zeroSharing ? scratch.bytes(purpose + "/pc-z", n * Dealer.BITS) : null;
     Par.forEachChunk(n, chunk -> {
       int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
       s.random().shared(other, purpose + "/pc-rho#" + chunk, op).fill(rho, lo, hi - lo);
@@ -87,7 +89,7 @@ public final class PrivateCompare {
     }
     boolean p0 = s.isClient();
     Party other = s.self().otherHolder();
-    byte[] out = new byte[n * Dealer.BITS];
+    byte[] out = s.scratch().bytes("pc/out", n * Dealer.BITS); // dead once sent: callers send it at once
     Par.forEachChunk(n, chunk -> {
       int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
       // c is formed block by block so that it stays in the L1 cache until it is combined with s and z.

@@ -14,6 +14,7 @@ public final class Session {
   private final Transport net;
   private final Randomness random;
   private long nextOp;
+  private final Scratch scratch = new Scratch();
 
   public Session(Party self, Transport net, Randomness random) {
     if (net.self() != self || random.self() != self) throw new IllegalArgumentException("transport and randomness belong to another party");
@@ -32,6 +33,11 @@ public final class Session {
 
   public Randomness random() {
     return random;
+  }
+
+  /** Reusable transient buffers of this party's protocols. */
+  Scratch scratch() {
+    return scratch;
   }
 
   /** A fresh id for one protocol invocation. */

@@ -62,7 +62,7 @@ public final class ShareConvert {
       x[i] = m0[i] + m1[i];
       delta[i] = Long.compareUnsigned(x[i], m0[i]) < 0 ? 1 : 0;
     }
-    byte[] toC = new byte[nc * (Dealer.BITS + 8)], toS = new byte[ns * (Dealer.BITS + 8)];
+    byte[] toC = s.scratch().bytes("sc/to-client", nc * (Dealer.BITS + 8)), toS = s.scratch().bytes("sc/to-server", ns * (Dealer.BITS + 8));
     Dealer.helperBits(s, "sc/x", op, x, n, toC, 0, toS, 0);
     Dealer.helperLongs(s, "sc/delta", op, delta, n, true, toC, nc * Dealer.BITS, toS, ns * Dealer.BITS);
     s.net().send(Party.CLIENT, STEP_DEAL, toC);
@@ -73,10 +73,10 @@ public final class ShareConvert {
   static void helperFinish(Session s, long op, int n, byte[] extraC, byte[] extraS) {
     long[] e0 = new long[n];
     OddRing.fill(s.random().own("sc/eta", op), e0, 0, n);
-    byte[] d0 = s.net().receiveBytes(Party.CLIENT, STEP_PC, n * Dealer.BITS);
-    byte[] d1 = s.net().receiveBytes(Party.SERVER, STEP_PC, n * Dealer.BITS);
+    byte[] d0 = s.scratch().receive(s.net(), Party.CLIENT, STEP_PC, "helper/pc-client", n * Dealer.BITS);
+    byte[] d1 = s.scratch().receive(s.net(), Party.SERVER, STEP_PC, "helper/pc-server", n * Dealer.BITS);
     byte[] etaP = PrivateCompare.open(d0, d1, n);
-    byte[] lastC = new byte[8 * n + extraC.length], lastS = new byte[8 * n + extraS.length];
+    byte[] lastC = s.scratch().bytes("sc/last-client", 8 * n + extraC.length), lastS = s.scratch().bytes("sc/last-server", 8 * n + extraS.length);
     for (int i = 0; i < n; i++) {
       Wire.putLong(lastC, 8 * i, e0[i]);
       Wire.putLong(lastS, 8 * i, OddRing.sub(etaP[i], e0[i]));
@@ -119,7 +119,7 @@ public final class ShareConvert {
     PrivateCompare.Masks masks = PrivateCompare.masks(s, "sc", op, n, true);
     byte[] xBits = Dealer.partyBitsDrawn(s, "sc/x", op, n);
     int recv = Dealer.received(self, n);
-    byte[] deal = s.net().receiveBytes(Party.HELPER, STEP_DEAL, recv * (Dealer.BITS + 8));
+    byte[] deal = s.scratch().receive(s.net(), Party.HELPER, STEP_DEAL, "sc/deal", recv * (Dealer.BITS + 8));
     Dealer.partyBitsReceived(s, xBits, n, deal, 0);
     long[] delta = Dealer.partyLongs(s, "sc/delta", op, n, true, deal, recv * Dealer.BITS);
     long[] rMinus1 = new long[n];
@@ -134,7 +134,7 @@ public final class ShareConvert {
     boolean p0 = s.isClient();
     long[] a = st.a(), r0 = st.r0(), r1 = st.r1(), masked = st.masked(), delta = st.delta();
     byte[] eta2 = st.eta2();
-    byte[] last = s.net().receiveBytes(Party.HELPER, STEP_ETA, 8 * n + extraBytes);
+    byte[] last = s.scratch().receive(s.net(), Party.HELPER, STEP_ETA, "sc/last", 8 * n + extraBytes);
     long[] y = new long[n];
     for (int i = 0; i < n; i++) {
       long etaP = Wire.getLong(last, 8 * i);
