@@ -435,11 +435,33 @@ public final class TcpTransport implements Transport {
       } catch (IOException ignored) {
         // the peer is already gone; closing below is all that is left
       }
+    }
+    // After an ABORT, read what the peers still send until they give up too: closing a socket with
+    // unread input resets the connection, and the reset would destroy the ABORT frame in a peer's
+    // receive buffer before the peer reads the reason (a peer still sending would report a broken pipe).
+    long drainDeadline = System.nanoTime() + Math.min(options.closeTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
+    for (Link l : links) {
+      if (l == null) continue;
+      if (reason != null) drain(l, drainDeadline);
       closeQuietly(l.socket);
     }
     for (Link l : links) {
       if (l == null) continue;
       join(l.sender, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+    }
+  }
+
+  private static void drain(Link l, long deadlineNanos) {
+    byte[] discard = new byte[1 << 16];
+    try {
+      while (true) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (ms <= 0 || l.socket.isClosed()) return;
+        l.socket.setSoTimeout((int) ms);
+        if (l.in.read(discard) < 0) return;
+      }
+    } catch (IOException e) {
+      // timed out, or the peer is gone: nothing left to read
     }
   }
 
