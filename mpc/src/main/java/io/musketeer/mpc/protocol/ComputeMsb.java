@@ -41,7 +41,7 @@ public final class ComputeMsb {
       helperDeal(s, op, n, toC, 0, toS, 0);
       s.net().send(Party.CLIENT, STEP_DEAL, toC);
       s.net().send(Party.SERVER, STEP_DEAL, toS);
-      helperOnline(s, op, n, helperC1(s, opTheta, n, -1, 0));
+      helperOnline(s, op, n, helperC1(s, opTheta, n, -1, 0), 0);
       return null;
     }
     byte[] dealt = s.net().receiveBytes(Party.HELPER, STEP_DEAL, dealBytes(s.self(), n));
@@ -81,8 +81,11 @@ public final class ComputeMsb {
     return toS;
   }
 
-  /** Helper, steps 3–4: opens PrivateCompare, deals β' and sends it, to the server in toS (which holds the C1 from {@link #helperC1}). */
-  static void helperOnline(Session s, long op, int n, byte[] toS) {
+  /**
+   * Helper, steps 3–4: opens PrivateCompare, deals β' and sends it, to the server in toS (which holds
+   * the C1 from {@link #helperC1} for nextMul elements of the next product).
+   */
+  static void helperOnline(Session s, long op, int n, byte[] toS, int nextMul) {
     byte[] d0 = s.scratch().receive(s.net(), Party.CLIENT, STEP_PC, "helper/pc-client", n * Dealer.BITS);
     byte[] d1 = s.scratch().receive(s.net(), Party.SERVER, STEP_PC, "helper/pc-server", n * Dealer.BITS);
     byte[] betaP = PrivateCompare.open(d0, d1, n);
@@ -91,7 +94,7 @@ public final class ComputeMsb {
     byte[] toC = new byte[8 * Dealer.received(Party.CLIENT, n)];
     Dealer.helperLongs(s, "msb/betap", op, bp, n, false, toC, 0, toS, 0);
     s.net().send(Party.CLIENT, STEP_BETA, toC);
-    s.net().send(Party.SERVER, STEP_BETA, toS);
+    s.net().send(Party.SERVER, STEP_BETA, toS, 0, 8 * (Dealer.received(Party.SERVER, n) + n + nextMul));
   }
 
   /** Share-holder result: shares of MSB(a) in {0,1} and, at the server, the C1 of the next product. */
@@ -129,7 +132,7 @@ public final class ComputeMsb {
     for (int i = 0; i < n; i++) beta[i] &= 1;
     long[] co = s.net().receiveLongs(other, STEP_C, n);
     for (int i = 0; i < n; i++) c[i] = OddRing.add(c[i], co[i]);
-    s.net().send(Party.HELPER, STEP_PC, PrivateCompare.messages(s, rBits, c, beta, n, prep.masks()));
+    PrivateCompare.send(s, STEP_PC, rBits, c, beta, n, prep.masks());
 
     byte[] f = s.scratch().receive(s.net(), Party.HELPER, STEP_BETA, "msb/beta", 8 * (recv + (p0 ? 0 : n + nextMul)));
     long[] bp = Dealer.partyLongs(s, "msb/betap", op, n, false, f, 0);

@@ -151,11 +151,11 @@ public final class Porthos implements Comparison {
       // The input-independent work (ComputeMSB's dealing, the Beaver C1s) is done while the share
       // holders compute their PrivateCompare messages, not while they wait for the helper.
       ShareConvert.helperDeal(s, opSc, n);
-      byte[] extraC = s.scratch().bytes("msb/deal-client", ComputeMsb.dealBytes(Party.CLIENT, n));
-      byte[] extraS = s.scratch().bytes("msb/deal-server", ComputeMsb.dealBytes(Party.SERVER, n));
+      int extraCLength = ComputeMsb.dealBytes(Party.CLIENT, n), extraSLength = ComputeMsb.dealBytes(Party.SERVER, n);
+      byte[] extraC = s.scratch().bytes("msb/deal-client", extraCLength), extraS = s.scratch().bytes("msb/deal-server", extraSLength);
       ComputeMsb.helperDeal(s, opMsb, n, extraC, 0, extraS, 0);
-      ShareConvert.helperFinish(s, opSc, n, extraC, extraS);
-      ComputeMsb.helperOnline(s, opMsb, n, ComputeMsb.helperC1(s, opTheta, n, opNext, nextMul));
+      ShareConvert.helperFinish(s, opSc, n, extraC, extraCLength, extraS, extraSLength);
+      ComputeMsb.helperOnline(s, opMsb, n, ComputeMsb.helperC1(s, opTheta, n, opNext, nextMul), nextMul);
       return new Bits(null, null, opNext);
     }
     Beaver.checkLength(x, n);

@@ -50,13 +50,13 @@ public final class PrivateCompare {
       byte[] d1 = s.net().receiveBytes(Party.SERVER, STEP_PC, n * Dealer.BITS);
       return open(d0, d1, n);
     }
-    s.net().send(Party.HELPER, STEP_PC, partyMessages(s, "pc", op, xBits, r, beta, n));
+    send(s, STEP_PC, xBits, r, beta, n, masks(s, "pc", op, n, true));
     return null;
   }
 
-  /** Share holder: the messages for n values, n·64 bytes. */
-  static byte[] partyMessages(Session s, String purpose, long op, byte[] xBits, long[] r, byte[] beta, int n) {
-    return messages(s, xBits, r, beta, n, masks(s, purpose, op, n, true));
+  /** Share holder: computes the messages for n values under m and sends them (n·64 bytes) to the helper. */
+  static void send(Session s, int step, byte[] xBits, long[] r, byte[] beta, int n, Masks m) {
+    s.net().send(Party.HELPER, step, messages(s, xBits, r, beta, n, m), 0, n * Dealer.BITS);
   }
 
   /**
@@ -82,14 +82,14 @@ public final class PrivateCompare {
     return new Masks(purpose, op, n, rho, mult, mask);
   }
 
-  /** The messages for n values under masks drawn by {@link #masks} for the same n. */
+  /** The messages for n values under masks drawn by {@link #masks} for the same n: the first n·64 bytes of a scratch buffer. */
   static byte[] messages(Session s, byte[] xBits, long[] r, byte[] beta, int n, Masks m) {
-    if (xBits.length != n * Dealer.BITS || r.length != n || beta.length != n || m.n() != n) {
+    if (xBits.length < n * Dealer.BITS || r.length < n || beta.length < n || m.n() != n) {
       throw new IllegalArgumentException("PrivateCompare inputs do not match n = " + n);
     }
     boolean p0 = s.isClient();
     Party other = s.self().otherHolder();
-    byte[] out = s.scratch().bytes("pc/out", n * Dealer.BITS); // dead once sent: callers send it at once
+    byte[] out = s.scratch().bytes("pc/out", n * Dealer.BITS); // dead once sent
     Par.forEachChunk(n, chunk -> {
       int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
       // c is formed block by block so that it stays in the L1 cache until it is combined with s and z.

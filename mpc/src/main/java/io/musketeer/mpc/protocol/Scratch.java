@@ -11,14 +11,15 @@ import java.util.Map;
  * allocating avoids zeroing them and keeps the heap from growing (fresh pages are costly on a VM).
  *
  * <p>A buffer's contents are stale: callers overwrite all of it before reading, and a slot's buffer
- * must be dead before the same slot is asked for again. Each slot keeps one buffer, of the length last
- * asked for (a layer's full batches share it). Not thread-safe: only the
+ * must be dead before the same slot is asked for again. A buffer may be longer than asked for (each
+ * slot keeps its longest, as batch lengths vary from layer to layer): callers pass explicit lengths
+ * and never use {@code length}. Not thread-safe: only the
  * protocol's own thread asks, parallel workers write into what it hands them.
  */
 final class Scratch {
   private final Map<String, byte[]> slots = new HashMap<>();
 
-  /** The next frame from {@code from}, received into this slot's buffer. */
+  /** The next frame from {@code from}, received into the start of this slot's buffer. */
   byte[] receive(Transport net, Party from, int step, String slot, int length) {
     byte[] b = bytes(slot, length);
     net.receive(from, step, b, 0, length);
@@ -27,7 +28,7 @@ final class Scratch {
 
   byte[] bytes(String slot, int length) {
     byte[] b = slots.get(slot);
-    if (b == null || b.length != length) {
+    if (b == null || b.length < length) {
       b = new byte[length];
       slots.put(slot, b);
     }

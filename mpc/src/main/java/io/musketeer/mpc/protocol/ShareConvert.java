@@ -38,7 +38,7 @@ public final class ShareConvert {
   public static long[] run(Session s, long[] a, int n) {
     long op = s.nextOpId();
     if (s.isHelper()) {
-      helper(s, op, n, new byte[0], new byte[0]);
+      helper(s, op, n);
       return null;
     }
     return party(s, op, a, n, 0).y();
@@ -47,9 +47,9 @@ public final class ShareConvert {
   /** Share-holder result: the odd-ring shares and the helper's last message, whose tail from extraOffset belongs to the caller. */
   record PartyResult(long[] y, byte[] last, int extraOffset) {}
 
-  static void helper(Session s, long op, int n, byte[] extraC, byte[] extraS) {
+  static void helper(Session s, long op, int n) {
     helperDeal(s, op, n);
-    helperFinish(s, op, n, extraC, extraS);
+    helperFinish(s, op, n, new byte[0], 0, new byte[0], 0);
   }
 
   /** Helper, flights 1–2: opens the masked values and deals x's bits and [δ]'. */
@@ -65,26 +65,27 @@ public final class ShareConvert {
     byte[] toC = s.scratch().bytes("sc/to-client", nc * (Dealer.BITS + 8)), toS = s.scratch().bytes("sc/to-server", ns * (Dealer.BITS + 8));
     Dealer.helperBits(s, "sc/x", op, x, n, toC, 0, toS, 0);
     Dealer.helperLongs(s, "sc/delta", op, delta, n, true, toC, nc * Dealer.BITS, toS, ns * Dealer.BITS);
-    s.net().send(Party.CLIENT, STEP_DEAL, toC);
-    s.net().send(Party.SERVER, STEP_DEAL, toS);
+    s.net().send(Party.CLIENT, STEP_DEAL, toC, 0, nc * (Dealer.BITS + 8));
+    s.net().send(Party.SERVER, STEP_DEAL, toS, 0, ns * (Dealer.BITS + 8));
   }
 
-  /** Helper, flights 3–4: opens PrivateCompare and sends the shares of η' (and the caller's extra bytes). */
-  static void helperFinish(Session s, long op, int n, byte[] extraC, byte[] extraS) {
+  /** Helper, flights 3–4: opens PrivateCompare and sends the shares of η', and the caller's extra bytes to each. */
+  static void helperFinish(Session s, long op, int n, byte[] extraC, int extraCLength, byte[] extraS, int extraSLength) {
     long[] e0 = new long[n];
     OddRing.fill(s.random().own("sc/eta", op), e0, 0, n);
     byte[] d0 = s.scratch().receive(s.net(), Party.CLIENT, STEP_PC, "helper/pc-client", n * Dealer.BITS);
     byte[] d1 = s.scratch().receive(s.net(), Party.SERVER, STEP_PC, "helper/pc-server", n * Dealer.BITS);
     byte[] etaP = PrivateCompare.open(d0, d1, n);
-    byte[] lastC = s.scratch().bytes("sc/last-client", 8 * n + extraC.length), lastS = s.scratch().bytes("sc/last-server", 8 * n + extraS.length);
+    int lastCLength = 8 * n + extraCLength, lastSLength = 8 * n + extraSLength;
+    byte[] lastC = s.scratch().bytes("sc/last-client", lastCLength), lastS = s.scratch().bytes("sc/last-server", lastSLength);
     for (int i = 0; i < n; i++) {
       Wire.putLong(lastC, 8 * i, e0[i]);
       Wire.putLong(lastS, 8 * i, OddRing.sub(etaP[i], e0[i]));
     }
-    System.arraycopy(extraC, 0, lastC, 8 * n, extraC.length);
-    System.arraycopy(extraS, 0, lastS, 8 * n, extraS.length);
-    s.net().send(Party.CLIENT, STEP_ETA, lastC);
-    s.net().send(Party.SERVER, STEP_ETA, lastS);
+    System.arraycopy(extraC, 0, lastC, 8 * n, extraCLength);
+    System.arraycopy(extraS, 0, lastS, 8 * n, extraSLength);
+    s.net().send(Party.CLIENT, STEP_ETA, lastC, 0, lastCLength);
+    s.net().send(Party.SERVER, STEP_ETA, lastS, 0, lastSLength);
   }
 
   static PartyResult party(Session s, long op, long[] a, int n, int extraBytes) {
@@ -124,7 +125,7 @@ public final class ShareConvert {
     long[] delta = Dealer.partyLongs(s, "sc/delta", op, n, true, deal, recv * Dealer.BITS);
     long[] rMinus1 = new long[n];
     for (int i = 0; i < n; i++) rMinus1[i] = r0[i] + r1[i] - 1;
-    s.net().send(Party.HELPER, STEP_PC, PrivateCompare.messages(s, xBits, rMinus1, eta2, n, masks));
+    PrivateCompare.send(s, STEP_PC, xBits, rMinus1, eta2, n, masks);
     return new Pending(a, n, r0, r1, eta2, masked, delta);
   }
 
