@@ -21,7 +21,7 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Graph g = model.load();
+    Graph g = model.load(false); // shapes only
     if (optimized) g = Compiler.optimize(g);
     var out = System.out;
     out.printf(Locale.ROOT, "%-5s %-40s %-58s %-22s %14s%n", "#", "node", "op", "shape", "MACs");
