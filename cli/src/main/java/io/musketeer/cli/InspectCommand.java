@@ -1,11 +1,11 @@
 package io.musketeer.cli;
 
 import io.musketeer.compiler.Compiler;
-import io.musketeer.compiler.ProgramHash;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Node;
 import io.musketeer.ir.Op;
+import io.musketeer.ir.ProgramHash;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

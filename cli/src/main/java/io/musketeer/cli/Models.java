@@ -2,9 +2,9 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import io.musketeer.importer.tf.ImportOptions;
-import io.musketeer.importer.tf.SyntheticModels;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.ir.Graph;
+import io.musketeer.models.SyntheticModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
-import io.musketeer.data.Mnist;
 import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
+import io.musketeer.models.Mnist;
 import io.musketeer.testkit.SharedModels;
 import java.nio.file.Path;
 import java.util.List;

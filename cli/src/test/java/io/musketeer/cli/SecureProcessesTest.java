@@ -60,7 +60,7 @@ class SecureProcessesTest {
   @Test
   void clientAndHelperNeedOnlyTheStrippedModel() throws Exception {
     Path full = dir.resolve("demo.pb"), stripped = dir.resolve("demo-public.pb");
-    io.musketeer.importer.tf.SyntheticModels.writeTo(full, "demo", Models.BUILTIN_SEED);
+    io.musketeer.models.SyntheticModels.writeTo(full, "demo", Models.BUILTIN_SEED);
     assertEquals(0, Main.run("strip", "--model", full.toString(), "--output", stripped.toString()));
     assertTrue(Files.size(stripped) * 20 < Files.size(full), "the weights are gone");
     Path input = demoInput();

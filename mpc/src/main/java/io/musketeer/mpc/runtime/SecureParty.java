@@ -1,13 +1,13 @@
 package io.musketeer.mpc.runtime;
 
-import io.musketeer.compiler.ProgramHash;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Node;
 import io.musketeer.ir.Program;
+import io.musketeer.ir.ProgramHash;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Handshake;
-import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.net.TrafficStats;
+import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.protocol.Comparison;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.random.KeyAgreement;

@@ -246,7 +246,7 @@ class PorthosTest {
       long[][] xs = share(x, rnd);
       var r = ThreeParty.run(s -> PORTHOS.argMax(s, of(s, xs), rows, len));
       long[] idx = open(r.client(), r.server());
-      long[] want = io.musketeer.interp.RingOps.argMax(new io.musketeer.core.RingTensor(io.musketeer.core.Shape.of(rows, len), x), 1);
+      long[] want = io.musketeer.core.RingOps.argMax(new io.musketeer.core.RingTensor(io.musketeer.core.Shape.of(rows, len), x), 1);
       assertArrayEquals(want, idx, "len " + len);
       // Values and indices in one select: per comparison one DReLU (1280 bits) and 2 products (2 x 128).
       int levels = 32 - Integer.numberOfLeadingZeros(len - 1);
@@ -277,7 +277,7 @@ class PorthosTest {
       for (int i = 0; i < v.length; i++) v[i] = rnd.nextInt(3);
       long[][] vs = share(v, rnd);
       var a = ThreeParty.run(s -> PORTHOS.argMax(s, of(s, vs), 7, 20));
-      assertArrayEquals(io.musketeer.interp.RingOps.argMax(new io.musketeer.core.RingTensor(io.musketeer.core.Shape.of(7, 20), v), 1),
+      assertArrayEquals(io.musketeer.core.RingOps.argMax(new io.musketeer.core.RingTensor(io.musketeer.core.Shape.of(7, 20), v), 1),
           open(a.client(), a.server()));
     } finally {
       Porthos.maxBatch = saved;

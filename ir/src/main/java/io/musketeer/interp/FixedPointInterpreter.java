@@ -1,0 +1,126 @@
+package io.musketeer.interp;
+
+import io.musketeer.MusketeerException;
+import io.musketeer.core.ConvGeometry;
+import io.musketeer.core.FixedPoint;
+import io.musketeer.core.FloatTensor;
+import io.musketeer.core.IndexMaps;
+import io.musketeer.core.PoolGeometry;
+import io.musketeer.core.RingKernels;
+import io.musketeer.core.RingOps;
+import io.musketeer.core.RingTensor;
+import io.musketeer.core.Shape;
+import io.musketeer.ir.Graph;
+import io.musketeer.ir.IrException;
+import io.musketeer.ir.Node;
+import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
+import io.musketeer.ir.ShapeInference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Cleartext evaluation of a {@link Program} over Z_2^64 with the arithmetic of the secure protocols:
+ * wrapping products, truncation as floor division by 2^bits, division by public counts as floor
+ * division. The secure run differs only by local share truncation, which rounds each truncated value
+ * down or up (at most one unit in the last place per truncation) and fails outright with probability
+ * about |v|/2^63 per value (see {@code Truncation} in the mpc module).
+ */
+public final class FixedPointInterpreter {
+  private FixedPointInterpreter() {}
+
+  /** Runs the program and returns the raw ring outputs, at the scales {@code program.scale(output)}. */
+  public static List<RingTensor> runRing(Program program, Map<String, FloatTensor> inputs) {
+    Graph g = program.graph();
+    RingTensor[] values = new RingTensor[g.size()];
+    int[] uses = g.useCounts();
+    for (int i = 0; i < g.size(); i++) {
+      Node n = g.node(i);
+      RingTensor[] in = new RingTensor[n.arity()];
+      for (int j = 0; j < in.length; j++) in[j] = values[n.input(j)];
+      values[i] = eval(n, in, program.scale(i), inputs);
+      for (int src : n.inputs()) {
+        if (--uses[src] == 0) values[src] = null;
+      }
+    }
+    List<RingTensor> out = new ArrayList<>();
+    for (int o : g.outputs()) out.add(values[o]);
+    return out;
+  }
+
+  /** Runs the program and decodes the outputs to floats (applying the client's final softmax, if any). */
+  public static List<FloatTensor> run(Program program, Map<String, FloatTensor> inputs) {
+    List<RingTensor> ring = runRing(program, inputs);
+    int[] outs = program.graph().outputs();
+    List<FloatTensor> out = new ArrayList<>();
+    for (int k = 0; k < outs.length; k++) out.add(Outputs.decode(program, outs[k], ring.get(k)));
+    return out;
+  }
+
+  private static RingTensor eval(Node n, RingTensor[] in, int scale, Map<String, FloatTensor> inputs) {
+    Shape shape = n.shape();
+    return switch (n.op()) {
+      case Op.Input i -> encode(i.valueIn(inputs), scale, "input '" + i.name() + "'");
+      case Op.Constant c -> encode(c.value(), scale, "weights of node '" + n.name() + "'");
+      case Op.MatMul m -> new RingTensor(shape, RingKernels.matmul(in[0].data(), in[1].data(), in[0].shape().dim(0), in[0].shape().dim(1), in[1].shape().dim(1)));
+      case Op.Conv2D c -> {
+        ConvGeometry geo = ShapeInference.convGeometry(c, in[0].shape(), in[1].shape());
+        yield new RingTensor(shape, RingKernels.conv2d(in[0].data(), in[1].data(), geo));
+      }
+      case Op.Add a -> RingOps.add(in[0], in[1], shape);
+      case Op.Sub s -> RingOps.sub(in[0], in[1], shape);
+      case Op.Mul m -> RingOps.mul(in[0], in[1], shape);
+      case Op.Neg neg -> RingOps.neg(in[0]);
+      case Op.Relu r -> {
+        long[] a = in[0].data(), out = new long[a.length];
+        for (int k = 0; k < a.length; k++) out[k] = Math.max(a[k], 0L);
+        yield new RingTensor(shape, out);
+      }
+      case Op.MaxPool p -> {
+        PoolGeometry geo = ShapeInference.poolGeometry(p.window(), in[0].shape());
+        long[] windows = RingKernels.gatherWindows(in[0].data(), geo);
+        int count = shape.size();
+        long[] out = java.util.Arrays.copyOf(windows, count);
+        for (int slot = 1; slot < geo.kh() * geo.kw(); slot++) {
+          for (int k = 0; k < count; k++) out[k] = Math.max(out[k], windows[slot * count + k]);
+        }
+        yield new RingTensor(shape, out);
+      }
+      case Op.AvgPool p -> {
+        PoolGeometry geo = ShapeInference.poolGeometry(p.window(), in[0].shape());
+        long[] sums = RingKernels.windowSum(in[0].data(), geo);
+        long[] divisors = RingOps.poolDivisors(geo, p.countPadding());
+        for (int k = 0; k < sums.length; k++) sums[k] = Math.floorDiv(sums[k], divisors[k]);
+        yield new RingTensor(shape, sums);
+      }
+      case Op.ReduceSum r -> new RingTensor(shape, RingOps.reduceSum(in[0], r.axes(), shape.size()));
+      case Op.ReduceMean r -> {
+        long[] sums = RingOps.reduceSum(in[0], r.axes(), shape.size());
+        long d = in[0].size() / Math.max(1, shape.size());
+        for (int k = 0; k < sums.length; k++) sums[k] = Math.floorDiv(sums[k], d);
+        yield new RingTensor(shape, sums);
+      }
+      case Op.Concat c -> RingOps.concat(in, c.axis(), shape);
+      case Op.Reshape r -> in[0].reshape(shape);
+      case Op.Pad p -> new RingTensor(shape, IndexMaps.gather(in[0].data(), IndexMaps.pad(in[0].shape(), p.before(), p.after())));
+      case Op.Transpose t -> new RingTensor(shape, IndexMaps.gather(in[0].data(), IndexMaps.transpose(in[0].shape(), t.perm())));
+      case Op.Slice s -> new RingTensor(shape, IndexMaps.gather(in[0].data(), IndexMaps.slice(in[0].shape(), s.begin(), s.end(), s.stride())));
+      case Op.Softmax s -> throw new IrException("Softmax is only supported as the model's last op");
+      case Op.ArgMax a -> new RingTensor(shape, RingOps.argMax(in[0], a.axis()));
+      case Op.Truncate t -> {
+        long[] a = in[0].data(), out = new long[a.length];
+        for (int k = 0; k < a.length; k++) out[k] = a[k] >> t.bits();
+        yield new RingTensor(shape, out);
+      }
+    };
+  }
+
+  private static RingTensor encode(FloatTensor t, int scale, String what) {
+    try {
+      return FixedPoint.encode(t, scale);
+    } catch (IllegalArgumentException e) {
+      throw new MusketeerException(what + " cannot be encoded in fixed point: " + e.getMessage());
+    }
+  }
+}
