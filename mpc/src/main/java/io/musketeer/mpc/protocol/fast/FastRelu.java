@@ -4,36 +4,51 @@ import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Steps;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.random.Prg;
+import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * FastReLU (FASTRELU.md): DReLU, ReLU and ReLU with fused truncation for inputs in [−2^k, 2^k), in
  * three online flights plus the helper's input-independent dealing.
  *
  * <ol>
- *   <li>The helper deals, per element, the one-hot Z_p encoding of each block of a mask r that it
- *       alone knows (r = r_0 + r_1, each half from a pair stream, never sent), and shares of its
- *       private bit e, of e·r (or r &gt;&gt;&gt; f and e·(r &gt;&gt;&gt; f), and the wrap items ω·…
- *       mod 2^f), and in the exact mode of a second private bit e2 and e·e2 (§3). One half of every
- *       item comes from a pair stream, the other party receives the correction; the halving rule
- *       alternates which party receives per element (PROTOCOLS.md §3.3).
- *   <li>Flight 1: the holders open c = x + 2^k + r to each other (§4.1).
- *   <li>Flight 2: each holder sends the helper its share of BlockCompare's zero-test vector (§4.2):
- *       per block, "&lt;" and "=" of c's block against r's are linear in the dealt one-hot shares;
- *       the vector has a zero iff β XOR [low(c, k) &lt; low(r, k)], its entries are multiplied by
- *       fresh s ∈ Z_p^*, rotated by a fresh uniform ρ and masked by the zero-sharing z (D1), all
- *       common randomness of the two holders.
- *   <li>Flight 3: the helper sends both holders g = δ' XOR r_k XOR e, one bit (§4.3); with e hiding
- *       it, the holders compute [b] and the output shares locally (§4.4).
+ *   <li><b>Dealing</b> (§3). The helper knows a mask r = r_0 + r_1, each half from its stream with one
+ *       holder (never sent). Per element it deals Z_p shares of the blocks of r, shares of its private
+ *       bit e, of e·r (or of r &gt;&gt;&gt; f and e·(r &gt;&gt;&gt; f), and the wrap items ω, ω·e, ω·r_k,
+ *       ω·r_k·e mod 2^f), and in the exact mode of a second private bit e2 and of e·e2. One half of an
+ *       item comes from a pair stream and the other holder receives the correction; which holder
+ *       receives alternates per element (the halving rule, PROTOCOLS.md §3.3).
+ *   <li><b>Flight 1</b> (§4.1): the holders open c = x + 2^k + r to each other.
+ *   <li><b>Flight 2</b> (§4.2): each sends the helper its share of BlockCompare's zero-test vector: per
+ *       block j, the shares of [C_j &lt; R_j] and [C_j = R_j] are read off the dealt shares by C_j;
+ *       the vector has one zero iff β XOR [low(c, k) &lt; low(r, k)] (β common to the holders), its
+ *       entries are multiplied by fresh s ∈ Z_p^*, rotated by a fresh uniform ρ and masked by the
+ *       zero-sharing z (the fix of D1). The exact mode sends BlockCompare over the blocks below f too.
+ *   <li><b>Flight 3</b> (§4.3): the helper sends both holders g = δ' ⊕ r_k ⊕ e, hidden by e; the
+ *       holders compute [b] = h + (1 − 2h)[e] with h = c_k ⊕ β ⊕ g, and the output locally (§4.4).
  * </ol>
  *
+ * <p><b>Representation choices</b> (same messages' sizes and distributions as FASTRELU.md describes):
+ * the block shares are dealt in thermometer form, T_j[v] = [R_j ≥ v] for v = 1 … 2^w − 1, an
+ * invertible linear map of §3's one-hot E_j[v] = [R_j = v] that each holder could apply itself, so that
+ * [C_j &lt; R_j] = T_j[C_j + 1] and [C_j = R_j] = T_j[C_j] − T_j[C_j + 1] are two lookups; the
+ * multiplier is drawn as its discrete logarithm a (s = g^a, g a primitive root), so s·u is two table
+ * lookups. Values travel position-major in bit planes ({@link Lanes}). Elements are processed in
+ * lanes, a vector of elements at a time.
+ *
  * <p>Every correlated value is derived per chunk of {@link #CHUNK} elements from counter-based pair
- * streams keyed by (operation, purpose, chunk), so the three parties compute chunks in parallel and
- * stay in step regardless of their core counts. All outputs are fresh additive sharings.
+ * streams keyed by (operation, purpose, chunk), so the parties compute chunks in parallel and stay in
+ * step whatever their core counts. Calls are padded to a multiple of 128 elements. All outputs are
+ * fresh additive sharings.
  */
 public final class FastRelu {
-  /** Elements per chunk: the granularity of streams, parallel work and message regions. */
+  /** Elements per chunk: the granularity of streams, parallel work and message regions (a multiple of 128). */
   static final int CHUNK = 4096;
+  /** Calls are padded to this many elements, so that each half of a chunk fills whole bit-plane groups. */
+  static final int PAD = 2 * Lanes.GROUP;
   static final int STEP_DEAL = Steps.id("fast/deal");
   static final int STEP_C = Steps.id("fast/open-c");
   static final int STEP_D = Steps.id("fast/zero-test");
@@ -58,7 +73,7 @@ public final class FastRelu {
     if (s.isHelper()) {
       Dealt d = deal(s, op, p, n);
       sendDealt(s, d);
-      helperOnline(s, p, n, d.mask());
+      helperOnline(s, p, n, d);
       return null;
     }
     return holder(s, op, p, x, n, null);
@@ -66,40 +81,38 @@ public final class FastRelu {
 
   // ------------------------------------------------------------------ layout
 
-  /** Per-chunk regions (offsets in longs) of one call's messages. */
+  /** One call's chunks and the regions (offsets in longs) of its messages. */
   static final class Layout {
     final Params p;
-    final int n, chunks;
-    /** Corrections for the client and for the server: region starts per chunk, total length. */
+    final int n, padded, chunks;
+    /** Corrections for the client (0) and the server (1): region start per chunk, and total length. */
     final int[][] dealOff = new int[2][];
     final int[] dealLen = new int[2];
-    final int[] dOff, gOff;
+    final int[] dOff;
     final int dLen, gLen;
 
     Layout(Params p, int n) {
       this.p = p;
       this.n = n;
-      this.chunks = (n + CHUNK - 1) / CHUNK;
+      this.padded = (n + PAD - 1) / PAD * PAD;
+      this.chunks = (padded + CHUNK - 1) / CHUNK;
       for (int t = 0; t < 2; t++) {
         dealOff[t] = new int[chunks];
         int o = 0;
         for (int c = 0; c < chunks; c++) {
           dealOff[t][c] = o;
-          o += dealRegion(p, corrected(t, len(c)));
+          o += dealRegion(p, len(c) / 2);
         }
         dealLen[t] = o;
       }
       dOff = new int[chunks];
-      gOff = new int[chunks];
-      int d = 0, g = 0;
+      int d = 0;
       for (int c = 0; c < chunks; c++) {
         dOff[c] = d;
-        gOff[c] = g;
-        d += BitPack.longs((long) len(c) * p.positions(), p.lambda());
-        g += BitPack.longs((long) len(c) * gBits(p), 1);
+        d += Lanes.planeLongs(len(c) * p.positions(), p.lambda());
       }
       dLen = d;
-      gLen = g;
+      gLen = gWords(p) * padded / 64;
     }
 
     int lo(int c) {
@@ -107,27 +120,23 @@ public final class FastRelu {
     }
 
     int len(int c) {
-      return Math.min(CHUNK, n - c * CHUNK);
+      return Math.min(CHUNK, padded - c * CHUNK);
+    }
+
+    /** Longs of the thermometer part of a correction region of count elements. */
+    int thermoLongs(int count) {
+      return Lanes.planeLongs(count * p.oneHotCount(), p.lambda());
     }
   }
 
-  /** Elements of a chunk whose halves the client draws from its stream: the first ⌊len/2⌋; the server draws the rest. */
-  static int clientSide(int len) {
-    return len / 2;
-  }
-
-  /** Elements of a chunk for which holder t (0 client, 1 server) receives corrections. */
-  static int corrected(int t, int len) {
-    return t == 0 ? len - clientSide(len) : clientSide(len);
-  }
-
-  /** Longs of one chunk's correction region for count elements: one-hot fields, ring items, wrap fields. */
+  /** Longs of one chunk's correction region for count elements: thermometer planes, ring items, wrap fields. */
   static int dealRegion(Params p, int count) {
-    return BitPack.longs((long) count * p.oneHotCount(), p.lambda()) + count * p.ringItems()
+    return Lanes.planeLongs(count * p.oneHotCount(), p.lambda()) + count * p.ringItems()
         + BitPack.longs((long) count * p.wrapItems(), p.f());
   }
 
-  static int gBits(Params p) {
+  /** g longs per 64 elements: g, and g2 in the exact mode. */
+  static int gWords(Params p) {
     return p.mode() == Mode.RELU_TRUNC_EXACT ? 2 : 1;
   }
 
@@ -138,30 +147,47 @@ public final class FastRelu {
   }
 
   /** r_t of one chunk, with the forced-wrap test hook applied. */
-  private static long[] maskHalves(Session s, Party holder, Party other, long op, int chunk, int lo, int len, int k) {
+  static long[] maskHalves(Session s, Party holder, Party other, long op, int chunk, int lo, int len, int k) {
     long[] r = pair(s, other, "fast/r", op, chunk).longs(len);
-    if (forceWrapForTests && k < 63) {
-      long low = (1L << k) - 1, high = ~((1L << (k + 1)) - 1);
-      for (int i = 0; i < len; i++) {
-        if (((lo + i) & 1) != 0) continue;
-        r[i] = holder == Party.CLIENT ? r[i] & low : (r[i] & low) | high;
+    if (forceWrapForTests && k < 63) forceWrap(holder, r, lo, k);
+    return r;
+  }
+
+  /** The forced-wrap transform: even elements get r_0 &lt; 2^k and r_1 with bits k+1..63 set and bit k clear. */
+  static void forceWrap(Party holder, long[] r, int lo, int k) {
+    long low = (1L << k) - 1, high = ~((1L << (k + 1)) - 1);
+    for (int i = 0; i < r.length; i++) {
+      if (((lo + i) & 1) != 0) continue;
+      r[i] = holder == Party.CLIENT ? r[i] & low : (r[i] & low) | high;
+    }
+  }
+
+  /** Exp and log tables of Z_p (padded to a vector), for s·u = g^(a + log u). */
+  static final class Tables {
+    final byte[] exp = new byte[Math.max(Lanes.VL, 64)], log = new byte[Math.max(Lanes.VL, 64)];
+
+    Tables(Params p) {
+      int g = p.generator(), x = 1;
+      for (int a = 0; a < p.p() - 1; a++) {
+        exp[a] = (byte) x;
+        log[x] = (byte) a;
+        x = x * g % p.p();
       }
     }
-    return r;
   }
 
   // ------------------------------------------------------------------ helper: dealing
 
-  /** The helper's input-independent messages for one call, and its per-element bits r_k XOR e (bit 0) and e2 (bit 1). */
-  public record Dealt(long[] toClient, long[] toServer, byte[] mask) {}
+  /** The helper's input-independent messages for one call, and its bits r_k ⊕ e (and e2), 64 elements a long. */
+  public record Dealt(long[] toClient, long[] toServer, long[] masks) {}
 
   /** Helper: deals one call (FASTRELU.md §3). Depends on the parameters, n and the op id only. */
   static Dealt deal(Session s, long op, Params p, int n) {
     Layout lay = new Layout(p, n);
     long[] toC = new long[lay.dealLen[0]], toS = new long[lay.dealLen[1]];
-    byte[] mask = new byte[n];
-    forEachChunk(lay.chunks, c -> dealChunk(s, op, p, lay, c, toC, toS, mask));
-    return new Dealt(toC, toS, mask);
+    long[] masks = new long[lay.gLen];
+    forEachChunk(lay.chunks, c -> dealChunk(s, op, p, lay, c, toC, toS, masks));
+    return new Dealt(toC, toS, masks);
   }
 
   static void sendDealt(Session s, Dealt d) {
@@ -169,59 +195,71 @@ public final class FastRelu {
     s.net().send(Party.SERVER, STEP_DEAL, d.toServer());
   }
 
-  private static void dealChunk(Session s, long op, Params p, Layout lay, int c, long[] toC, long[] toS, byte[] mask) {
-    int lo = lay.lo(c), len = lay.len(c), half = clientSide(len);
-    int k = p.k(), f = p.f(), lambda = p.lambda(), prime = p.p(), nb = p.nb(), ohn = p.oneHotCount();
-    int ring = p.ringItems(), wrap = p.wrapItems();
-    long fMask = f == 0 ? 0 : (f == 64 ? -1L : (1L << f) - 1);
+  private static void dealChunk(Session s, long op, Params p, Layout lay, int c, long[] toC, long[] toS, long[] masks) {
+    int lo = lay.lo(c), len = lay.len(c), half = len / 2;
+    int k = p.k(), f = p.f(), lambda = p.lambda(), nb = p.nb(), ring = p.ringItems(), wrap = p.wrapItems();
+    boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
+    long fMask = f == 0 ? 0 : (1L << f) - 1;
     long[] r0 = maskHalves(s, Party.CLIENT, Party.CLIENT, op, c, lo, len, k);
     long[] r1 = maskHalves(s, Party.SERVER, Party.SERVER, op, c, lo, len, k);
+    long[] r = new long[len];
+    for (int i = 0; i < len; i++) r[i] = r0[i] + r1[i];
     Prg own = s.random().own("fast/e#" + c, op);
-    long[] e = own.longs((len + 63) >>> 6);
-    long[] e2 = p.mode() == Mode.RELU_TRUNC_EXACT ? own.longs((len + 63) >>> 6) : null;
-    int[] off = new int[nb], w = new int[nb];
-    for (int j = 0; j < nb; j++) {
-      off[j] = p.offset(j);
-      w[j] = p.width(j);
+    long[] e = own.longs(len / 64);
+    long[] e2 = exact ? own.longs(len / 64) : null;
+    int words = gWords(p), at = lo / 64 * words;
+    for (int w = 0; w < len / 64; w++) {
+      long rk = 0;
+      for (int i = 0; i < 64; i++) rk |= ((r[64 * w + i] >>> k) & 1) << i;
+      masks[at + w * words] = rk ^ e[w];
+      if (exact) masks[at + w * words + 1] = e2[w];
     }
+    byte[] blocks = buffer(0, nb * len); // R_j, block-major
+    for (int j = 0; j < nb; j++) {
+      int off = p.offset(j), m = (1 << p.width(j)) - 1;
+      for (int i = 0; i < len; i++) blocks[j * len + i] = (byte) ((r[i] >>> off) & m);
+    }
+    byte prime = (byte) p.p();
+    byte[] half0 = buffer(1, half), corr = buffer(2, half);
     long[] values = new long[ring + wrap];
-    byte[] ohHalf = new byte[ohn];
     for (int side = 0; side < 2; side++) {
-      // side 0: elements [0, half) have their halves from the client's stream, corrections go to the server
-      int from = side == 0 ? 0 : half, to = side == 0 ? half : len, count = to - from;
-      if (count == 0) continue;
+      // side 0: the client's stream gives the halves of elements [0, half), the server receives corrections
+      int from = side * half;
       Party streamParty = side == 0 ? Party.CLIENT : Party.SERVER;
-      int receiver = side == 0 ? 1 : 0;
+      int receiver = 1 - side;
       long[] msg = receiver == 0 ? toC : toS;
       int base = lay.dealOff[receiver][c];
-      BitPack.Writer ohOut = new BitPack.Writer(msg, base);
-      int ringBase = base + BitPack.longs((long) count * ohn, lambda);
-      BitPack.Writer wrapOut = new BitPack.Writer(msg, ringBase + count * ring);
-      SmallSampler ohStream = new SmallSampler(pair(s, streamParty, "fast/oh", op, c), prime, false);
-      Prg itemStream = pair(s, streamParty, "fast/it", op, c);
-      for (int i = from; i < to; i++) {
-        long r = r0[i] + r1[i];
-        int ei = (int) (e[i >>> 6] >>> i) & 1;
-        int rk = (int) (r >>> k) & 1;
-        int e2i = e2 == null ? 0 : (int) (e2[i >>> 6] >>> i) & 1;
-        mask[lo + i] = (byte) ((rk ^ ei) | (e2i << 1));
-        // one-hot of each block of r, minus the stream party's half
-        ohStream.take(ohHalf, 0, ohn);
-        int q = 0;
-        for (int j = 0; j < nb; j++) {
-          int rj = (int) (r >>> off[j]) & ((1 << w[j]) - 1);
-          int top = (1 << w[j]) - 1;
-          for (int v = 1; v <= top; v++, q++) {
-            int corr = (v == rj ? 1 : 0) - ohHalf[q];
-            ohOut.put(corr < 0 ? corr + prime : corr, lambda);
+      // thermometer columns: [R_j ≥ v] minus the stream party's half, mod p
+      Lanes.Sampler th = new Lanes.Sampler(pair(s, streamParty, "fast/th", op, c), p.p(), false);
+      int o = base;
+      for (int j = 0; j < nb; j++) {
+        int top = (1 << p.width(j)) - 1;
+        for (int v = 1; v <= top; v++) {
+          th.take(half0, 0, half);
+          for (int i = 0; i < half; i += Lanes.VL) {
+            ByteVector rj = ByteVector.fromArray(Lanes.B, blocks, j * len + from + i);
+            ByteVector bit = ByteVector.zero(Lanes.B).blend((byte) 1, rj.compare(VectorOperators.GE, (byte) v));
+            Lanes.reduce(bit.add(prime).sub(ByteVector.fromArray(Lanes.B, half0, i)), prime).intoArray(corr, i);
           }
+          o += Lanes.packPlanes(corr, 0, half, lambda, msg, o);
         }
-        items(p, r, ei, e2i, values);
-        int at = ringBase + (i - from) * ring;
-        for (int m = 0; m < ring; m++) msg[at + m] = values[m] - itemStream.nextLong();
-        for (int m = 0; m < wrap; m++) wrapOut.put((values[ring + m] - itemStream.nextLong()) & fMask, f);
       }
-      ohOut.flush();
+      // ring items (whole longs) and wrap items (f bits), column-major, minus the stream party's halves
+      Prg items = pair(s, streamParty, "fast/it", op, c);
+      long[] hv = items.longs((ring + wrap) * half);
+      BitPack.Writer wrapOut = new BitPack.Writer(msg, o + ring * half);
+      long[][] cols = new long[ring + wrap][half];
+      for (int i = 0; i < half; i++) {
+        int el = from + i;
+        items(p, r[el], (e[el >>> 6] >>> el) & 1, exact ? (e2[el >>> 6] >>> el) & 1 : 0, values);
+        for (int m = 0; m < ring + wrap; m++) cols[m][i] = values[m];
+      }
+      for (int m = 0; m < ring; m++) {
+        for (int i = 0; i < half; i++) msg[o + m * half + i] = cols[m][i] - hv[m * half + i];
+      }
+      for (int m = 0; m < wrap; m++) {
+        for (int i = 0; i < half; i++) wrapOut.put((cols[ring + m][i] - hv[(ring + m) * half + i]) & fMask, f);
+      }
       wrapOut.flush();
     }
   }
@@ -246,6 +284,7 @@ public final class FastRelu {
           out[4] = e & e2;
           at = 5;
         }
+        // ω = 1 iff bits k+1..63 of r are all ones (always for k = 63; Java's r >>> 64 would be r)
         long omega = k == 63 ? 1 : ((r >>> (k + 1)) == (1L << (63 - k)) - 1 ? 1 : 0);
         long rk = (r >>> k) & 1;
         out[at] = omega;
@@ -259,38 +298,44 @@ public final class FastRelu {
   // ------------------------------------------------------------------ helper: online
 
   /** Helper, online: receives both zero-test vectors, sends g (and g2) to both holders (FASTRELU.md §4.3). */
-  static void helperOnline(Session s, Params p, int n, byte[] mask) {
+  static void helperOnline(Session s, Params p, int n, Dealt dealt) {
     Layout lay = new Layout(p, n);
     long[] d0 = s.net().receiveLongs(Party.CLIENT, STEP_D, lay.dLen);
     long[] d1 = s.net().receiveLongs(Party.SERVER, STEP_D, lay.dLen);
     long[] g = new long[lay.gLen];
-    int m = p.nb(), mf = p.nbF(), lambda = p.lambda(), prime = p.p();
-    boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
+    int m = p.nb() + 1, positions = p.positions(), lambda = p.lambda(), words = gWords(p);
+    byte prime = (byte) p.p();
+    long[] masks = dealt.masks();
     forEachChunk(lay.chunks, c -> {
       int lo = lay.lo(c), len = lay.len(c);
-      BitPack.Reader a = new BitPack.Reader(d0, lay.dOff[c]), b = new BitPack.Reader(d1, lay.dOff[c]);
-      BitPack.Writer out = new BitPack.Writer(g, lay.gOff[c]);
-      for (int i = 0; i < len; i++) {
-        int zero = 0;
-        for (int q = 0; q <= m; q++) {
-          int sum = (int) a.get(lambda) + (int) b.get(lambda);
-          zero |= (sum == 0 || sum == prime) ? 1 : 0;
-        }
-        int bits = mask[lo + i];
-        out.put((zero ^ bits) & 1, 1);
-        if (exact) {
-          int zero2 = 0;
-          for (int q = 0; q <= mf; q++) {
-            int sum = (int) a.get(lambda) + (int) b.get(lambda);
-            zero2 |= (sum == 0 || sum == prime) ? 1 : 0;
+      byte[] a = buffer(0, positions * len), b = buffer(1, positions * len);
+      Lanes.unpackPlanes(d0, lay.dOff[c], positions * len, lambda, a, 0);
+      Lanes.unpackPlanes(d1, lay.dOff[c], positions * len, lambda, b, 0);
+      for (int w = 0; w < len / 64; w++) {
+        long zero = 0, zero2 = 0;
+        for (int sub = 0; sub < 64; sub += Lanes.VL) {
+          int e0 = 64 * w + sub;
+          VectorMask<Byte> z1 = Lanes.B.maskAll(false), z2 = Lanes.B.maskAll(false);
+          for (int q = 0; q < positions; q++) {
+            ByteVector sum = ByteVector.fromArray(Lanes.B, a, q * len + e0).add(ByteVector.fromArray(Lanes.B, b, q * len + e0));
+            VectorMask<Byte> isZero = sum.compare(VectorOperators.EQ, (byte) 0).or(sum.compare(VectorOperators.EQ, prime));
+            if (q < m) z1 = z1.or(isZero);
+            else z2 = z2.or(isZero);
           }
-          out.put((zero2 ^ (bits >> 1)) & 1, 1);
+          zero |= (z1.toLong() & laneBits()) << sub;
+          zero2 |= (z2.toLong() & laneBits()) << sub;
         }
+        int at = (lo / 64 + w) * words;
+        g[at] = zero ^ masks[at];
+        if (words == 2) g[at + 1] = zero2 ^ masks[at + 1];
       }
-      out.flush();
     });
     s.net().send(Party.CLIENT, STEP_G, g);
     s.net().send(Party.SERVER, STEP_G, g);
+  }
+
+  private static long laneBits() {
+    return Lanes.VL == 64 ? -1L : (1L << Lanes.VL) - 1;
   }
 
   // ------------------------------------------------------------------ holders
@@ -298,7 +343,7 @@ public final class FastRelu {
   /**
    * Share holder: flights 1–3 and the local output (FASTRELU.md §4.1–4.4). {@code corrections} is this
    * holder's dealt message when it was received ahead of time, or {@code null} to receive it from the
-   * helper after opening c.
+   * helper after sending c.
    */
   static long[] holder(Session s, long op, Params p, long[] x, int n, long[] corrections) {
     if (x == null || x.length < n) throw new IllegalArgumentException("share array has " + (x == null ? "no" : x.length) + " elements, expected " + n);
@@ -307,21 +352,24 @@ public final class FastRelu {
     Layout lay = new Layout(p, n);
     int k = p.k();
     long shift = t == 0 ? 1L << k : 0L; // 2^k, added by the client only (k = 63 gives Long.MIN_VALUE, as wanted)
-    long[] r = new long[n];
-    long[] mine = new long[n];
+    long[] r = new long[lay.padded];
+    long[] mine = new long[lay.padded];
     forEachChunk(lay.chunks, c -> {
       int lo = lay.lo(c), len = lay.len(c);
       long[] rc = maskHalves(s, self, Party.HELPER, op, c, lo, len, k);
       System.arraycopy(rc, 0, r, lo, len);
-      for (int i = 0; i < len; i++) mine[lo + i] = x[lo + i] + shift + rc[i];
+      int real = Math.max(0, Math.min(len, n - lo));
+      for (int i = 0; i < real; i++) mine[lo + i] = x[lo + i] + shift + rc[i];
+      for (int i = real; i < len; i++) mine[lo + i] = shift + rc[i];
     });
     s.net().send(other, STEP_C, mine);
     long[] corr = corrections != null ? corrections : s.net().receiveLongs(Party.HELPER, STEP_DEAL, lay.dealLen[t]);
-    long[] theirs = s.net().receiveLongs(other, STEP_C, n);
+    long[] theirs = s.net().receiveLongs(other, STEP_C, lay.padded);
     long[] cOpen = mine;
-    for (int i = 0; i < n; i++) cOpen[i] += theirs[i];
+    for (int i = 0; i < cOpen.length; i++) cOpen[i] += theirs[i];
     long[] d = new long[lay.dLen];
-    forEachChunk(lay.chunks, c -> zeroTestChunk(s, op, p, lay, t, c, cOpen, corr, d));
+    Tables tables = new Tables(p);
+    forEachChunk(lay.chunks, c -> zeroTestChunk(s, op, p, lay, tables, t, c, cOpen, corr, d));
     s.net().send(Party.HELPER, STEP_D, d);
     long[] g = s.net().receiveLongs(Party.HELPER, STEP_G, lay.gLen);
     long[] out = new long[n];
@@ -329,8 +377,8 @@ public final class FastRelu {
     return out;
   }
 
-  /** Per-thread buffers of the zero-test computation. */
-  private static final ThreadLocal<byte[][]> BUFFERS = ThreadLocal.withInitial(() -> new byte[6][]);
+  /** Per-thread scratch buffers. */
+  private static final ThreadLocal<byte[][]> BUFFERS = ThreadLocal.withInitial(() -> new byte[12][]);
 
   private static byte[] buffer(int slot, int length) {
     byte[][] b = BUFFERS.get();
@@ -339,140 +387,177 @@ public final class FastRelu {
   }
 
   /** Flight 2 for one chunk: BlockCompare(nb) (and BlockCompare(nb_f) in the exact mode) into d's region. */
-  private static void zeroTestChunk(Session s, long op, Params p, Layout lay, int t, int c, long[] cOpen, long[] corr, long[] d) {
-    int lo = lay.lo(c), len = lay.len(c), half = clientSide(len);
-    int nb = p.nb(), mf = p.nbF(), lambda = p.lambda(), prime = p.p(), ohn = p.oneHotCount();
+  private static void zeroTestChunk(Session s, long op, Params p, Layout lay, Tables tables, int t, int c, long[] cOpen, long[] corr, long[] d) {
+    int lo = lay.lo(c), len = lay.len(c), half = len / 2;
+    int nb = p.nb(), mf = p.nbF(), m = nb + 1, m2 = mf + 1, lambda = p.lambda(), ohn = p.oneHotCount();
     boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
-    Party self = s.self(), other = self.otherHolder();
-    // one-hot shares: own stream for the elements this holder draws, the helper's corrections for the rest
-    byte[] oh = buffer(0, len * ohn);
-    int from = t == 0 ? 0 : half, to = t == 0 ? half : len;
-    new SmallSampler(pair(s, Party.HELPER, "fast/oh", op, c), prime, false).take(oh, from * ohn, (to - from) * ohn);
-    int cFrom = t == 0 ? half : 0, cTo = t == 0 ? len : half;
-    BitPack.Reader in = new BitPack.Reader(corr, lay.dealOff[t][c]);
-    for (int q = cFrom * ohn, end = cTo * ohn; q < end; q++) oh[q] = (byte) in.get(lambda);
-    // common randomness of the two holders
-    long[] beta = pair(s, other, "fast/beta", op, c).longs(2 * ((len + 63) >>> 6));
-    int betaWords = (len + 63) >>> 6;
-    byte[] rho = buffer(1, len), sMul = buffer(2, len * (nb + 1)), zMask = buffer(3, len * (nb + 1));
-    new SmallSampler(pair(s, other, "fast/rho", op, c), nb + 1, false).take(rho, 0, len);
-    SmallSampler sSampler = new SmallSampler(pair(s, other, "fast/s", op, c), prime, true);
-    SmallSampler zSampler = new SmallSampler(pair(s, other, "fast/z", op, c), prime, false);
-    sSampler.take(sMul, 0, len * (nb + 1));
-    zSampler.take(zMask, 0, len * (nb + 1));
-    byte[] rho2 = null, s2 = null, z2 = null;
+    byte prime = (byte) p.p();
+    Party other = s.self().otherHolder();
+    // thermometer shares, column-major: own stream for the elements this holder draws, corrections for the rest
+    byte[] th = buffer(3, ohn * len);
+    int from = t == 0 ? 0 : half, cFrom = t == 0 ? half : 0;
+    Lanes.Sampler ths = new Lanes.Sampler(pair(s, Party.HELPER, "fast/th", op, c), p.p(), false);
+    int o = lay.dealOff[t][c];
+    for (int q = 0; q < ohn; q++) {
+      ths.take(th, q * len + from, half);
+      o += Lanes.unpackPlanes(corr, o, half, lambda, th, q * len + cFrom);
+    }
+    // c's blocks, block-major
+    byte[] cb = buffer(4, nb * len);
+    for (int j = 0; j < nb; j++) {
+      int off = p.offset(j), mask = (1 << p.width(j)) - 1;
+      for (int i = 0; i < len; i++) cb[j * len + i] = (byte) ((cOpen[lo + i] >>> off) & mask);
+    }
+    // common randomness of the two holders: β (and β2), rotations, multipliers' logarithms, zero-masks
+    long[] beta = pair(s, other, "fast/beta", op, c).longs(2 * (len / 64));
+    byte[] rho = buffer(5, 2 * len), la = buffer(6, (m + m2) * len), z = buffer(7, (m + m2) * len);
+    new Lanes.Sampler(pair(s, other, "fast/rho", op, c), m, false).take(rho, 0, len);
+    Lanes.Sampler as = new Lanes.Sampler(pair(s, other, "fast/s", op, c), p.p() - 1, false);
+    Lanes.Sampler zs = new Lanes.Sampler(pair(s, other, "fast/z", op, c), p.p(), false);
+    as.take(la, 0, m * len);
+    zs.take(z, 0, m * len);
     if (exact) {
-      rho2 = buffer(4, len);
-      new SmallSampler(pair(s, other, "fast/rho2", op, c), mf + 1, false).take(rho2, 0, len);
-      s2 = buffer(5, 2 * len * (mf + 1));
-      sSampler.take(s2, 0, len * (mf + 1));
-      zSampler.take(s2, len * (mf + 1), len * (mf + 1));
+      new Lanes.Sampler(pair(s, other, "fast/rho2", op, c), m2, false).take(rho, len, len);
+      as.take(la, m * len, m2 * len);
+      zs.take(z, m * len, m2 * len);
     }
-    ZpMod zp = new ZpMod(prime);
-    int one = t == 0 ? 1 : 0;
-    int[] off = new int[nb], top = new int[nb], ohOff = new int[nb];
+    byte[] dv = buffer(8, (m + m2) * len);
+    byte[] u = buffer(9, 2 * m * Lanes.VL), u2 = buffer(10, 2 * m2 * Lanes.VL);
+    ByteVector one = ByteVector.broadcast(Lanes.B, (byte) (t == 0 ? 1 : 0));
+    ByteVector zero = ByteVector.zero(Lanes.B);
+    ByteVector logT = ByteVector.fromArray(Lanes.B, tables.log, 0), expT = ByteVector.fromArray(Lanes.B, tables.exp, 0);
+    int[] ohOff = new int[nb];
     for (int j = 0, q = 0; j < nb; j++) {
-      off[j] = p.offset(j);
-      top[j] = (1 << p.width(j)) - 1;
       ohOff[j] = q;
-      q += top[j];
+      q += (1 << p.width(j)) - 1;
     }
-    int[] u = new int[nb + 1], u2 = new int[mf + 1];
-    BitPack.Writer out = new BitPack.Writer(d, lay.dOff[c]);
-    for (int i = 0; i < len; i++) {
-      long cv = cOpen[lo + i];
-      int b = (int) (beta[i >>> 6] >>> i) & 1;
-      int b2 = (int) (beta[betaWords + (i >>> 6)] >>> i) & 1;
-      int row = i * ohn;
-      int sum = 0, sum2 = 0; // Σ neq over the higher blocks (of all blocks, and of the blocks below f)
+    for (int e0 = 0; e0 < len; e0 += Lanes.VL) {
+      long bw = beta[e0 >>> 6] >>> (e0 & 63), bw2 = beta[len / 64 + (e0 >>> 6)] >>> (e0 & 63);
+      VectorMask<Byte> b1 = VectorMask.fromLong(Lanes.B, bw), b21 = VectorMask.fromLong(Lanes.B, bw2);
+      ByteVector sum = zero, sum2 = zero;
       for (int j = nb - 1; j >= 0; j--) {
-        int cj = (int) (cv >>> off[j]) & top[j];
-        int base = row + ohOff[j] - 1; // entry v of block j at base + v
-        int lt = 0;
-        for (int v = cj + 1; v <= top[j]; v++) lt += oh[base + v];
-        lt = zp.mod(lt);
-        int eq = cj == 0 ? zp.mod(one - lt + prime) : oh[base + cj];
-        int neq = one - eq + prime;
-        u[j] = b == 0 ? one - lt + prime + sum : lt + eq + sum;
-        if (j < mf) {
-          u2[j] = b2 == 0 ? one - lt + prime + sum2 : lt + eq + sum2;
-          sum2 = zp.mod(sum2 + neq);
+        ByteVector cj = ByteVector.fromArray(Lanes.B, cb, j * len + e0);
+        // tc = T_j[C_j] (T_j[0] = one), tc1 = T_j[C_j + 1] (T_j[2^w] = 0)
+        ByteVector tc = one, tc1 = zero;
+        VectorMask<Byte> prev = cj.compare(VectorOperators.EQ, (byte) 0);
+        int top = (1 << p.width(j)) - 1;
+        for (int v = 1; v <= top; v++) {
+          ByteVector tv = ByteVector.fromArray(Lanes.B, th, (ohOff[j] + v - 1) * len + e0);
+          VectorMask<Byte> here = cj.compare(VectorOperators.EQ, (byte) v);
+          tc = tc.blend(tv, here);
+          tc1 = tc1.blend(tv, prev);
+          prev = here;
         }
-        sum = zp.mod(sum + neq);
+        // β = 0: u = one − [C < R] + S; β = 1: u = one − [C > R] + S = [C ≤ R] + S
+        ByteVector u0 = one.sub(tc1).add(prime).add(sum), u1 = tc.add(sum);
+        Lanes.reduce(Lanes.reduce(u0.blend(u1, b1), prime), prime).intoArray(u, j * Lanes.VL);
+        ByteVector neq = Lanes.reduce(Lanes.reduce(one.sub(tc).add(tc1).add(prime), prime), prime);
+        if (j < mf) {
+          ByteVector v0 = one.sub(tc1).add(prime).add(sum2), v1 = tc.add(sum2);
+          Lanes.reduce(Lanes.reduce(v0.blend(v1, b21), prime), prime).intoArray(u2, j * Lanes.VL);
+          sum2 = Lanes.reduce(sum2.add(neq), prime);
+        }
+        sum = Lanes.reduce(sum.add(neq), prime);
       }
-      u[nb] = b == 0 ? one : sum;
-      emit(out, u, nb, rho[i], sMul, i * (nb + 1), zMask, i * (nb + 1), t, zp, lambda);
+      one.blend(sum, b1).intoArray(u, nb * Lanes.VL);
+      finish(u, m, rho, 0, la, z, 0, dv, len, e0, t, prime, logT, expT, p.p() <= Lanes.VL, tables);
       if (exact) {
-        u2[mf] = b2 == 0 ? one : sum2;
-        emit(out, u2, mf, rho2[i], s2, i * (mf + 1), s2, len * (mf + 1) + i * (mf + 1), t, zp, lambda);
+        one.blend(sum2, b21).intoArray(u2, mf * Lanes.VL);
+        finish(u2, m2, rho, len, la, z, m * len, dv, len, e0, t, prime, logT, expT, p.p() <= Lanes.VL, tables);
       }
     }
-    out.flush();
+    Lanes.packPlanes(dv, 0, p.positions() * len, lambda, d, lay.dOff[c]);
   }
 
-  /** d[q] = s[q]·u[(q + ρ) mod (m+1)] ± z[q] mod p for q = 0..m, packed (the client adds z, the server subtracts it). */
-  private static void emit(BitPack.Writer out, int[] u, int m, int rho, byte[] sMul, int sAt, byte[] zMask, int zAt, int t, ZpMod zp, int lambda) {
-    int p = zp.p;
-    for (int q = 0; q <= m; q++) {
-      int idx = q + rho;
-      if (idx > m) idx -= m + 1;
-      int z = zMask[zAt + q];
-      int v = sMul[sAt + q] * zp.mod(u[idx]) + (t == 0 ? z : p - z);
-      out.put(zp.mod(v), lambda);
+  /**
+   * For one vector of elements: rotates the m zero-test entries in u by ρ (per lane, by doubling
+   * steps), multiplies by s = g^a, adds the client's +z or the server's −z, and writes the columns
+   * first.. of dv.
+   */
+  private static void finish(byte[] u, int m, byte[] rho, int rhoOff, byte[] la, byte[] z, int first, byte[] dv, int len, int e0, int t,
+      byte prime, ByteVector logT, ByteVector expT, boolean vectorTables, Tables tables) {
+    int vl = Lanes.VL;
+    ByteVector r = ByteVector.fromArray(Lanes.B, rho, rhoOff + e0);
+    byte[] src = u;
+    int in = 0, out = m * vl; // double buffer inside u: [0, m·vl) and [m·vl, 2m·vl)
+    for (int step = 1; step < m; step <<= 1) {
+      VectorMask<Byte> move = r.and((byte) step).compare(VectorOperators.NE, (byte) 0);
+      for (int q = 0; q < m; q++) {
+        int from = (q + step) % m;
+        ByteVector a = ByteVector.fromArray(Lanes.B, src, in + q * vl), b = ByteVector.fromArray(Lanes.B, src, in + from * vl);
+        a.blend(b, move).intoArray(src, out + q * vl);
+      }
+      int tmp = in;
+      in = out;
+      out = tmp;
+    }
+    byte pm1 = (byte) (prime - 1);
+    for (int q = 0; q < m; q++) {
+      ByteVector uq = ByteVector.fromArray(Lanes.B, src, in + q * vl);
+      ByteVector aq = ByteVector.fromArray(Lanes.B, la, first + q * len + e0);
+      ByteVector zq = ByteVector.fromArray(Lanes.B, z, first + q * len + e0);
+      ByteVector prod;
+      if (vectorTables) {
+        ByteVector sumLog = Lanes.reduce(aq.add(uq.selectFrom(logT)), pm1);
+        prod = sumLog.selectFrom(expT).blend((byte) 0, uq.compare(VectorOperators.EQ, (byte) 0));
+      } else {
+        byte[] ua = uq.toArray(), aa = aq.toArray(), pa = new byte[vl];
+        for (int i = 0; i < vl; i++) pa[i] = ua[i] == 0 ? 0 : tables.exp[(aa[i] + tables.log[ua[i]]) % (prime - 1)];
+        prod = ByteVector.fromArray(Lanes.B, pa, 0);
+      }
+      // the client adds z, the server subtracts it (p − z, or 0 for z = 0)
+      ByteVector zt = t == 0 ? zq : Lanes.reduce(ByteVector.broadcast(Lanes.B, prime).sub(zq), prime);
+      Lanes.reduce(prod.add(zt), prime).intoArray(dv, first + q * len + e0);
     }
   }
 
   /** The local output of one chunk (FASTRELU.md §4.4). */
   private static void outputChunk(Session s, long op, Params p, Layout lay, int t, int c, long[] cOpen, long[] r, long[] corr, long[] g, long[] outAll) {
-    int lo = lay.lo(c), len = lay.len(c), half = clientSide(len);
+    int lo = lay.lo(c), len = lay.len(c), half = len / 2;
+    int real = Math.max(0, Math.min(len, lay.n - lo));
+    if (real == 0) return;
     int k = p.k(), f = p.f(), ring = p.ringItems(), wrap = p.wrapItems(), items = ring + wrap;
     Party other = s.self().otherHolder();
     long one = t == 0 ? 1 : 0;
     long fMask = f == 0 ? 0 : (1L << f) - 1;
-    int betaWords = (len + 63) >>> 6;
-    long[] beta = pair(s, other, "fast/beta", op, c).longs(2 * betaWords);
-    // this holder's item halves: from its stream for the elements it draws, from the corrections for the rest
-    long[] it = new long[len * items];
-    int from = t == 0 ? 0 : half, to = t == 0 ? half : len;
-    pair(s, Party.HELPER, "fast/it", op, c).fill(it, from * items, (to - from) * items);
-    for (int q = from * items, end = to * items; q < end; q++) {
-      if ((q % items) >= ring) it[q] &= fMask;
+    long[] beta = pair(s, other, "fast/beta", op, c).longs(2 * (len / 64));
+    // this holder's item halves, item-major: its stream for the elements it draws, corrections for the rest
+    long[] it = new long[items * len];
+    int from = t == 0 ? 0 : half, cFrom = t == 0 ? half : 0;
+    long[] hv = pair(s, Party.HELPER, "fast/it", op, c).longs(items * half);
+    int ringBase = lay.dealOff[t][c] + lay.thermoLongs(half);
+    BitPack.Reader wrapIn = new BitPack.Reader(corr, ringBase + ring * half);
+    for (int m = 0; m < items; m++) {
+      for (int i = 0; i < half; i++) it[m * len + from + i] = m < ring ? hv[m * half + i] : hv[m * half + i] & fMask;
+      for (int i = 0; i < half; i++) it[m * len + cFrom + i] = m < ring ? corr[ringBase + m * half + i] : wrapIn.get(f);
     }
-    int cFrom = t == 0 ? half : 0, cTo = t == 0 ? len : half, count = cTo - cFrom;
-    int ringBase = lay.dealOff[t][c] + BitPack.longs((long) count * p.oneHotCount(), p.lambda());
-    BitPack.Reader wrapIn = new BitPack.Reader(corr, ringBase + count * ring);
-    for (int i = cFrom; i < cTo; i++) {
-      for (int m = 0; m < ring; m++) it[i * items + m] = corr[ringBase + (i - cFrom) * ring + m];
-      for (int m = 0; m < wrap; m++) it[i * items + ring + m] = wrapIn.get(f);
-    }
-    BitPack.Reader gIn = new BitPack.Reader(g, lay.gOff[c]);
+    int words = gWords(p);
     boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
     long twoK = 1L << k;
-    for (int i = 0; i < len; i++) {
+    for (int i = 0; i < real; i++) {
       long cv = cOpen[lo + i];
-      int b = (int) (beta[i >>> 6] >>> i) & 1;
-      int gi = (int) gIn.get(1);
-      int g2 = exact ? (int) gIn.get(1) : 0;
-      int ck = (int) (cv >>> k) & 1;
+      int wi = (lo + i) >>> 6, bit = (lo + i) & 63;
+      long b = (beta[i >>> 6] >>> i) & 1;
+      long gi = (g[wi * words] >>> bit) & 1;
+      long ck = (cv >>> k) & 1;
       long h = ck ^ b ^ gi;
       long sgn = 1 - 2 * h;
-      int q = i * items;
-      long bt = one * h + sgn * it[q]; // share of b = DReLU(x)
+      long bt = one * h + sgn * it[i]; // share of b = DReLU(x)
       long res;
       switch (p.mode()) {
         case DRELU -> res = bt;
-        case RELU -> res = (cv - twoK) * bt - (h * r[lo + i] + sgn * it[q + 1]);
+        case RELU -> res = (cv - twoK) * bt - (h * r[lo + i] + sgn * it[len + i]);
         default -> {
-          res = ((cv >>> f) - (1L << (k - f))) * bt - (h * it[q + 1] + sgn * it[q + 2]);
-          int wq = q + ring;
+          res = ((cv >>> f) - (1L << (k - f))) * bt - (h * it[len + i] + sgn * it[2 * len + i]);
+          int w0 = ring * len + i;
           long a = gi ^ b;
-          long bw = ck == 0 ? h * it[wq] + sgn * it[wq + 1] : (1 - a) * it[wq + 2] + (2 * a - 1) * it[wq + 3];
+          long bw = ck == 0 ? h * it[w0] + sgn * it[w0 + len] : (1 - a) * it[w0 + 2 * len] + (2 * a - 1) * it[w0 + 3 * len];
           res += bw << (64 - f);
           if (exact) {
-            long b2 = (beta[betaWords + (i >>> 6)] >>> i) & 1;
-            long h2 = b2 ^ g2;
+            long b2 = (beta[len / 64 + (i >>> 6)] >>> i) & 1;
+            long h2 = b2 ^ ((g[wi * words + 1] >>> bit) & 1);
             long sgn2 = 1 - 2 * h2;
-            res -= one * h * h2 + h * sgn2 * it[q + 3] + sgn * h2 * it[q] + sgn * sgn2 * it[q + 4];
+            res -= one * h * h2 + h * sgn2 * it[3 * len + i] + sgn * h2 * it[i] + sgn * sgn2 * it[4 * len + i];
           }
         }
       }
@@ -480,7 +565,7 @@ public final class FastRelu {
     }
   }
 
-  private static void forEachChunk(int chunks, java.util.function.IntConsumer body) {
+  private static void forEachChunk(int chunks, IntConsumer body) {
     if (chunks == 1) body.accept(0);
     else IntStream.range(0, chunks).parallel().forEach(body);
   }

@@ -12,8 +12,8 @@ import java.util.Arrays;
  * @param f the truncation shift (0 unless the mode truncates; in the exact mode a block boundary)
  */
 public record Params(int k, Mode mode, int f, int[] widths, int p) {
-  /** Largest supported prime; Z_p values travel as bytes in the samplers. */
-  static final int MAX_PRIME = 127;
+  /** Largest supported prime: sums of two or three Z_p values must fit a signed byte lane. */
+  static final int MAX_PRIME = 61;
 
   public Params {
     widths = widths.clone();
@@ -64,7 +64,17 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
     return 32 - Integer.numberOfLeadingZeros(p - 1);
   }
 
-  /** Dealt one-hot entries per element: Σ_j (2^w_j − 1). */
+  /** The smallest primitive root mod p: the zero test's multipliers are s = g^a for a uniform a ∈ Z_(p−1). */
+  int generator() {
+    for (int g = 1; g < p; g++) {
+      int order = 1;
+      for (int x = g; x != 1; x = x * g % p) order++;
+      if (order == p - 1) return g;
+    }
+    throw new IllegalStateException("no primitive root mod " + p);
+  }
+
+  /** Dealt one-hot (thermometer) entries per element: Σ_j (2^w_j − 1). */
   public int oneHotCount() {
     int c = 0;
     for (int w : widths) c += (1 << w) - 1;
@@ -125,7 +135,7 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
       int high = k - f;
       for (int a = (f + 3) / 4; a <= f; a++) {
         int bMin = (high + 3) / 4, bMax = high;
-        for (int b = bMin; b <= bMax; b++) {
+        for (int b = bMin; b <= bMax && nextPrime(a + b) <= MAX_PRIME; b++) {
           int[] w = concat(even(f, a), even(high, b));
           Params cand = new Params(k, mode, f, w, nextPrime(w.length));
           long cost = cand.totalBitsPerElement();
@@ -136,7 +146,7 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
         }
       }
     } else {
-      for (int nb = (k + 3) / 4; nb <= k; nb++) {
+      for (int nb = (k + 3) / 4; nb <= k && nextPrime(nb) <= MAX_PRIME; nb++) {
         Params cand = new Params(k, mode, f, even(k, nb), nextPrime(nb));
         long cost = cand.totalBitsPerElement();
         if (cost < bestCost) {

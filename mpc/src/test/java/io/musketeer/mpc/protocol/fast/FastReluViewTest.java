@@ -34,19 +34,22 @@ class FastReluViewTest {
     long[] d0 = view.of(Party.CLIENT, FastRelu.STEP_D).get(0), d1 = view.of(Party.SERVER, FastRelu.STEP_D).get(0);
     FastRelu.Layout lay = new FastRelu.Layout(p, N);
     HelperView[] out = new HelperView[N];
-    int m = p.nb(), mf = p.nbF();
+    int m = p.nb() + 1, m2 = p.nbF() + 1, positions = p.positions();
     boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
     for (int c = 0; c < lay.chunks; c++) {
-      BitPack.Reader a = new BitPack.Reader(d0, lay.dOff[c]), b = new BitPack.Reader(d1, lay.dOff[c]);
-      for (int i = 0; i < lay.len(c); i++) {
+      int len = lay.len(c);
+      byte[] a = new byte[positions * len], b = new byte[positions * len];
+      Lanes.unpackPlanes(d0, lay.dOff[c], positions * len, p.lambda(), a, 0);
+      Lanes.unpackPlanes(d1, lay.dOff[c], positions * len, p.lambda(), b, 0);
+      for (int i = 0; i < len; i++) {
         int[][] va = new int[exact ? 2 : 1][], vb = new int[exact ? 2 : 1][];
         for (int inst = 0; inst < va.length; inst++) {
-          int len = (inst == 0 ? m : mf) + 1;
-          va[inst] = new int[len];
-          vb[inst] = new int[len];
-          for (int q = 0; q < len; q++) {
-            va[inst][q] = (int) a.get(p.lambda());
-            vb[inst][q] = (int) b.get(p.lambda());
+          int size = inst == 0 ? m : m2, first = inst == 0 ? 0 : m;
+          va[inst] = new int[size];
+          vb[inst] = new int[size];
+          for (int q = 0; q < size; q++) {
+            va[inst][q] = a[(first + q) * len + i];
+            vb[inst][q] = b[(first + q) * len + i];
           }
         }
         out[lay.lo(c) + i] = new HelperView(va, vb);
@@ -145,17 +148,17 @@ class FastReluViewTest {
     FastRelu.Layout lay = new FastRelu.Layout(p, N);
     int[] hist = new int[4];
     var rnd = ThreeParty.randomness(Party.CLIENT, seed);
+    int words = FastRelu.gWords(p);
     for (int c = 0; c < lay.chunks; c++) {
       int len = lay.len(c), lo = lay.lo(c);
       long[] r0 = rnd.shared(Party.HELPER, "fast/r#" + c, 0).longs(len);
-      long[] beta = rnd.shared(Party.SERVER, "fast/beta#" + c, 0).longs((len + 63) >>> 6);
-      BitPack.Reader gIn = new BitPack.Reader(g, lay.gOff[c]);
+      long[] beta = rnd.shared(Party.SERVER, "fast/beta#" + c, 0).longs(2 * (len / 64));
       for (int i = 0; i < len; i++) {
-        long cv = sh[0][lo + i] + (1L << p.k()) + r0[i] + c1[lo + i];
-        int gi = (int) gIn.get(1);
-        if (p.mode() == Mode.RELU_TRUNC_EXACT) gIn.get(1);
+        int e = lo + i;
+        long cv = sh[0][e] + (1L << p.k()) + r0[i] + c1[e];
+        int gi = (int) ((g[(e >>> 6) * words] >>> e) & 1);
         int h = (int) ((cv >>> p.k()) & 1) ^ (int) ((beta[i >>> 6] >>> i) & 1) ^ gi;
-        hist[2 * h + (int) ((c1[lo + i] >>> 63) & 1)]++;
+        hist[2 * h + (int) ((c1[e] >>> 63) & 1)]++;
       }
     }
     return hist;
