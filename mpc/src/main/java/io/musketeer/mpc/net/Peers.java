@@ -134,6 +134,13 @@ public record Peers(Address client, Address server, Address helper) {
       } catch (IllegalArgumentException e) {
         throw bad(source, lineNo, role.label() + ": " + e.getMessage());
       }
+      for (var other : found.entrySet()) {
+        // two parties on one address would dial themselves or fail to bind
+        if (other.getValue().port() == a.port() && other.getValue().host().equalsIgnoreCase(a.host())) {
+          throw bad(source, lineNo, role.label() + " has the " + other.getKey().label() + "'s address " + a + " (line " + lineOf.get(other.getKey())
+              + "); give each party its own host:port");
+        }
+      }
       found.put(role, a);
       lineOf.put(role, lineNo);
     }
