@@ -49,8 +49,9 @@ final class SsTable {
     if (file.length < FOOTER_LENGTH) throw corrupt("it is " + file.length + " bytes long, shorter than a table footer");
     if (le.getLong(file.length - 8) != MAGIC) throw corrupt("its footer has no table magic number (truncated or not a checkpoint index)");
     Reader f = new Reader(file.length - FOOTER_LENGTH, file.length - 8);
-    f.handle(); // metaindex: TensorFlow writes no filter or meta blocks
+    long[] meta = f.handle();
     long[] index = f.handle();
+    forEachEntry(meta, "metaindex block", (key, value) -> {}); // TensorFlow writes it empty; checked all the same
     Map<String, ByteString> out = new LinkedHashMap<>();
     String[] last = {null};
     forEachEntry(index, "index block", (indexKey, handleBytes) -> {

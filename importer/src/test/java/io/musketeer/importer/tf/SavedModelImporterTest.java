@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,19 +72,15 @@ class SavedModelImporterTest {
     return g;
   }
 
+  /** The probe given to the last Keras MLP exported, and TensorFlow's output on it. */
+  private FloatTensor kerasProbe, expected;
+
   private Path keras(String name, SavedModels.Options options) throws IOException {
-    return exportKerasMlp(dir.resolve(name), options);
-  }
-
-  private FloatTensor kerasProbe;
-
-  private Path exportKerasMlp(Path path, SavedModels.Options options) throws IOException {
+    Path path = dir.resolve(name);
     kerasProbe = TfOracle.gaussian(rng, 1, 3, 20);
     expected = SavedModels.keras(path, "dense_input", new long[] {-1, 20}, mlpWeights(), SavedModelImporterTest::mlp, "dense_1", kerasProbe, options);
     return path;
   }
-
-  private FloatTensor expected;
 
   @Test
   void kerasDenseNetwork() throws IOException {
@@ -189,6 +184,62 @@ class SavedModelImporterTest {
         "no output 'logits'", "dense_1");
   }
 
+  @Test
+  void uint8InputCastToFloat() throws IOException {
+    FloatTensor w = TfOracle.gaussian(rng, 0.5, 6, 3);
+    FloatTensor probe = uniform(2, 6, 0, 256);
+    FloatTensor expected;
+    try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
+      Ops tf = Ops.create(g);
+      var x = tf.withName("pixels").placeholder(org.tensorflow.types.TUint8.class,
+          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 6)));
+      Operand<TFloat32> scaled = tf.math.mul(tf.dtypes.cast(x, TFloat32.class), tf.constant(1f / 255));
+      Operand<TFloat32> y = tf.withName("y").linalg.matMul(scaled, tf.withName("kernel").variable(SavedModels.constant(tf, w)));
+      try (org.tensorflow.Session s = new org.tensorflow.Session(g)) {
+        s.initialize();
+        byte[] bytes = new byte[probe.size()];
+        for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) probe.data()[i];
+        try (var in = org.tensorflow.types.TUint8.tensorOf(TfOracle.tfShape(probe.shape()), org.tensorflow.ndarray.buffer.DataBuffers.of(bytes));
+            var r = s.runner().feed(x, in).fetch(y).run()) {
+          expected = TfOracle.toFloat(r.get(0));
+        }
+        org.tensorflow.SavedModelBundle.exporter(dir.resolve("u8").toString()).withSession(s)
+            .withSignature(org.tensorflow.Signature.builder().key("serving_default").input("pixels", x).output("y", y).build()).export();
+      }
+    }
+    Graph g = checkAgainstTf(dir.resolve("u8"), "serving_default", probe, expected);
+    assertEquals("pixels", ((Op.Input) g.node(g.inputs()[0]).op()).name());
+  }
+
+  @Test
+  void signatureIsChosenByName() throws IOException {
+    FloatTensor probe = TfOracle.gaussian(rng, 1, 2, 20);
+    FloatTensor logits, probabilities;
+    try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
+      Ops tf = Ops.create(g);
+      Map<String, Operand<TFloat32>> v = new java.util.LinkedHashMap<>();
+      for (Weight w : mlpWeights()) v.put(w.path(), tf.withSubScope(w.layer()).withName(w.name()).variable(SavedModels.constant(tf, w.value())));
+      Operand<TFloat32> x = tf.withName("features").placeholder(TFloat32.class,
+          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 20)));
+      Operand<TFloat32> z = tf.withName("logits").identity(dense(tf, tf.nn.relu(dense(tf, x, v, "dense")), v, "dense_1"));
+      Operand<TFloat32> p = tf.withName("probabilities").nn.softmax(z);
+      try (org.tensorflow.Session s = new org.tensorflow.Session(g)) {
+        s.initialize();
+        try (TFloat32 in = TFloat32.tensorOf(TfOracle.tfShape(probe.shape()), org.tensorflow.ndarray.buffer.DataBuffers.of(probe.data()));
+            var r = s.runner().feed(x, in).fetch(z).fetch(p).run()) {
+          logits = TfOracle.toFloat(r.get(0));
+          probabilities = TfOracle.toFloat(r.get(1));
+        }
+        org.tensorflow.SavedModelBundle.exporter(dir.resolve("two").toString()).withSession(s).withSignatures(
+            org.tensorflow.Signature.builder().key("serving_default").input("x", x).output("probabilities", p).build(),
+            org.tensorflow.Signature.builder().key("logits").input("x", x).output("scores", z).build()).export();
+      }
+    }
+    checkAgainstTf(dir.resolve("two"), "serving_default", probe, probabilities);
+    checkAgainstTf(dir.resolve("two"), "logits", probe, logits);
+    fails(() -> SavedModelImporter.load(dir.resolve("two"), "predict", ImportOptions.defaults()), "it has logits, serving_default");
+  }
+
   // --- bad inputs: one clear line each
 
   private static String fails(Executable e, String... fragments) {
@@ -272,9 +323,5 @@ class SavedModelImporterTest {
     float[] v = new float[s.size()];
     for (int i = 0; i < v.length; i++) v[i] = (float) Math.floor(rng.nextDouble(dimsThenRange[dims.length], dimsThenRange[dims.length + 1]));
     return new FloatTensor(s, v);
-  }
-
-  static Stream<Path> files(Path d) throws IOException {
-    return Files.walk(d);
   }
 }
