@@ -173,6 +173,31 @@ public final class SavedModels {
     }
   }
 
+  private static final String[] MNIST_LAYERS = {"hidden1", "hidden2", "softmax_linear"};
+
+  /**
+   * The trained MNIST MLP of the frozen graph {@code pb} (784-128-32-10) as a Keras-style SavedModel at
+   * {@code dir}: its constants become variables, input {@code images} [-1, 784], output {@code logits}.
+   */
+  public static void mnistMlp(Path pb, Path dir) throws IOException {
+    List<Weight> weights = new ArrayList<>();
+    try (Graph g = new Graph()) {
+      g.importGraphDef(GraphDef.parseFrom(Files.readAllBytes(pb)));
+      for (String layer : MNIST_LAYERS) {
+        for (String name : new String[] {"weights", "biases"}) weights.add(new Weight(layer, name, TfOracle.run(g, Map.of(), layer + "/" + name)));
+      }
+    }
+    Body body = (tf, x, w) -> {
+      Operand<TFloat32> h = x;
+      for (int i = 0; i < MNIST_LAYERS.length; i++) {
+        h = tf.math.add(tf.linalg.matMul(h, w.get(MNIST_LAYERS[i] + "/weights")), w.get(MNIST_LAYERS[i] + "/biases"));
+        if (i < MNIST_LAYERS.length - 1) h = tf.nn.relu(h);
+      }
+      return h;
+    };
+    keras(dir, "images", new long[] {-1, 784}, weights, body, "logits", FloatTensor.zeros(Shape.of(1, 784)), Options.defaults());
+  }
+
   static Output<?> resourcePlaceholder(Ops tf, String name) {
     return tf.scope().env().opBuilder("Placeholder", name, tf.scope()).setAttr("dtype", DataType.DT_RESOURCE).build().output(0);
   }
