@@ -46,6 +46,10 @@ final class Models {
     if (lower.endsWith(".onnx")) {
       throw new MusketeerException("ONNX models are not supported yet (" + spec + "); export a frozen TensorFlow GraphDef (.pb)");
     }
+    if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
+      throw new MusketeerException(spec + " is a Keras model file, which holds layer configurations rather than a graph; export a SavedModel "
+          + "(model.export(\"DIR\") in Keras 3, tf.saved_model.save(model, \"DIR\") in Keras 2) and give that directory");
+    }
     Path savedModel = savedModelDir(file);
     if (savedModel != null) return SavedModelImporter.load(savedModel, signature, options);
     return TfImporter.load(file, options);

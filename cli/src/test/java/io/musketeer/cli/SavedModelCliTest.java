@@ -103,5 +103,8 @@ class SavedModelCliTest {
       else if (!p.getFileName().toString().endsWith(".index")) Files.copy(p, to);
     }
     assertOneLineError(run("inspect", "--model", broken.toString()), "variables.index is missing");
+    Path keras = dir.resolve("model.keras");
+    Files.write(keras, new byte[] {'P', 'K', 3, 4});
+    assertOneLineError(run("inspect", "--model", keras.toString()), "Keras model file", "model.export");
   }
 }
