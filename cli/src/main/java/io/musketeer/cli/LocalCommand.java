@@ -29,7 +29,7 @@ final class LocalCommand implements Callable<Integer> {
   public Integer call() {
     model.load(false); // fail fast on a bad model before starting three processes
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        List.of("--batch", "" + model.batch), preprocessArgs(preprocess), true);
+        List.of("--batch", "" + model.batch, "--signature", model.signature), preprocessArgs(preprocess), true);
     LocalRun.printSummary(s);
     if (report != null) Files2.writeAtomically(report, s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;

@@ -7,6 +7,7 @@ import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
+import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.runtime.LayerListener;
 import io.musketeer.mpc.runtime.SecureParty;
@@ -66,7 +67,7 @@ final class RunCommand implements Callable<Integer> {
     Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(program.graph(), input, preprocess.toPreprocess()) : Map.of();
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
-        Transport transport = TcpTransport.connect(self, peers, TcpTransport.Options.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
+        Transport transport = TcpTransport.connect(self, peers, Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       result = SecureParty.run(self, program, protocol, transport, inputs, listener);

@@ -46,6 +46,9 @@ class PeersTest {
     assertEquals("peers.txt line 3: helper: write IPv6 addresses in brackets, as [::1]:7", error(ok + "helper = ::1:7\n"));
     assertEquals("peers.txt line 3: helper: expected [ipv6-address]:port, got '[::1]7'", error(ok + "helper = [::1]7\n"));
     assertEquals("peers.txt: no address for the helper (add a line 'helper = host:port')", error(ok));
+    assertEquals("peers.txt line 3: helper has the server's address b:2 (line 2); give each party its own host:port", error(ok + "helper = b:2\n"));
+    assertEquals("peers.txt line 3: helper has the server's address B:2 (line 2); give each party its own host:port", error(ok + "helper = B:2\n"));
+    assertEquals("peers.txt line 2: server has the client's address a:1 (line 1); give each party its own host:port", error("client = a:1\nserver = a:1\n"));
   }
 
   @Test

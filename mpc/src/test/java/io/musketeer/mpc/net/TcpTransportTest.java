@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -101,15 +103,15 @@ class TcpTransportTest {
   void exchangesInBothDirectionsAtOnceAndCountsLikeInMemory() {
     Map<Party, TrafficStats.Snapshot> tcp, mem;
     Map<Party, long[]> tcpPerPeer, memPerPeer;
-    try (ThreeParties n = ThreeParties.tcp()) {
-      ThreeParties.run(p -> script(n.get(p)));
-      tcp = ThreeParties.run(p -> n.get(p).stats().snapshot());
-      tcpPerPeer = ThreeParties.run(p -> perPeer(n.get(p).stats()));
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
+      ThreeParty.parallel(p -> script(n.get(p)));
+      tcp = ThreeParty.parallel(p -> n.get(p).stats().snapshot());
+      tcpPerPeer = ThreeParty.parallel(p -> perPeer(n.get(p).stats()));
     }
-    try (ThreeParties n = ThreeParties.inMemory()) {
-      ThreeParties.run(p -> script(n.get(p)));
-      mem = ThreeParties.run(p -> n.get(p).stats().snapshot());
-      memPerPeer = ThreeParties.run(p -> perPeer(n.get(p).stats()));
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.MEMORY)) {
+      ThreeParty.parallel(p -> script(n.get(p)));
+      mem = ThreeParty.parallel(p -> n.get(p).stats().snapshot());
+      memPerPeer = ThreeParty.parallel(p -> perPeer(n.get(p).stats()));
     }
     assertEquals(mem, tcp);
     for (Party p : Party.values()) assertArrayEquals(memPerPeer.get(p), tcpPerPeer.get(p));
@@ -129,7 +131,7 @@ class TcpTransportTest {
 
   @Test
   void wrongStepIsADesyncNamingBothSteps() {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       n.get(Party.CLIENT).send(Party.SERVER, Steps.id("test/relu"), new long[10]);
       TransportException e = assertThrows(TransportException.class,
           () -> n.get(Party.SERVER).receiveLongs(Party.CLIENT, Steps.id("test/matmul"), 10));
@@ -143,7 +145,7 @@ class TcpTransportTest {
 
   @Test
   void wrongLengthOrTypeIsADesync() {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       n.get(Party.SERVER).send(Party.HELPER, STEP, new long[10]);
       n.get(Party.SERVER).send(Party.CLIENT, STEP, new byte[3]);
       TransportException e = assertThrows(TransportException.class, () -> n.get(Party.HELPER).receiveLongs(Party.SERVER, STEP, 11));
@@ -156,37 +158,44 @@ class TcpTransportTest {
   @Test
   void aHelperThatNeverStartsTimesOutClearly() throws IOException {
     int deadPort;
-    try (ServerSocket s = ThreeParties.listen()) {
+    try (ServerSocket s = ThreeParty.listen()) {
       deadPort = s.getLocalPort(); // free once closed: nothing listens there
     }
-    ServerSocket serverListener = ThreeParties.listen();
+    ServerSocket serverListener = ThreeParty.listen();
     Peers peers = Peers.localhost(1, serverListener.getLocalPort(), deadPort);
+    Timeouts twoSeconds = ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(2));
     long t0 = System.nanoTime();
-    TransportException e = assertThrows(TransportException.class, () -> TcpTransport.connect(Party.SERVER, peers,
-        ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(2)), serverListener));
+    Map<Party, Object> out = ThreeParty.outcomes(p -> switch (p) {
+      case CLIENT -> TcpTransport.connect(p, peers, twoSeconds);
+      case SERVER -> TcpTransport.connect(p, peers, twoSeconds, serverListener);
+      case HELPER -> null;
+    });
     double s = (System.nanoTime() - t0) / 1e9;
-    assertTrue(e.getMessage().startsWith("helper at 127.0.0.1:" + deadPort + " did not connect within 2 s"), e.getMessage());
-    assertTrue(e.getMessage().endsWith("is it running?"), e.getMessage());
+    for (Party p : new Party[] {Party.CLIENT, Party.SERVER}) {
+      TransportException e = assertInstanceOf(TransportException.class, out.get(p));
+      assertTrue(e.getMessage().startsWith("helper at 127.0.0.1:" + deadPort + " did not connect within 2 s"), e.getMessage());
+      assertTrue(e.getMessage().endsWith("is it running?"), e.getMessage());
+    }
     assertTrue(s >= 1.9 && s < 6, "took " + s + " s");
     assertTrue(serverListener.isClosed());
   }
 
   @Test
   void aListenerWhosePeersNeverComeTimesOutClearly() {
-    ServerSocket helperListener = ThreeParties.listen();
+    ServerSocket helperListener = ThreeParty.listen();
     Peers peers = Peers.localhost(1, 2, helperListener.getLocalPort());
     TransportException e = assertThrows(TransportException.class, () -> TcpTransport.connect(Party.HELPER, peers,
-        ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(2)), helperListener));
+        ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(2)), helperListener));
     assertEquals("client and server did not connect to the helper (listening on port " + peers.helper().port()
         + ") within 2 s; is it running, and does its peers file give this machine's address?", e.getMessage());
   }
 
   @Test
   void aPeerThatCrashesIsNamedByTheOthers() {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       n.get(Party.SERVER).send(Party.CLIENT, STEP, new long[] {42});
       assertEquals(42, n.get(Party.CLIENT).receiveLongs(Party.SERVER, STEP, 1)[0]);
-      ((TcpTransport) n.get(Party.SERVER)).crashForTest(false);
+      ((FramedTransport) n.get(Party.SERVER)).crashForTest(false);
       TransportException c = assertThrows(TransportException.class, () -> n.get(Party.CLIENT).receiveLongs(Party.SERVER, STEP, 1));
       assertTrue(c.getMessage().startsWith("lost connection to server"), c.getMessage());
       TransportException h = assertThrows(TransportException.class, () -> n.get(Party.HELPER).receiveBytes(Party.SERVER, STEP, 8));
@@ -199,8 +208,8 @@ class TcpTransportTest {
 
   @Test
   void aResetConnectionFailsTheNextSend() throws InterruptedException {
-    try (ThreeParties n = ThreeParties.tcp()) {
-      ((TcpTransport) n.get(Party.HELPER)).crashForTest(true);
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
+      ((FramedTransport) n.get(Party.HELPER)).crashForTest(true);
       Transport c = n.get(Party.CLIENT);
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       TransportException e = null;
@@ -220,7 +229,7 @@ class TcpTransportTest {
 
   @Test
   void aCleanCloseIsToldApartFromACrash() {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       n.get(Party.HELPER).send(Party.SERVER, STEP, new long[] {1, 2});
       n.get(Party.HELPER).close();
       assertArrayEquals(new long[] {1, 2}, n.get(Party.SERVER).receiveLongs(Party.HELPER, STEP, 2));
@@ -231,28 +240,115 @@ class TcpTransportTest {
   }
 
   @Test
-  void aSilentPeerTimesOut() {
-    try (ThreeParties n = ThreeParties.tcp(ThreeParties.testOptions().withReceiveTimeout(Duration.ofMillis(500)))) {
+  void aBusyPeerStaysAliveButOneMessageHasADeadline() {
+    // 300 ms of silence is fatal, but the helper's heartbeats keep it alive; one message may take 10 x 300 ms
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP, ThreeParty.testTimeouts().withReceiveTimeout(Duration.ofMillis(300)))) {
+      long t0 = System.nanoTime();
       TransportException e = assertThrows(TransportException.class, () -> n.get(Party.CLIENT).receiveLongs(Party.HELPER, STEP, 1));
-      assertEquals("client timed out after 500 ms waiting for helper (step test/exchange); is it still running?", e.getMessage());
+      double s = (System.nanoTime() - t0) / 1e9;
+      assertEquals("helper is alive but sent no complete message for step test/exchange within 3 s; is it stuck? check the helper's log",
+          e.getMessage());
+      assertTrue(s >= 2.9 && s < 6, "took " + s + " s");
     }
+  }
+
+  /**
+   * A fake helper that answers both hellos and then runs {@code script} on the client's connection
+   * (and stays silent to the server): a stopped process, or one that trickles bytes.
+   */
+  private static TransportException clientFacingFakeHelper(Duration receiveTimeout, ThrowingConsumer<Socket> script) throws Exception {
+    ServerSocket serverListener = ThreeParty.listen();
+    ServerSocket helperListener = ThreeParty.listen();
+    Peers peers = Peers.localhost(1, serverListener.getLocalPort(), helperListener.getLocalPort());
+    java.util.List<Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread fake = new Thread(() -> {
+      try (helperListener) {
+        for (int i = 0; i < 2; i++) {
+          Socket s = helperListener.accept();
+          open.add(s);
+          byte[] h = s.getInputStream().readNBytes(Connector.HELLO_BYTES);
+          ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
+          int role = b.getInt(8);
+          ByteBuffer reply = ByteBuffer.allocate(Connector.HELLO_BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(Connector.MAGIC)
+              .putInt(Connector.WIRE_VERSION).putInt(2).putInt(role).putLong(b.getLong(16)).putLong(b.getLong(24));
+          s.getOutputStream().write(reply.array());
+          if (role == 0) new Thread(() -> {
+            try {
+              script.accept(s);
+            } catch (Exception ignored) {
+              // the client gave up and closed
+            }
+          }).start();
+        }
+      } catch (IOException ignored) {
+        // test over
+      }
+    });
+    fake.setDaemon(true);
+    fake.start();
+    Timeouts t = ThreeParty.testTimeouts().withReceiveTimeout(receiveTimeout);
+    Map<Party, FramedTransport> n = ThreeParty.parallel(p -> switch (p) {
+      case CLIENT -> TcpTransport.connect(p, peers, t);
+      case SERVER -> TcpTransport.connect(p, peers, t, serverListener);
+      case HELPER -> null;
+    });
+    try {
+      return assertThrows(TransportException.class, () -> n.get(Party.CLIENT).receiveLongs(Party.HELPER, STEP, 1000));
+    } finally {
+      n.get(Party.CLIENT).close();
+      n.get(Party.SERVER).close();
+      for (Socket s : open) s.close();
+    }
+  }
+
+  @Test
+  void aStoppedPeerFallsSilentAndIsNamed() throws Exception {
+    long t0 = System.nanoTime();
+    TransportException e = clientFacingFakeHelper(Duration.ofMillis(500), s -> Thread.sleep(60_000));
+    double s = (System.nanoTime() - t0) / 1e9;
+    assertEquals("client heard nothing from helper for 500 ms, not even a heartbeat (waiting for step test/exchange); "
+        + "is the helper still running, and is the network between them up?", e.getMessage());
+    assertTrue(s < 5, "took " + s + " s");
+  }
+
+  @Test
+  void aPeerThatTricklesBytesCannotExtendAReceiveForever() throws Exception {
+    long t0 = System.nanoTime();
+    TransportException e = clientFacingFakeHelper(Duration.ofMillis(500), s -> {
+      byte[] header = new byte[Frame.HEADER_BYTES];
+      Frame.writeHeader(header, 0, 0, STEP, Frame.LONGS, 1000);
+      OutputStream out = s.getOutputStream();
+      out.write(header);
+      for (int i = 0; i < 8000; i++) { // one byte every 100 ms: never silent for 500 ms
+        out.write(i);
+        out.flush();
+        Thread.sleep(100);
+      }
+    });
+    double s = (System.nanoTime() - t0) / 1e9;
+    assertEquals("helper is alive but sent no complete message for step test/exchange within 5 s; is it stuck? check the helper's log",
+        e.getMessage());
+    assertTrue(s >= 4.9 && s < 9, "took " + s + " s");
   }
 
   // ---------------------------------------------------------------- hello checks with a hand-made peer
 
+  private static final SessionId SESSION = new SessionId(0x1234, 0x5678);
+
   private static byte[] hello(int magic, int version, int role, int target) {
-    return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(magic).putInt(version).putInt(role).putInt(target).array();
+    return ByteBuffer.allocate(Connector.HELLO_BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(magic).putInt(version).putInt(role).putInt(target)
+        .putLong(SESSION.high()).putLong(SESSION.low()).array();
   }
 
   /** Starts a helper on an ephemeral port, lets {@code peer} talk to it, and returns the helper's error. */
   private static TransportException helperFacing(ThrowingConsumer<Integer> peer) throws Exception {
-    ServerSocket l = ThreeParties.listen();
+    ServerSocket l = ThreeParty.listen();
     int port = l.getLocalPort();
     Peers peers = Peers.localhost(1, 2, port);
     AtomicReference<RuntimeException> err = new AtomicReference<>();
     Thread h = new Thread(() -> {
       try {
-        TcpTransport.connect(Party.HELPER, peers, ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(5)), l).close();
+        TcpTransport.connect(Party.HELPER, peers, ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(5)), l).close();
       } catch (RuntimeException e) {
         err.set(e);
       }
@@ -273,7 +369,7 @@ class TcpTransportTest {
       OutputStream out = s.getOutputStream();
       for (byte[] m : messages) out.write(m);
       InputStream in = s.getInputStream();
-      return in.readNBytes(16);
+      return in.readNBytes(Connector.HELLO_BYTES);
     }
   }
 
@@ -286,7 +382,7 @@ class TcpTransportTest {
   @Test
   void aWrongRoleIsRejected() throws Exception {
     AtomicReference<byte[]> reply = new AtomicReference<>();
-    TransportException e = helperFacing(port -> reply.set(talk(port, hello(TcpTransport.MAGIC, TcpTransport.WIRE_VERSION, 2, 2))));
+    TransportException e = helperFacing(port -> reply.set(talk(port, hello(Connector.MAGIC, Connector.WIRE_VERSION, 2, 2))));
     assertTrue(e.getMessage().matches("peer at .* says it is the helper, expected the client or server; check the peers files"), e.getMessage());
     // the hand-made peer learns who answered, so it can report it too
     assertEquals(2, ByteBuffer.wrap(reply.get()).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
@@ -296,9 +392,9 @@ class TcpTransportTest {
   void aSecondClientIsRejected() throws Exception {
     TransportException e = helperFacing(port -> {
       try (Socket first = new Socket(InetAddress.getLoopbackAddress(), port)) {
-        first.getOutputStream().write(hello(TcpTransport.MAGIC, TcpTransport.WIRE_VERSION, 0, 2));
-        first.getInputStream().readNBytes(16);
-        talk(port, hello(TcpTransport.MAGIC, TcpTransport.WIRE_VERSION, 0, 2));
+        first.getOutputStream().write(hello(Connector.MAGIC, Connector.WIRE_VERSION, 0, 2));
+        first.getInputStream().readNBytes(Connector.HELLO_BYTES);
+        talk(port, hello(Connector.MAGIC, Connector.WIRE_VERSION, 0, 2));
       }
     });
     assertTrue(e.getMessage().matches("a second peer at .* says it is the client, which is already connected; is that party running twice\\?"),
@@ -307,20 +403,20 @@ class TcpTransportTest {
 
   @Test
   void anotherWireVersionIsRejected() throws Exception {
-    TransportException e = helperFacing(port -> talk(port, hello(TcpTransport.MAGIC, 99, 1, 2)));
-    assertTrue(e.getMessage().contains("speaks wire version 99, the helper speaks 1"), e.getMessage());
+    TransportException e = helperFacing(port -> talk(port, hello(Connector.MAGIC, 99, 1, 2)));
+    assertTrue(e.getMessage().contains("speaks wire version 99, the helper speaks " + Connector.WIRE_VERSION), e.getMessage());
   }
 
   @Test
   void aPeersFileThatPointsAtTheWrongPartyIsReportedAtBothEnds() {
-    ServerSocket helperListener = ThreeParties.listen();
+    ServerSocket helperListener = ThreeParty.listen();
     int hp = helperListener.getLocalPort();
     // the client believes the server is at the helper's port
     Peers wrong = Peers.localhost(1, hp, hp);
     Peers right = Peers.localhost(1, 2, hp);
-    Map<Party, Object> out = ThreeParties.outcomes(p -> switch (p) {
-      case CLIENT -> TcpTransport.connect(p, wrong, ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(3)));
-      case HELPER -> TcpTransport.connect(p, right, ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(3)), helperListener);
+    Map<Party, Object> out = ThreeParty.outcomes(p -> switch (p) {
+      case CLIENT -> TcpTransport.connect(p, wrong, ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(3)));
+      case HELPER -> TcpTransport.connect(p, right, ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(3)), helperListener);
       case SERVER -> null;
     });
     TransportException c = assertInstanceOf(TransportException.class, out.get(Party.CLIENT));
@@ -337,7 +433,7 @@ class TcpTransportTest {
     int n = 8 << 20; // 8 Mi longs = 64 MB
     long[] payload = new long[n];
     for (int i = 0; i < n; i++) payload[i] = i * 0x9E3779B97F4A7C15L;
-    try (ThreeParties net = ThreeParties.tcp()) {
+    try (ThreeParty.Connected net = ThreeParty.connect(Net.TCP)) {
       Transport c = net.get(Party.CLIENT), s = net.get(Party.SERVER);
       long[] dst = new long[n];
       long[] dst2 = new long[n];
@@ -348,7 +444,7 @@ class TcpTransportTest {
         s.receive(Party.CLIENT, STEP, dst, 0, n);
         if (round > 0) one = Math.min(one, (System.nanoTime() - t0) / 1e9);
         assertEquals(payload[n - 1], dst[n - 1]);
-        Map<Party, Double> both = ThreeParties.run(p -> {
+        Map<Party, Double> both = ThreeParty.parallel(p -> {
           if (!p.holdsShares()) return 0.0;
           Transport t = net.get(p);
           long start = System.nanoTime();
