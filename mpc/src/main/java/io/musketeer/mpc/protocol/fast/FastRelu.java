@@ -5,7 +5,6 @@ import io.musketeer.mpc.net.Steps;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.random.Prg;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -186,7 +185,7 @@ public final class FastRelu {
     Layout lay = new Layout(p, n);
     long[] toC = new long[lay.dealLen[0]], toS = new long[lay.dealLen[1]];
     long[] masks = new long[lay.gLen];
-    forEachChunk(lay.chunks, c -> dealChunk(s, op, p, lay, c, toC, toS, masks));
+    forEachChunk(s, lay.chunks, c -> dealChunk(s, op, p, lay, c, toC, toS, masks));
     return new Dealt(toC, toS, masks);
   }
 
@@ -306,7 +305,7 @@ public final class FastRelu {
     int m = p.nb() + 1, positions = p.positions(), lambda = p.lambda(), words = gWords(p);
     byte prime = (byte) p.p();
     long[] masks = dealt.masks();
-    forEachChunk(lay.chunks, c -> {
+    forEachChunk(s, lay.chunks, c -> {
       int lo = lay.lo(c), len = lay.len(c);
       byte[] a = buffer(0, positions * len), b = buffer(1, positions * len);
       Lanes.unpackPlanes(d0, lay.dOff[c], positions * len, lambda, a, 0);
@@ -354,7 +353,7 @@ public final class FastRelu {
     long shift = t == 0 ? 1L << k : 0L; // 2^k, added by the client only (k = 63 gives Long.MIN_VALUE, as wanted)
     long[] r = new long[lay.padded];
     long[] mine = new long[lay.padded];
-    forEachChunk(lay.chunks, c -> {
+    forEachChunk(s, lay.chunks, c -> {
       int lo = lay.lo(c), len = lay.len(c);
       long[] rc = maskHalves(s, self, Party.HELPER, op, c, lo, len, k);
       System.arraycopy(rc, 0, r, lo, len);
@@ -369,11 +368,11 @@ public final class FastRelu {
     for (int i = 0; i < cOpen.length; i++) cOpen[i] += theirs[i];
     long[] d = new long[lay.dLen];
     Tables tables = new Tables(p);
-    forEachChunk(lay.chunks, c -> zeroTestChunk(s, op, p, lay, tables, t, c, cOpen, corr, d));
+    forEachChunk(s, lay.chunks, c -> zeroTestChunk(s, op, p, lay, tables, t, c, cOpen, corr, d));
     s.net().send(Party.HELPER, STEP_D, d);
     long[] g = s.net().receiveLongs(Party.HELPER, STEP_G, lay.gLen);
     long[] out = new long[n];
-    forEachChunk(lay.chunks, c -> outputChunk(s, op, p, lay, t, c, cOpen, r, corr, g, out));
+    forEachChunk(s, lay.chunks, c -> outputChunk(s, op, p, lay, t, c, cOpen, r, corr, g, out));
     return out;
   }
 
@@ -565,8 +564,7 @@ public final class FastRelu {
     }
   }
 
-  private static void forEachChunk(int chunks, IntConsumer body) {
-    if (chunks == 1) body.accept(0);
-    else IntStream.range(0, chunks).parallel().forEach(body);
+  private static void forEachChunk(Session s, int chunks, IntConsumer body) {
+    s.workers().forEach(chunks, body);
   }
 }

@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.TrafficStats;
+import io.musketeer.mpc.testkit.BothTransports;
 import io.musketeer.mpc.testkit.ThreeParty;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * FastReLU against its cleartext definition (FASTRELU.md §11, "Tests to write"): exhaustive small k
@@ -39,9 +38,9 @@ class FastReluTest {
     if (out != want) fail(p + " x=" + x + ": got " + out + ", want " + want + (where.isEmpty() ? "" : " (" + where + ")"));
   }
 
-  static long[] runOnce(Parties.Net net, long seed, Params p, long[] x) {
+  static long[] runOnce(ThreeParty.Net net, long seed, Params p, long[] x) {
     long[][] sh = ThreeParty.share(x, new Random(seed));
-    Map<Party, long[]> r = Parties.run(net, seed, s -> FastRelu.run(s, p, ThreeParty.of(s, sh), x.length));
+    Map<Party, long[]> r = ThreeParty.over(net).seed(seed).run(s -> FastRelu.run(s, p, ThreeParty.of(s, sh), x.length)).values();
     return ThreeParty.open(r.get(Party.CLIENT), r.get(Party.SERVER));
   }
 
@@ -73,9 +72,8 @@ class FastReluTest {
     return out;
   }
 
-  @ParameterizedTest
-  @EnumSource(Parties.Net.class)
-  void exhaustiveSmallK(Parties.Net net) {
+  @BothTransports
+  void exhaustiveSmallK(ThreeParty.Net net) {
     for (int k = 1; k <= 8; k++) {
       int span = 1 << (k + 1);
       int masks = Math.max(16, Math.min(64, 8192 / span));
@@ -98,11 +96,11 @@ class FastReluTest {
           }
         }
         long[][] sh = ThreeParty.share(x, new Random(k * 7L + mode.ordinal()));
-        Map<Party, List<long[]>> r = Parties.run(net, 100 + k, s -> {
+        Map<Party, List<long[]>> r = ThreeParty.over(net).seed(100 + k).run(s -> {
           List<long[]> outs = new ArrayList<>();
           for (Params p : configs) outs.add(FastRelu.run(s, p, ThreeParty.of(s, sh), x.length));
           return outs;
-        });
+        }).values();
         for (int c = 0; c < configs.size(); c++) {
           long[] out = ThreeParty.open(r.get(Party.CLIENT).get(c), r.get(Party.SERVER).get(c));
           for (int i = 0; i < x.length; i++) check(configs.get(c), x[i], out[i], "");
@@ -134,9 +132,8 @@ class FastReluTest {
     return out;
   }
 
-  @ParameterizedTest
-  @EnumSource(Parties.Net.class)
-  void edgeValuesEveryModeAndBound(Parties.Net net) {
+  @BothTransports
+  void edgeValuesEveryModeAndBound(ThreeParty.Net net) {
     for (int k : new int[] {1, 2, 3, 12, 13, 24, 31, 32, 33, 40, 62, 63}) {
       for (Mode mode : Mode.values()) {
         int f = mode.truncates() ? Math.min(12, k) : 0;
@@ -168,9 +165,8 @@ class FastReluTest {
     return x;
   }
 
-  @ParameterizedTest
-  @EnumSource(Parties.Net.class)
-  void randomInputsAtFullWidth(Parties.Net net) {
+  @BothTransports
+  void randomInputsAtFullWidth(ThreeParty.Net net) {
     for (int k : new int[] {24, 32, 40, 62, 63}) {
       for (Mode mode : Mode.values()) {
         Params p = Params.forLayer(k, mode, mode.truncates() ? 12 : 0);
@@ -198,9 +194,8 @@ class FastReluTest {
 
   // ------------------------------------------------------------------ the forced wrap path
 
-  @ParameterizedTest
-  @EnumSource(Parties.Net.class)
-  void forcedWrapPath(Parties.Net net) {
+  @BothTransports
+  void forcedWrapPath(ThreeParty.Net net) {
     FastRelu.forceWrapForTests = true;
     try {
       for (int k : new int[] {24, 32, 40, 62}) {
@@ -237,9 +232,8 @@ class FastReluTest {
 
   // ------------------------------------------------------------------ out of range
 
-  @ParameterizedTest
-  @EnumSource(Parties.Net.class)
-  void outOfRangeGivesXOrZeroNeverGarbage(Parties.Net net) {
+  @BothTransports
+  void outOfRangeGivesXOrZeroNeverGarbage(ThreeParty.Net net) {
     for (int k : new int[] {8, 24, 40}) {
       for (Mode mode : new Mode[] {Mode.DRELU, Mode.RELU, Mode.RELU_TRUNC_EXACT}) {
         Params p = Params.forLayer(k, mode, mode.truncates() ? 4 : 0);
@@ -266,19 +260,15 @@ class FastReluTest {
 
   // ------------------------------------------------------------------ traffic against FASTRELU.md §9.1
 
-  @ParameterizedTest
-  @EnumSource(Parties.Net.class)
-  void messageSizesMatchTheCostFormulas(Parties.Net net) {
+  @BothTransports
+  void messageSizesMatchTheCostFormulas(ThreeParty.Net net) {
     for (int k : new int[] {24, 32, 40, 63}) {
       for (Mode mode : Mode.values()) {
         Params p = Params.forLayer(k, mode, mode.truncates() ? 12 : 0);
         int n = 16 * FastRelu.CHUNK;
         long[] x = randomInputs(k, n, new Random(k));
         long[][] sh = ThreeParty.share(x, new Random(1));
-        Map<Party, TrafficStats.Snapshot> t = Parties.run(net, 3, s -> {
-          FastRelu.run(s, p, ThreeParty.of(s, sh), n);
-          return s.net().stats().snapshot();
-        });
+        Map<Party, TrafficStats.Snapshot> t = ThreeParty.over(net).seed(3).run(s -> FastRelu.run(s, p, ThreeParty.of(s, sh), n)).traffic();
         // payload bits per element, frame headers (16 bytes per message) and chunk padding aside
         double client = (t.get(Party.CLIENT).bytesSent() - 2 * 16) * 8.0 / n;
         double server = (t.get(Party.SERVER).bytesSent() - 2 * 16) * 8.0 / n;

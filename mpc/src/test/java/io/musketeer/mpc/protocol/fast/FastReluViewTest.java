@@ -3,11 +3,11 @@ package io.musketeer.mpc.protocol.fast;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.testkit.BothTransports;
 import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.View;
 import java.util.Random;
 import java.util.function.ToIntFunction;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What the helper and the client see does not depend on the input (FASTRELU.md §8, §10): for pairs of
@@ -25,13 +25,13 @@ class FastReluViewTest {
   /** The helper's view of one element: the two zero-test vectors of the main (and exact) instance. */
   record HelperView(int[][] d0, int[][] d1) {}
 
-  static HelperView[] helperView(Parties.Net net, Params p, long x, long seed) {
+  static HelperView[] helperView(ThreeParty.Net net, Params p, long x, long seed) {
     long[] xs = new long[N];
     java.util.Arrays.fill(xs, x);
     long[][] sh = ThreeParty.share(xs, new Random(seed));
-    Parties.View view = new Parties.View();
-    Parties.run(net, seed, Party.HELPER, view, s -> FastRelu.run(s, p, ThreeParty.of(s, sh), N));
-    long[] d0 = view.of(Party.CLIENT, FastRelu.STEP_D).get(0), d1 = view.of(Party.SERVER, FastRelu.STEP_D).get(0);
+    View view = new View();
+    ThreeParty.over(net).seed(seed).wrap((q, t) -> q == Party.HELPER ? view.record(t) : t).run(s -> FastRelu.run(s, p, ThreeParty.of(s, sh), N));
+    long[] d0 = view.only(Party.CLIENT, "fast/zero-test").longs(), d1 = view.only(Party.SERVER, "fast/zero-test").longs();
     FastRelu.Layout lay = new FastRelu.Layout(p, N);
     HelperView[] out = new HelperView[N];
     int m = p.nb() + 1, m2 = p.nbF() + 1, positions = p.positions();
@@ -117,9 +117,8 @@ class FastReluViewTest {
     return java.math.BigInteger.valueOf(a).modInverse(java.math.BigInteger.valueOf(p)).intValue();
   }
 
-  @ParameterizedTest
-  @EnumSource(Parties.Net.class)
-  void helperSeesNothingOfTheInput(Parties.Net net) {
+  @BothTransports
+  void helperSeesNothingOfTheInput(ThreeParty.Net net) {
     for (int k : new int[] {24, 32}) {
       for (Mode mode : new Mode[] {Mode.RELU, Mode.RELU_TRUNC_EXACT}) {
         Params p = Params.forLayer(k, mode, mode.truncates() ? 12 : 0);
@@ -131,20 +130,20 @@ class FastReluViewTest {
           compareHelperViews(what, a, b, 0, p.p());
           if (mode == Mode.RELU_TRUNC_EXACT) compareHelperViews(what + " (second comparison)", a, b, 1, p.p());
         }
-        if (net == Parties.Net.TCP) break; // one configuration over TCP: the view does not depend on the transport
+        if (net == ThreeParty.Net.TCP) break; // one configuration over TCP: the view does not depend on the transport
       }
     }
   }
 
   /** The client's opened h = c_k ⊕ β ⊕ g for each element, rebuilt from what the client knows. */
-  static int[] clientH(Parties.Net net, Params p, long x, long seed) {
+  static int[] clientH(ThreeParty.Net net, Params p, long x, long seed) {
     long[] xs = new long[N];
     java.util.Arrays.fill(xs, x);
     long[][] sh = ThreeParty.share(xs, new Random(seed));
-    Parties.View view = new Parties.View();
-    Parties.run(net, seed, Party.CLIENT, view, s -> FastRelu.run(s, p, ThreeParty.of(s, sh), N));
-    long[] c1 = view.of(Party.SERVER, FastRelu.STEP_C).get(0);
-    long[] g = view.of(Party.HELPER, FastRelu.STEP_G).get(0);
+    View view = new View();
+    ThreeParty.over(net).seed(seed).wrap((q, t) -> q == Party.CLIENT ? view.record(t) : t).run(s -> FastRelu.run(s, p, ThreeParty.of(s, sh), N));
+    long[] c1 = view.only(Party.SERVER, "fast/open-c").longs();
+    long[] g = view.only(Party.HELPER, "fast/g").longs();
     FastRelu.Layout lay = new FastRelu.Layout(p, N);
     int[] hist = new int[4];
     var rnd = ThreeParty.randomness(Party.CLIENT, seed);
@@ -164,9 +163,8 @@ class FastReluViewTest {
     return hist;
   }
 
-  @ParameterizedTest
-  @EnumSource(Parties.Net.class)
-  void clientSeesNothingOfTheSign(Parties.Net net) {
+  @BothTransports
+  void clientSeesNothingOfTheSign(ThreeParty.Net net) {
     for (int k : new int[] {24, 32}) {
       Params p = Params.forLayer(k, Mode.RELU_TRUNC_EXACT, 12);
       for (long[] pair : new long[][] {{5, -5}, {0, -1}, {(1L << k) - 1, -(1L << k)}}) {
