@@ -30,7 +30,9 @@ public final class ProgramHash {
     for (int i = 0; i < p.graph().size(); i++) {
       Node n = p.graph().node(i);
       sb.append(i).append(' ').append(n.name()).append(' ').append(describe(n.op())).append(' ')
-          .append(Arrays.toString(n.inputs())).append(' ').append(n.shape()).append(" s").append(p.scale(i)).append('\n');
+          .append(Arrays.toString(n.inputs())).append(' ').append(n.shape()).append(" s").append(p.scale(i));
+      if (p.bound(i) != Program.UNBOUNDED) sb.append(" k").append(p.bound(i)); // bounds change the comparisons' messages
+      sb.append('\n');
       md.update(sb.toString().getBytes(StandardCharsets.UTF_8));
       sb.setLength(0);
       if (n.op() instanceof Op.Constant c && c.isPublic()) md.update(bytes(c.value()));

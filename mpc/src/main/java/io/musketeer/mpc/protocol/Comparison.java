@@ -68,6 +68,26 @@ public interface Comparison {
   }
 
   /**
+   * Shares of ⌊x/2^truncBits⌋ for n elements within {@code boundBits}, for a truncation whose result is
+   * revealed (an output, or what reaches one through local ops). The default truncates locally: off by
+   * one either way, and which way depends on the server's share, so an opened output tells the client a
+   * bit of it per value (the known leak of probabilistic truncation); a protocol with an exact
+   * truncation overrides this.
+   */
+  default long[] truncateRevealed(Session s, long[] x, int n, int truncBits, int boundBits) {
+    checkBound(boundBits);
+    return Truncation.truncate(s, x, truncBits);
+  }
+
+  /**
+   * Comparisons per batch when the run does not choose: each batch of a layer is one pass of the
+   * protocol's flights, so fewer, larger batches mean fewer flights and more memory.
+   */
+  default int defaultBatch() {
+    return Session.DEFAULT_BATCH;
+  }
+
+  /**
    * Max over each window of slot-major gathered windows ({@code windows[slot * count + i]}, the layout of
    * {@code RingKernels.gatherWindows}), whose values are within {@code boundBits}: shares of count maxima.
    */

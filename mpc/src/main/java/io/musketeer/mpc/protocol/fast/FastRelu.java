@@ -136,7 +136,7 @@ public final class FastRelu {
 
   /** g longs per 64 elements: g, and g2 in the exact mode. */
   static int gWords(Params p) {
-    return p.mode() == Mode.RELU_TRUNC_EXACT ? 2 : 1;
+    return p.mode().exactShift() ? 2 : 1;
   }
 
   // ------------------------------------------------------------------ streams
@@ -197,7 +197,7 @@ public final class FastRelu {
   private static void dealChunk(Session s, long op, Params p, Layout lay, int c, long[] toC, long[] toS, long[] masks) {
     int lo = lay.lo(c), len = lay.len(c), half = len / 2;
     int k = p.k(), f = p.f(), lambda = p.lambda(), nb = p.nb(), ring = p.ringItems(), wrap = p.wrapItems();
-    boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
+    boolean exact = p.mode().exactShift();
     long fMask = f == 0 ? 0 : (1L << f) - 1;
     long[] r0 = maskHalves(s, Party.CLIENT, Party.CLIENT, op, c, lo, len, k);
     long[] r1 = maskHalves(s, Party.SERVER, Party.SERVER, op, c, lo, len, k);
@@ -266,31 +266,40 @@ public final class FastRelu {
   /** The dealt item values of one element, in wire order: ring items, then wrap items (mod 2^f). */
   private static void items(Params p, long r, long e, long e2, long[] out) {
     int k = p.k(), f = p.f();
-    switch (p.mode()) {
-      case DRELU -> out[0] = e;
+    int at = switch (p.mode()) {
+      case DRELU -> {
+        out[0] = e;
+        yield 1;
+      }
       case RELU -> {
         out[0] = e;
         out[1] = e * r;
+        yield 2;
       }
       case RELU_TRUNC, RELU_TRUNC_EXACT -> {
         long rh = r >>> f;
         out[0] = e;
         out[1] = rh;
         out[2] = e * rh;
-        int at = 3;
-        if (p.mode() == Mode.RELU_TRUNC_EXACT) {
-          out[3] = e2;
-          out[4] = e & e2;
-          at = 5;
-        }
-        // ω = 1 iff bits k+1..63 of r are all ones (always for k = 63; Java's r >>> 64 would be r)
-        long omega = k == 63 ? 1 : ((r >>> (k + 1)) == (1L << (63 - k)) - 1 ? 1 : 0);
-        long rk = (r >>> k) & 1;
-        out[at] = omega;
-        out[at + 1] = omega & e;
-        out[at + 2] = omega & rk;
-        out[at + 3] = omega & rk & e;
+        if (p.mode() == Mode.RELU_TRUNC) yield 3;
+        out[3] = e2;
+        out[4] = e & e2;
+        yield 5;
       }
+      case TRUNC -> {
+        out[0] = r >>> f;
+        out[1] = e2;
+        yield 2;
+      }
+    };
+    if (p.mode().truncates()) {
+      // ω = 1 iff bits k+1..63 of r are all ones (always for k = 63; Java's r >>> 64 would be r)
+      long omega = k == 63 ? 1 : ((r >>> (k + 1)) == (1L << (63 - k)) - 1 ? 1 : 0);
+      long rk = (r >>> k) & 1;
+      out[at] = omega;
+      out[at + 1] = omega & e;
+      out[at + 2] = omega & rk;
+      out[at + 3] = omega & rk & e;
     }
   }
 
@@ -389,7 +398,7 @@ public final class FastRelu {
   private static void zeroTestChunk(Session s, long op, Params p, Layout lay, Tables tables, int t, int c, long[] cOpen, long[] corr, long[] d) {
     int lo = lay.lo(c), len = lay.len(c), half = len / 2;
     int nb = p.nb(), mf = p.nbF(), m = nb + 1, m2 = mf + 1, lambda = p.lambda(), ohn = p.oneHotCount();
-    boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
+    boolean exact = p.mode().exactShift();
     byte prime = (byte) p.p();
     Party other = s.self().otherHolder();
     // thermometer shares, column-major: own stream for the elements this holder draws, corrections for the rest
@@ -533,6 +542,7 @@ public final class FastRelu {
     int words = gWords(p);
     boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
     long twoK = 1L << k;
+    long high = p.mode().truncates() ? 1L << (k - f) : 0;
     for (int i = 0; i < real; i++) {
       long cv = cOpen[lo + i];
       int wi = (lo + i) >>> 6, bit = (lo + i) & 63;
@@ -546,8 +556,18 @@ public final class FastRelu {
       switch (p.mode()) {
         case DRELU -> res = bt;
         case RELU -> res = (cv - twoK) * bt - (h * r[lo + i] + sgn * it[len + i]);
+        case TRUNC -> {
+          // ⌊x/2^f⌋ = (c >>> f) − 2^(k−f) − r_h − t_f + 2^(64−f)·w, with w = ω·γ from the public c_k and a = g ⊕ β
+          long h2 = ((beta[len / 64 + (i >>> 6)] >>> i) & 1) ^ ((g[wi * words + 1] >>> bit) & 1);
+          long tf = one * h2 + (1 - 2 * h2) * it[len + i];
+          int w0 = ring * len + i;
+          long a = gi ^ b;
+          long om = it[w0], ome = it[w0 + len], omrk = it[w0 + 2 * len], omrke = it[w0 + 3 * len];
+          long w = ck == 0 ? omrk + a * (om - omrk) + (1 - 2 * a) * (ome - omrke) : (1 - a) * omrk + (2 * a - 1) * omrke;
+          res = one * ((cv >>> f) - high) - it[i] - tf + (w << (64 - f));
+        }
         default -> {
-          res = ((cv >>> f) - (1L << (k - f))) * bt - (h * it[len + i] + sgn * it[2 * len + i]);
+          res = ((cv >>> f) - high) * bt - (h * it[len + i] + sgn * it[2 * len + i]);
           int w0 = ring * len + i;
           long a = gi ^ b;
           long bw = ck == 0 ? h * it[w0] + sgn * it[w0 + len] : (1 - a) * it[w0 + 2 * len] + (2 * a - 1) * it[w0 + 3 * len];

@@ -9,9 +9,19 @@ public enum Mode {
   /** Shares of b·(⌊x/2^f⌋ + t), t an unbiased stochastic-rounding bit: never off by more than one unit. */
   RELU_TRUNC,
   /** Shares of max(⌊x/2^f⌋, 0), bit-exact with the cleartext interpreter. */
-  RELU_TRUNC_EXACT;
+  RELU_TRUNC_EXACT,
+  /**
+   * Shares of ⌊x/2^f⌋, exact, without a ReLU: the truncation of a revealed value (FASTRELU.md §5,
+   * "Standalone truncation": the same wrap term w and the exact mode's second comparison).
+   */
+  TRUNC;
 
   boolean truncates() {
-    return this == RELU_TRUNC || this == RELU_TRUNC_EXACT;
+    return this == RELU_TRUNC || this == RELU_TRUNC_EXACT || this == TRUNC;
+  }
+
+  /** Whether the call also compares the low f bits (t_f = [low(c, f) &lt; low(r, f)]), so f must be a block boundary. */
+  boolean exactShift() {
+    return this == RELU_TRUNC_EXACT || this == TRUNC;
   }
 }

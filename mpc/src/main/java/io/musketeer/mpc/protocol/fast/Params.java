@@ -27,7 +27,7 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
     if (!isPrime(p) || p <= widths.length || p > MAX_PRIME) throw new IllegalArgumentException("p must be a prime in (nb, " + MAX_PRIME + "], got " + p);
     if (mode.truncates()) {
       if (f < 1 || f > k) throw new IllegalArgumentException("truncation shift must be in 1..k, got " + f);
-      if (mode == Mode.RELU_TRUNC_EXACT && blocksBelow(widths, f) < 0) throw new IllegalArgumentException("exact mode needs f at a block boundary");
+      if (mode.exactShift() && blocksBelow(widths, f) < 0) throw new IllegalArgumentException(mode + " needs f at a block boundary");
     } else if (f != 0) {
       throw new IllegalArgumentException(mode + " does not truncate; f must be 0");
     }
@@ -45,7 +45,7 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
 
   /** Blocks below f (the exact mode's second comparison), or 0 when the mode is not exact. */
   public int nbF() {
-    return mode == Mode.RELU_TRUNC_EXACT ? blocksBelow(widths, f) : 0;
+    return mode.exactShift() ? blocksBelow(widths, f) : 0;
   }
 
   public int width(int j) {
@@ -81,13 +81,14 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
     return c;
   }
 
-  /** Dealt Z_L items per element (E, then ER or RH, ERH, then E2, EE2). */
+  /** Dealt Z_L items per element (E, then ER or RH, ERH, then E2, EE2; TRUNC: RH, E2). */
   int ringItems() {
     return switch (mode) {
       case DRELU -> 1;
       case RELU -> 2;
       case RELU_TRUNC -> 3;
       case RELU_TRUNC_EXACT -> 5;
+      case TRUNC -> 2;
     };
   }
 
@@ -98,7 +99,7 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
 
   /** Zero-test positions per element: (nb + 1), plus (nb_f + 1) in the exact mode. */
   int positions() {
-    return nb() + 1 + (mode == Mode.RELU_TRUNC_EXACT ? nbF() + 1 : 0);
+    return nb() + 1 + (mode.exactShift() ? nbF() + 1 : 0);
   }
 
   /** Online bits one share holder sends per element: c_t and its zero-test vector(s) (FASTRELU.md §9.1). */
@@ -108,7 +109,7 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
 
   /** Online bits the helper sends per element, to both holders together: g (and g2). */
   public long helperOnlineBits() {
-    return mode == Mode.RELU_TRUNC_EXACT ? 4 : 2;
+    return mode.exactShift() ? 4 : 2;
   }
 
   /** Input-independent bits the helper sends per element, split between the holders by the halving rule. */
@@ -130,7 +131,7 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
     if (!mode.truncates()) f = 0;
     Params best = null;
     long bestCost = Long.MAX_VALUE;
-    if (mode == Mode.RELU_TRUNC_EXACT) {
+    if (mode.exactShift()) {
       if (f < 1 || f > k) throw new IllegalArgumentException("truncation shift must be in 1..k, got " + f);
       int high = k - f;
       for (int a = (f + 3) / 4; a <= f; a++) {

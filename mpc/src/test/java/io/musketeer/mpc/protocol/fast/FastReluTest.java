@@ -28,6 +28,7 @@ class FastReluTest {
       case DRELU -> x >= 0 ? 1 : 0;
       case RELU -> Math.max(x, 0);
       case RELU_TRUNC, RELU_TRUNC_EXACT -> Math.max(x >> p.f(), 0);
+      case TRUNC -> x >> p.f();
     };
   }
 
@@ -89,7 +90,7 @@ class FastReluTest {
               case RELU_TRUNC -> {
                 for (int f = 1; f <= k; f++) configs.add(new Params(k, mode, f, w, prime));
               }
-              case RELU_TRUNC_EXACT -> {
+              case RELU_TRUNC_EXACT, TRUNC -> {
                 for (int f : boundaries(w)) configs.add(new Params(k, mode, f, w, prime));
               }
             }
@@ -199,12 +200,13 @@ class FastReluTest {
     FastRelu.forceWrapForTests = true;
     try {
       for (int k : new int[] {24, 32, 40, 62}) {
-        for (Mode mode : new Mode[] {Mode.RELU_TRUNC, Mode.RELU_TRUNC_EXACT}) {
+        for (Mode mode : new Mode[] {Mode.RELU_TRUNC, Mode.RELU_TRUNC_EXACT, Mode.TRUNC}) {
           Params p = Params.forLayer(k, mode, 12);
           int n = 2 * FastRelu.CHUNK;
           Random rnd = new Random(k);
           long[] x = new long[n];
-          for (int i = 0; i < n; i++) x[i] = rnd.nextLong() >>> (64 - k); // positive: the wrap matters only where b = 1
+          // positive (the ReLU modes' wrap matters only where b = 1); the bare truncation also negative
+          for (int i = 0; i < n; i++) x[i] = mode == Mode.TRUNC && i % 4 == 3 ? -1 - (rnd.nextLong() >>> (64 - k)) : rnd.nextLong() >>> (64 - k);
           long seed = 5000 + k + mode.ordinal();
           long[] out = runOnce(net, seed, p, x);
           for (int i = 0; i < n; i++) check(p, x[i], out[i], "forced wrap");
