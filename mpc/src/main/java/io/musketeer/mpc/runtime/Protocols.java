@@ -1,6 +1,7 @@
 package io.musketeer.mpc.runtime;
 
 import io.musketeer.mpc.protocol.Comparison;
+import io.musketeer.mpc.protocol.fast.Fast;
 import io.musketeer.mpc.protocol.porthos.Porthos;
 import java.util.List;
 import java.util.Locale;
@@ -11,13 +12,14 @@ public final class Protocols {
 
   /** The known protocol names. */
   public static List<String> names() {
-    return List.of(Porthos.NAME);
+    return List.of(Porthos.NAME, Fast.NAME);
   }
 
   /** The protocol called {@code name} (case-insensitive). */
   public static Comparison comparison(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case Porthos.NAME -> Porthos.INSTANCE;
+      case Fast.NAME -> Fast.INSTANCE;
       default -> throw new IllegalArgumentException("unknown comparison protocol '" + name + "' (known: " + String.join(", ", names()) + ")");
     };
   }

@@ -38,8 +38,10 @@ import java.util.Map;
  * <p>A ReLU whose only reader is a truncation, or a truncation whose only reader is a ReLU, is one
  * {@link Comparison#reluTruncate} call in the protocol's {@link Comparison#fusedTruncation fused mode}
  * (for Porthos: local truncation in the program's order, so the result is what the two ops give
- * unfused). The pair's cost is reported on its first node. No input bounds are known yet: every
- * comparison is called with {@link Comparison#UNBOUNDED}.
+ * unfused). The pair's cost is reported on its first node. Every comparison gets the bound of its
+ * input from the program ({@link Program#bound}; a fused pair with the truncation first gets the
+ * ReLU input's bound plus the shift). Truncations whose result reaches an output through local ops go
+ * to {@link Comparison#truncateRevealed}, the others are local.
  *
  * <p>Server weights are read only at the server; the other parties see their shapes alone.
  */
@@ -48,6 +50,8 @@ public final class SecureExecutor {
   private final Session session;
   private final Comparison comparison;
   private final LayerListener listener;
+  /** Truncations whose result reaches an output through local linear ops only. */
+  private boolean[] revealed;
 
   public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener) {
     this.program = program;
@@ -68,6 +72,7 @@ public final class SecureExecutor {
     long[][] shares = new long[g.size()][];
     int[] uses = g.useCounts();
     int[] fusedWith = fusions(g);
+    revealed = revealedTruncations(g);
     boolean[] done = new boolean[g.size()];
     for (int i = 0; i < g.size(); i++) {
       Node n = g.node(i);
@@ -80,8 +85,9 @@ public final class SecureExecutor {
         int second = fusedWith[i];
         boolean truncateFirst = n.op() instanceof Op.Truncate;
         int bits = ((Op.Truncate) (truncateFirst ? n : g.node(second)).op()).bits();
-        shares[second] = comparison.reluTruncate(session, in[0], n.shape().size(), bits, Comparison.UNBOUNDED,
-            comparison.fusedTruncation(truncateFirst));
+        // the call's input is the first node's input; its bound is the ReLU input's, shifted back by f when the truncation comes first
+        int bound = truncateFirst ? Math.min(Program.UNBOUNDED, program.bound(i) + bits) : program.bound(n.input(0));
+        shares[second] = comparison.reluTruncate(session, in[0], n.shape().size(), bits, bound, comparison.fusedTruncation(truncateFirst));
         done[second] = true;
       } else if (!done[i]) {
         shares[i] = eval(g, i, n, in, clientInputs);
@@ -124,6 +130,48 @@ public final class SecureExecutor {
     return partner;
   }
 
+  /**
+   * The truncations whose result the client sees: those reaching an output through local linear ops
+   * only (adds, reshapes, slices, public scalings, ...). Their rounding must not depend on the server's
+   * share, so they go to {@link Comparison#truncateRevealed}.
+   */
+  static boolean[] revealedTruncations(Graph g) {
+    boolean[] reaches = new boolean[g.size()], revealed = new boolean[g.size()];
+    for (int o : g.outputs()) reaches[o] = true;
+    for (int i = g.size() - 1; i >= 0; i--) {
+      if (!reaches[i]) continue;
+      Node n = g.node(i);
+      boolean passes = switch (n.op()) {
+        case Op.Add a -> true;
+        case Op.Sub s -> true;
+        case Op.Neg x -> true;
+        case Op.Reshape r -> true;
+        case Op.Transpose t -> true;
+        case Op.Slice s -> true;
+        case Op.Pad p -> true;
+        case Op.Concat c -> true;
+        case Op.ReduceSum r -> true;
+        case Op.Softmax x -> true;
+        case Op.Mul m -> g.node(n.input(0)).op() instanceof Op.Constant c0 && c0.isPublic() || g.node(n.input(1)).op() instanceof Op.Constant c1 && c1.isPublic();
+        case Op.Truncate t -> {
+          revealed[i] = true;
+          yield false;
+        }
+        case Op.Input x -> false;
+        case Op.Constant c -> false;
+        case Op.MatMul m -> false;
+        case Op.Conv2D c -> false;
+        case Op.Relu r -> false;
+        case Op.MaxPool p -> false;
+        case Op.AvgPool p -> false;
+        case Op.ReduceMean r -> false;
+        case Op.ArgMax a -> false;
+      };
+      if (passes) for (int src : n.inputs()) reaches[src] = true;
+    }
+    return revealed;
+  }
+
   private long[] eval(Graph g, int i, Node n, long[][] in, Map<String, FloatTensor> clientInputs) {
     Party self = session.self();
     boolean helper = self == Party.HELPER;
@@ -149,11 +197,11 @@ public final class SecureExecutor {
       case Op.Sub s -> helper ? null : RingOps.sub(share(g, n, 0, in), share(g, n, 1, in), shape).data();
       case Op.Mul m -> multiply(g, n, in);
       case Op.Neg neg -> helper ? null : RingOps.neg(share(g, n, 0, in)).data();
-      case Op.Relu r -> comparison.relu(session, in[0], size, Comparison.UNBOUNDED);
+      case Op.Relu r -> comparison.relu(session, in[0], size, program.bound(n.input(0)));
       case Op.MaxPool p -> {
         PoolGeometry geo = ShapeInference.poolGeometry(p.window(), g.node(n.input(0)).shape());
         long[] windows = helper ? null : RingKernels.gatherWindows(in[0], geo);
-        yield comparison.maxPool(session, windows, geo.kh() * geo.kw(), size, Comparison.UNBOUNDED);
+        yield comparison.maxPool(session, windows, geo.kh() * geo.kw(), size, program.bound(n.input(0)));
       }
       case Op.AvgPool p -> {
         if (helper) yield null;
@@ -180,7 +228,9 @@ public final class SecureExecutor {
       case Op.Slice s -> helper ? null : IndexMaps.gather(in[0], IndexMaps.slice(g.node(n.input(0)).shape(), s.begin(), s.end(), s.stride()));
       case Op.Softmax s -> throw new MusketeerException("Softmax is only supported as the model's last op");
       case Op.ArgMax a -> argMax(g, n, a, in[0]);
-      case Op.Truncate t -> Truncation.truncate(session, in[0], t.bits());
+      case Op.Truncate t -> revealed[i]
+          ? comparison.truncateRevealed(session, in[0], size, t.bits(), program.bound(n.input(0)))
+          : Truncation.truncate(session, in[0], t.bits());
     };
   }
 
@@ -215,7 +265,7 @@ public final class SecureExecutor {
       perm[k] = axis;
       lastAxis = IndexMaps.gather(x, IndexMaps.transpose(s, perm));
     }
-    return comparison.argMax(session, lastAxis, rows, len, Comparison.UNBOUNDED);
+    return comparison.argMax(session, lastAxis, rows, len, program.bound(n.input(0)));
   }
 
   private static RingTensor share(Graph g, Node n, int k, long[][] in) {

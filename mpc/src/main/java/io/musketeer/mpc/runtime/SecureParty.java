@@ -36,7 +36,7 @@ public final class SecureParty {
 
   /** The parameters every party must agree on besides the program itself. */
   public static String protocolParameters(String protocol) {
-    return "semi-honest;ring=64;comparison=" + protocol + ";batch=" + Session.DEFAULT_BATCH;
+    return "semi-honest;ring=64;comparison=" + protocol + ";batch=" + Protocols.comparison(protocol).defaultBatch();
   }
 
   /** Runs this party on the process-wide worker pool. */
@@ -65,7 +65,7 @@ public final class SecureParty {
     String hash = ProgramHash.of(program, protocolParameters(protocol));
     Handshake.verifyProgram(transport, hash);
     Randomness randomness = KeyAgreement.establish(transport, hash);
-    Session session = new Session(role, transport, randomness, Session.DEFAULT_BATCH, workers);
+    Session session = new Session(role, transport, randomness, comparison.defaultBatch(), workers);
     List<PartyReport.Layer> layers = new ArrayList<>();
     LayerListener recording = (i, total, node, seconds, traffic) -> {
       layers.add(layer(i, node, seconds, traffic));
