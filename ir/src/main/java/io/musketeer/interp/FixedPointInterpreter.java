@@ -23,30 +23,44 @@ import java.util.Map;
 /**
  * Cleartext evaluation of a {@link Program} over Z_2^64 with the arithmetic of the secure protocols:
  * wrapping products, truncation as floor division by 2^bits, division by public counts as floor
- * division. The secure run differs only by local share truncation, which rounds each truncated value
- * down or up (at most one unit in the last place per truncation) and fails outright with probability
- * about |v|/2^63 per value (see {@code Truncation} in the mpc module).
+ * division, and ReLU, MaxPool and ArgMax as a comparison protocol with the program's bounds computes
+ * them ({@link BoundedComparisons}: exact within the bounds, and exactly what FastReLU returns outside
+ * them; without bounds, the plain definitions). The secure run differs only by local share truncation,
+ * which rounds each truncated value down or up (at most one unit in the last place per truncation) and
+ * fails outright with probability about |v|/2^63 per value (see {@code Truncation} in the mpc module).
  */
 public final class FixedPointInterpreter {
   private FixedPointInterpreter() {}
 
+  /**
+   * The raw ring outputs of one run and how many values a comparison saw outside its bound (where the
+   * secure result may differ from the float model's: a ReLU then returns x or 0).
+   */
+  public record Emulation(List<RingTensor> outputs, long outOfBound) {}
+
   /** Runs the program and returns the raw ring outputs, at the scales {@code program.scale(output)}. */
   public static List<RingTensor> runRing(Program program, Map<String, FloatTensor> inputs) {
+    return emulate(program, inputs).outputs();
+  }
+
+  /** Runs the program as the secure protocols compute it, counting the values outside their bounds. */
+  public static Emulation emulate(Program program, Map<String, FloatTensor> inputs) {
     Graph g = program.graph();
     RingTensor[] values = new RingTensor[g.size()];
     int[] uses = g.useCounts();
+    BoundedComparisons cmp = new BoundedComparisons();
     for (int i = 0; i < g.size(); i++) {
       Node n = g.node(i);
       RingTensor[] in = new RingTensor[n.arity()];
       for (int j = 0; j < in.length; j++) in[j] = values[n.input(j)];
-      values[i] = eval(n, in, program.scale(i), inputs);
+      values[i] = eval(n, in, program.scale(i), n.arity() > 0 ? program.bound(n.input(0)) : Program.UNBOUNDED, cmp, inputs);
       for (int src : n.inputs()) {
         if (--uses[src] == 0) values[src] = null;
       }
     }
     List<RingTensor> out = new ArrayList<>();
     for (int o : g.outputs()) out.add(values[o]);
-    return out;
+    return new Emulation(out, cmp.outOfBound);
   }
 
   /** Runs the program and decodes the outputs to floats (applying the client's final softmax, if any). */
@@ -58,7 +72,8 @@ public final class FixedPointInterpreter {
     return out;
   }
 
-  private static RingTensor eval(Node n, RingTensor[] in, int scale, Map<String, FloatTensor> inputs) {
+  /** One node; {@code bound} is the bound of its first input's value. */
+  private static RingTensor eval(Node n, RingTensor[] in, int scale, int bound, BoundedComparisons cmp, Map<String, FloatTensor> inputs) {
     Shape shape = n.shape();
     return switch (n.op()) {
       case Op.Input i -> encode(i.valueIn(inputs), scale, "input '" + i.name() + "'");
@@ -74,18 +89,13 @@ public final class FixedPointInterpreter {
       case Op.Neg neg -> RingOps.neg(in[0]);
       case Op.Relu r -> {
         long[] a = in[0].data(), out = new long[a.length];
-        for (int k = 0; k < a.length; k++) out[k] = Math.max(a[k], 0L);
+        for (int k = 0; k < a.length; k++) out[k] = cmp.relu(a[k], bound);
         yield new RingTensor(shape, out);
       }
       case Op.MaxPool p -> {
         PoolGeometry geo = ShapeInference.poolGeometry(p.window(), in[0].shape());
         long[] windows = RingKernels.gatherWindows(in[0].data(), geo);
-        int count = shape.size();
-        long[] out = java.util.Arrays.copyOf(windows, count);
-        for (int slot = 1; slot < geo.kh() * geo.kw(); slot++) {
-          for (int k = 0; k < count; k++) out[k] = Math.max(out[k], windows[slot * count + k]);
-        }
-        yield new RingTensor(shape, out);
+        yield new RingTensor(shape, cmp.maxPool(windows, geo.kh() * geo.kw(), shape.size(), bound));
       }
       case Op.AvgPool p -> {
         PoolGeometry geo = ShapeInference.poolGeometry(p.window(), in[0].shape());
@@ -107,7 +117,13 @@ public final class FixedPointInterpreter {
       case Op.Transpose t -> new RingTensor(shape, IndexMaps.gather(in[0].data(), IndexMaps.transpose(in[0].shape(), t.perm())));
       case Op.Slice s -> new RingTensor(shape, IndexMaps.gather(in[0].data(), IndexMaps.slice(in[0].shape(), s.begin(), s.end(), s.stride())));
       case Op.Softmax s -> throw new IrException("Softmax is only supported as the model's last op");
-      case Op.ArgMax a -> new RingTensor(shape, RingOps.argMax(in[0], a.axis()));
+      case Op.ArgMax a -> {
+        Shape s = in[0].shape();
+        int outer = 1, inner = 1;
+        for (int d = 0; d < a.axis(); d++) outer *= s.dim(d);
+        for (int d = a.axis() + 1; d < s.rank(); d++) inner *= s.dim(d);
+        yield new RingTensor(shape, cmp.argMax(in[0].data(), outer, s.dim(a.axis()), inner, bound));
+      }
       case Op.Truncate t -> {
         long[] a = in[0].data(), out = new long[a.length];
         for (int k = 0; k < a.length; k++) out[k] = a[k] >> t.bits();

@@ -1,0 +1,95 @@
+package io.musketeer.mpc.protocol.fast;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.musketeer.core.FloatTensor;
+import io.musketeer.core.Shape;
+import io.musketeer.interp.FixedPointInterpreter;
+import io.musketeer.ir.Graph;
+import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
+import io.musketeer.mpc.runtime.LayerListener;
+import io.musketeer.mpc.runtime.Protocols;
+import io.musketeer.mpc.runtime.SecureExecutor;
+import io.musketeer.mpc.testkit.BothTransports;
+import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Whole programs under the fast protocol: the secure outputs equal the cleartext interpreter's bit for
+ * bit, with bounds tight enough that some values fall outside them (the interpreter emulates the
+ * protocol there too, and counts them).
+ */
+class FastProgramTest {
+  /**
+   * Every comparison the executor makes: a product truncated before a ReLU (fused, exact), a ReLU
+   * truncated after (fused), a bare ReLU, a 3×3/2 MaxPool with padding, an ArgMax over 11 classes, a
+   * revealed truncation. No local truncation is left, so the result is exact.
+   */
+  static Program program(int bound) {
+    Graph.Builder b = new Graph.Builder();
+    int x = b.add("x", new Op.Input("x", Shape.of(1, 7, 9, 11)));
+    int sq = b.add("sq", new Op.Mul(), x, x); // scale 24
+    int t1 = b.add("t1", new Op.Truncate(12), sq);
+    int r1 = b.add("r1", new Op.Relu(), t1); // truncation, then ReLU
+    int r2 = b.add("r2", new Op.Relu(), sq);
+    int t2 = b.add("t2", new Op.Truncate(12), r2); // ReLU, then truncation
+    int r3 = b.add("r3", new Op.Relu(), x);
+    int pool = b.add("pool", new Op.MaxPool(new Op.Window(3, 3, 2, 2, 1, 1, 1, 1)), x);
+    int flat = b.add("flat", new Op.Reshape(Shape.of(63, 11)), x);
+    int am = b.add("am", new Op.ArgMax(1), flat);
+    int sum = b.add("sum", new Op.Add(), r1, t2);
+    int prod = b.add("prod", new Op.Mul(), sum, r3); // scale 24
+    int out = b.add("out", new Op.Truncate(12), prod); // revealed
+    Graph g = b.build(out, pool, am);
+    int[] scales = {12, 24, 12, 12, 24, 12, 12, 12, 12, 0, 12, 24, 12};
+    int[] bounds = new int[g.size()];
+    Arrays.fill(bounds, Program.UNBOUNDED);
+    bounds[x] = bound;
+    bounds[sq] = Math.min(63, 2 * bound);
+    bounds[t1] = Math.min(63, 2 * bound - 12);
+    return new Program(g, scales, 12, false, bounds);
+  }
+
+  static FloatTensor input(Random rnd, double scale) {
+    float[] d = new float[7 * 9 * 11];
+    for (int i = 0; i < d.length; i++) d[i] = (float) (rnd.nextGaussian() * scale);
+    for (int i = 0; i < 11; i++) d[5 * 11 + i] = -1.5f; // a row of ties
+    return new FloatTensor(Shape.of(1, 7, 9, 11), d);
+  }
+
+  static List<FloatTensor> secure(Net net, Program p, FloatTensor in) {
+    var r = ThreeParty.over(net).batch(Integer.MAX_VALUE).seed(7)
+        .run(s -> new SecureExecutor(p, s, Protocols.comparison("fast"), LayerListener.NONE).run(s.isClient() ? Map.of("x", in) : Map.of()));
+    return r.client();
+  }
+
+  @BothTransports
+  void secureEqualsTheInterpreterInRange(Net net) {
+    Program p = program(Program.UNBOUNDED);
+    FloatTensor in = input(new Random(1), 3);
+    var clear = FixedPointInterpreter.emulate(p, Map.of("x", in));
+    assertEquals(0, clear.outOfBound());
+    List<FloatTensor> sec = secure(net, p, in);
+    List<FloatTensor> exp = FixedPointInterpreter.run(p, Map.of("x", in));
+    for (int k = 0; k < exp.size(); k++) assertArrayEquals(exp.get(k).data(), sec.get(k).data(), "output " + k);
+  }
+
+  @BothTransports
+  void secureEqualsTheInterpreterOutOfRangeToo(Net net) {
+    // inputs up to about 8.0 at scale 12 need 16 bits: a bound of 14 bits leaves some out
+    Program p = program(14);
+    FloatTensor in = input(new Random(2), 3);
+    var clear = FixedPointInterpreter.emulate(p, Map.of("x", in));
+    assertTrue(clear.outOfBound() > 0, "some values out of range");
+    List<FloatTensor> sec = secure(net, p, in);
+    List<FloatTensor> exp = FixedPointInterpreter.run(p, Map.of("x", in));
+    for (int k = 0; k < exp.size(); k++) assertArrayEquals(exp.get(k).data(), sec.get(k).data(), "output " + k);
+  }
+}
