@@ -23,6 +23,7 @@ import io.musketeer.mpc.protocol.Comparison;
 import io.musketeer.mpc.protocol.Reveal;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.protocol.Truncation;
+import io.musketeer.mpc.protocol.WeightProduct;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,7 +32,8 @@ import java.util.Map;
 /**
  * Walks a {@link Program} at one party. Client and server hold additive shares of every value; the
  * helper holds none (its entries stay null) but takes part in every interactive step. Linear ops are
- * local; products go through {@link Beaver}; ReLU, max-pool and argmax through the chosen
+ * local; products go through {@link Beaver}, and products by the server's weights through the
+ * one-sided {@link WeightProduct}; ReLU, max-pool and argmax through the chosen
  * {@link Comparison}; truncation and division by public counts are local
  * ({@link Truncation}). Outputs are opened to the client only.
  *
@@ -53,11 +55,48 @@ public final class SecureExecutor {
   /** Truncations whose result reaches an output through local linear ops only. */
   private boolean[] revealed;
 
+  /** The server's weight masks of this executor's session (kept across runs only when asked). */
+  private final WeightProduct.Masks weightMasks;
+  /** Server weights read only by weight products: the client holds no share of them. */
+  private final boolean[] weightsOnly;
+
   public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener) {
+    this(program, session, comparison, listener, false);
+  }
+
+  /**
+   * @param keepWeightMasks whether the client keeps the masked weights for later {@link #run}s of this
+   *     executor (memory of the weights' size, against sending them once per run)
+   */
+  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, boolean keepWeightMasks) {
     this.program = program;
     this.session = session;
     this.comparison = comparison;
     this.listener = listener;
+    this.weightMasks = new WeightProduct.Masks(keepWeightMasks);
+    this.weightsOnly = weightsOnly(program.graph());
+  }
+
+  /** Whether node j is server weights (a private constant). */
+  private static boolean isWeights(Graph g, int j) {
+    return g.node(j).op() instanceof Op.Constant c && !c.isPublic();
+  }
+
+  /** A MatMul or Conv2D of a run-time value by server weights: a {@link WeightProduct}. */
+  private static boolean isWeightProduct(Graph g, Node n) {
+    return (n.op() instanceof Op.MatMul || n.op() instanceof Op.Conv2D) && isWeights(g, n.input(1)) && !isWeights(g, n.input(0));
+  }
+
+  private static boolean[] weightsOnly(Graph g) {
+    boolean[] only = new boolean[g.size()];
+    for (int j = 0; j < g.size(); j++) only[j] = isWeights(g, j);
+    for (int i = 0; i < g.size(); i++) {
+      Node n = g.node(i);
+      for (int k = 0; k < n.arity(); k++) {
+        if (!(k == 1 && isWeightProduct(g, n))) only[n.input(k)] = false;
+      }
+    }
+    return only;
   }
 
   /**
@@ -183,15 +222,20 @@ public final class SecureExecutor {
       case Op.Constant c -> {
         // public constants are held as (k, 0) like client inputs; weights as (0, w), read only at the server
         long[] value = self == (c.isPublic() ? Party.CLIENT : Party.SERVER) ? encode(c.value(), program.scale(i), "weights of node '" + n.name() + "'") : null;
+        if (weightsOnly[i]) yield value; // only weight products read it: the server's w, nothing elsewhere
         yield c.isPublic() ? Reveal.clientInput(session, value, size) : Reveal.serverInput(session, value, size);
       }
       case Op.MatMul m -> {
         Shape a = g.node(n.input(0)).shape(), b = g.node(n.input(1)).shape();
-        yield Beaver.matmul(session, in[0], in[1], a.dim(0), a.dim(1), b.dim(1));
+        yield isWeightProduct(g, n)
+            ? WeightProduct.matmul(session, weightMasks, n.input(1), in[0], in[1], a.dim(0), a.dim(1), b.dim(1))
+            : Beaver.matmul(session, in[0], in[1], a.dim(0), a.dim(1), b.dim(1));
       }
       case Op.Conv2D c -> {
         ConvGeometry geo = ShapeInference.convGeometry(c, g.node(n.input(0)).shape(), g.node(n.input(1)).shape());
-        yield Beaver.conv2d(session, in[0], in[1], geo);
+        yield isWeightProduct(g, n)
+            ? WeightProduct.conv2d(session, weightMasks, n.input(1), in[0], in[1], geo)
+            : Beaver.conv2d(session, in[0], in[1], geo);
       }
       case Op.Add a -> helper ? null : RingOps.add(share(g, n, 0, in), share(g, n, 1, in), shape).data();
       case Op.Sub s -> helper ? null : RingOps.sub(share(g, n, 0, in), share(g, n, 1, in), shape).data();
