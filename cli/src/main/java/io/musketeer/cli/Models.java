@@ -1,35 +1,44 @@
 package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
+import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.ir.Graph;
 import io.musketeer.models.SyntheticModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.tensorflow.proto.GraphDef;
 
 /** Resolves a --model argument: a file (.pb frozen GraphDef) or {@code builtin:NAME} (a generated graph). */
 final class Models {
   static final String BUILTIN = "builtin:";
   static final long BUILTIN_SEED = 20261124L;
 
+  /** What the caller does with the model's weights. */
+  enum Use {
+    /** Computes with them (the server, cleartext inference): a weight-free copy is refused. */
+    WEIGHTS,
+    /** Needs the structure only (the client, the helper): a built-in model is generated without weights. */
+    STRUCTURE,
+    /** Needs the structure now and starts a server that computes with the weights (local, bench). */
+    STRUCTURE_FOR_SERVER
+  }
+
   private Models() {}
 
   static Graph load(String spec, ImportOptions options) {
-    return load(spec, options, true);
+    return load(spec, options, Use.WEIGHTS);
   }
 
-  /**
-   * @param weights false for a party that holds no weights (client, helper): a built-in model is then
-   *     generated weight-free, the same program without the cost of making and holding 25 M numbers
-   */
-  static Graph load(String spec, ImportOptions options, boolean weights) {
+  static Graph load(String spec, ImportOptions options, Use use) {
     if (spec.startsWith(BUILTIN)) {
       String name = spec.substring(BUILTIN.length());
       if (!SyntheticModels.names().contains(name)) {
-        throw new MusketeerException("unknown built-in model '" + name + "'; available: " + String.join(", ", SyntheticModels.names()));
+        throw new UsageError("unknown built-in model '" + name + "'; available: " + String.join(", ", SyntheticModels.names()));
       }
-      return TfImporter.fromGraphDef(SyntheticModels.build(name, BUILTIN_SEED, weights), options);
+      // client and helper get the weight-free graph: the same program without making and holding 25 M numbers
+      return TfImporter.fromGraphDef(SyntheticModels.build(name, BUILTIN_SEED, use == Use.WEIGHTS), options);
     }
     Path file = Path.of(spec);
     if (!Files.exists(file)) throw new MusketeerException("model file " + spec + " does not exist");
@@ -37,6 +46,20 @@ final class Models {
     if (lower.endsWith(".onnx")) {
       throw new MusketeerException("ONNX models are not supported yet (" + spec + "); export a frozen TensorFlow GraphDef (.pb)");
     }
-    return TfImporter.load(file, options);
+    GraphDef def = TfImporter.read(file);
+    if (use != Use.STRUCTURE && StripCommand.isWeightFree(def)) {
+      throw new MusketeerException("model " + spec + " is a weight-free copy written by 'musketeer strip' (every weight is 1); "
+          + (use == Use.WEIGHTS ? "this needs" : "the server needs") + " the original model with its weights");
+    }
+    try {
+      return TfImporter.fromGraphDef(def, options);
+    } catch (ModelImportException e) {
+      throw new ModelImportException(file.getFileName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The model's file, to keep outputs from overwriting it; null for a built-in model. */
+  static Path file(String spec) {
+    return spec.startsWith(BUILTIN) ? null : Path.of(spec);
   }
 }
