@@ -58,8 +58,8 @@ final class BenchCommand implements Callable<Integer> {
       Npy.write(input, x);
       LocalRun.Summary last = null;
       for (int r = 0; r < runs; r++) {
-        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), List.of("--batch", "" + model.batch),
-            List.of(), false, main.verbose);
+        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"),
+            List.of("--batch", "" + model.batch, "--signature", model.signature), List.of(), false, main.verbose);
         LocalRun.printSummary(last);
       }
       long peak = last.parties().values().stream().mapToLong(PartyReport::peakMemoryBytes).max().orElse(0);

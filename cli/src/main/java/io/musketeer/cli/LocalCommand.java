@@ -46,7 +46,7 @@ final class LocalCommand implements Callable<Integer> {
     FloatTensor x = InferCommand.loadSingleInput(g, input, pre).values().iterator().next();
     Scales.checkSecureInput(x, input, model.scale);
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        List.of("--batch", "" + model.batch), preprocess.asArguments(), true, main.verbose);
+        List.of("--batch", "" + model.batch, "--signature", model.signature), preprocess.asArguments(), true, main.verbose);
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;

@@ -2,6 +2,7 @@ package io.musketeer.cli;
 
 import io.musketeer.compiler.Compiler;
 import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.ir.Graph;
 import picocli.CommandLine.Option;
 
@@ -11,8 +12,13 @@ final class ModelOptions {
   static final int MAX_BATCH = 65536;
 
   @Option(names = "--model", required = true, paramLabel = "M",
-      description = "Frozen TensorFlow GraphDef (.pb), or builtin:NAME (demo, squeezenet, resnet50, densenet121: generated graphs with random weights).")
+      description = "Frozen TensorFlow GraphDef (.pb), TensorFlow SavedModel directory (TF2/Keras or TF1), or builtin:NAME (demo, squeezenet, "
+          + "resnet50, densenet121: generated graphs with random weights).")
   String model;
+
+  @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
+      description = "Signature of a SavedModel to run (default: ${DEFAULT-VALUE}).")
+  String signature;
 
   @Option(names = "--scale", defaultValue = "" + Compiler.DEFAULT_SCALE, paramLabel = "S",
       description = "Fixed-point fractional bits, 1..30 (default: ${DEFAULT-VALUE}; secure runs accept at most " + Scales.SECURE_MAX + ", see README).")
@@ -29,12 +35,12 @@ final class ModelOptions {
 
   Graph load(Models.Use use) {
     check();
-    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), use);
+    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), use, signature);
   }
 
   Graph load(int batch) {
     check();
-    return Models.load(model, ImportOptions.defaults().withBatchSize(batch));
+    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), Models.Use.WEIGHTS, signature);
   }
 
   /** Option values that no model could take. */

@@ -3,6 +3,7 @@ package io.musketeer.cli;
 import io.musketeer.MusketeerException;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.ir.Graph;
 import io.musketeer.models.SyntheticModels;
@@ -10,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.tensorflow.proto.GraphDef;
 
-/** Resolves a --model argument: a file (.pb frozen GraphDef) or {@code builtin:NAME} (a generated graph). */
+/**
+ * Resolves a --model argument: a file (.pb frozen GraphDef), a SavedModel directory (or its
+ * saved_model.pb), or {@code builtin:NAME} (a generated graph).
+ */
 final class Models {
   static final String BUILTIN = "builtin:";
   static final long BUILTIN_SEED = 20261124L;
@@ -32,6 +36,11 @@ final class Models {
   }
 
   static Graph load(String spec, ImportOptions options, Use use) {
+    return load(spec, options, use, SavedModelImporter.DEFAULT_SIGNATURE);
+  }
+
+  /** @param signature the signature of a SavedModel to import */
+  static Graph load(String spec, ImportOptions options, Use use, String signature) {
     if (spec.startsWith(BUILTIN)) {
       String name = spec.substring(BUILTIN.length());
       if (!SyntheticModels.names().contains(name)) {
@@ -46,6 +55,12 @@ final class Models {
     if (lower.endsWith(".onnx")) {
       throw new MusketeerException("ONNX models are not supported yet (" + spec + "); export a frozen TensorFlow GraphDef (.pb)");
     }
+    if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
+      throw new MusketeerException(spec + " is a Keras model file, which holds layer configurations rather than a graph; export a SavedModel "
+          + "(model.export(\"DIR\") in Keras 3, tf.saved_model.save(model, \"DIR\") in Keras 2) and give that directory");
+    }
+    Path savedModel = savedModelDir(file);
+    if (savedModel != null) return SavedModelImporter.load(savedModel, signature, options); // strip writes frozen graphs, not these
     GraphDef def = TfImporter.read(file);
     if (use != Use.STRUCTURE && StripCommand.isWeightFree(def)) {
       throw new MusketeerException("model " + spec + " is a weight-free copy written by 'musketeer strip' (every weight is 1); "
@@ -58,8 +73,19 @@ final class Models {
     }
   }
 
-  /** The model's file, to keep outputs from overwriting it; null for a built-in model. */
+  /** The model's file or directory, to keep outputs from overwriting it; null for a built-in model. */
   static Path file(String spec) {
-    return spec.startsWith(BUILTIN) ? null : Path.of(spec);
+    if (spec.startsWith(BUILTIN)) return null;
+    Path file = Path.of(spec);
+    Path savedModel = Files.exists(file) ? savedModelDir(file) : null;
+    return savedModel != null ? savedModel : file;
+  }
+
+  /** The SavedModel directory {@code file} is or holds the saved_model.pb of, or null for a plain file. */
+  static Path savedModelDir(Path file) {
+    if (Files.isDirectory(file)) return file;
+    String name = file.getFileName().toString();
+    Path dir = file.toAbsolutePath().getParent();
+    return (name.equals("saved_model.pb") || name.equals("saved_model.pbtxt")) && SavedModelImporter.isSavedModel(dir) ? dir : null;
   }
 }

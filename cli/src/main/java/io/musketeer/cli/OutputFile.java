@@ -90,9 +90,12 @@ final class OutputFile {
     return given;
   }
 
+  /** The input itself, or a file inside an input directory (a SavedModel's saved_model.pb or variables). */
   private boolean sameFileAs(Path input) {
     try {
-      return Files.exists(input) && Files.exists(target) && Files.isSameFile(target, input);
+      if (!Files.exists(input) || !Files.exists(target)) return false;
+      if (Files.isDirectory(input)) return target.startsWith(input.toRealPath());
+      return Files.isSameFile(target, input);
     } catch (IOException e) {
       return false;
     }

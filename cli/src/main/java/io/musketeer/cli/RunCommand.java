@@ -7,8 +7,9 @@ import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
+import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.net.Transport;
-import io.musketeer.mpc.protocol.Comparison;
+import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.runtime.LayerListener;
 import io.musketeer.mpc.runtime.SecureParty;
 import java.io.IOException;
@@ -97,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
     }
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
-        Transport transport = TcpTransport.connect(self, peers, TcpTransport.Options.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
+        Transport transport = TcpTransport.connect(self, peers, Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       result = SecureParty.run(self, program, protocol, transport, inputs, listener);
@@ -117,7 +118,7 @@ final class RunCommand implements Callable<Integer> {
 
   static void checkProtocol(String protocol) {
     try {
-      Comparison.byName(protocol);
+      Protocols.comparison(protocol);
     } catch (IllegalArgumentException e) {
       throw new UsageError(e.getMessage());
     }

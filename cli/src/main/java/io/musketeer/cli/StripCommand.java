@@ -2,6 +2,7 @@ package io.musketeer.cli;
 
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.importer.tf.TfImporter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -26,8 +27,13 @@ import picocli.CommandLine.Option;
 final class StripCommand implements Callable<Integer> {
   static final String MARK = "_musketeer_weight_free";
 
-  @Option(names = "--model", required = true, paramLabel = "M", description = "Frozen TensorFlow GraphDef (.pb).")
+  @Option(names = "--model", required = true, paramLabel = "M",
+      description = "Frozen TensorFlow GraphDef (.pb), or a SavedModel directory (written as the frozen graph of its signature).")
   String model;
+
+  @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
+      description = "Signature of a SavedModel (default: ${DEFAULT-VALUE}).")
+  String signature;
 
   @Option(names = "--output", required = true, paramLabel = "FILE", description = "Where to write the weight-free GraphDef.")
   Path output;
@@ -40,9 +46,10 @@ final class StripCommand implements Callable<Integer> {
     }
     Path file = Path.of(model);
     OutputFile out = OutputFile.check("--output", output, file);
-    GraphDef def = TfImporter.read(file);
+    Models.load(model, ImportOptions.defaults(), Models.Use.STRUCTURE, signature); // refuse what could not run anyway
+    Path savedModel = Models.savedModelDir(file);
+    GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : TfImporter.read(file);
     boolean already = isWeightFree(def);
-    TfImporter.fromGraphDef(def, ImportOptions.defaults()); // refuse what could not run anyway
     GraphDef.Builder stripped = def.toBuilder().clearNode();
     long removed = 0;
     for (NodeDef n : def.getNodeList()) {

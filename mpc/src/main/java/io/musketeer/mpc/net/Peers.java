@@ -14,8 +14,9 @@ import java.util.Map;
  *
  * <p>Who connects to whom is fixed by role (see {@link TcpTransport}): the client connects to the
  * server and the helper, the server connects to the helper. So the server and the helper listen on
- * their ports; the client's entry names the machine it runs on but nothing listens on its port
- * (it is kept so that one file describes all three parties and a later transport may use it).
+ * their ports, bound to the address given here (that interface only); the client's entry names the
+ * machine it runs on but nothing listens on its port (it is kept so that one file describes all three
+ * parties).
  *
  * <p>A peers file has one line per role, {@code #} starts a comment:
  *

@@ -46,6 +46,15 @@ public interface Transport extends AutoCloseable {
   TrafficStats stats();
 
   /**
+   * A value both ends of the link to {@code peer} derive from the channel's own keys and that nobody
+   * else can know (the TLS exporter, RFC 8446 section 7.5); empty where the link is not cryptographic
+   * (in-memory, plaintext). Keys agreed over the link mix it in, so they are bound to this channel.
+   */
+  default byte[] channelBinding(Party peer) {
+    return new byte[0];
+  }
+
+  /**
    * Gives up: tells every reachable peer why in one line (so an operator reading any party's log sees
    * the root cause, not just "connection closed"), then closes. The reason must hold no secrets.
    */

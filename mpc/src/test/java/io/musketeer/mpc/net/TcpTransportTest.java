@@ -161,12 +161,19 @@ class TcpTransportTest {
     }
     ServerSocket serverListener = ThreeParties.listen();
     Peers peers = Peers.localhost(1, serverListener.getLocalPort(), deadPort);
+    Timeouts twoSeconds = ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(2));
     long t0 = System.nanoTime();
-    TransportException e = assertThrows(TransportException.class, () -> TcpTransport.connect(Party.SERVER, peers,
-        ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(2)), serverListener));
+    Map<Party, Object> out = ThreeParties.outcomes(p -> switch (p) {
+      case CLIENT -> TcpTransport.connect(p, peers, twoSeconds);
+      case SERVER -> TcpTransport.connect(p, peers, twoSeconds, serverListener);
+      case HELPER -> null;
+    });
     double s = (System.nanoTime() - t0) / 1e9;
-    assertTrue(e.getMessage().startsWith("helper at 127.0.0.1:" + deadPort + " did not connect within 2 s"), e.getMessage());
-    assertTrue(e.getMessage().endsWith("is it running?"), e.getMessage());
+    for (Party p : new Party[] {Party.CLIENT, Party.SERVER}) {
+      TransportException e = assertInstanceOf(TransportException.class, out.get(p));
+      assertTrue(e.getMessage().startsWith("helper at 127.0.0.1:" + deadPort + " did not connect within 2 s"), e.getMessage());
+      assertTrue(e.getMessage().endsWith("is it running?"), e.getMessage());
+    }
     assertTrue(s >= 1.9 && s < 6, "took " + s + " s");
     assertTrue(serverListener.isClosed());
   }
@@ -186,7 +193,7 @@ class TcpTransportTest {
     try (ThreeParties n = ThreeParties.tcp()) {
       n.get(Party.SERVER).send(Party.CLIENT, STEP, new long[] {42});
       assertEquals(42, n.get(Party.CLIENT).receiveLongs(Party.SERVER, STEP, 1)[0]);
-      ((TcpTransport) n.get(Party.SERVER)).crashForTest(false);
+      ((FramedTransport) n.get(Party.SERVER)).crashForTest(false);
       TransportException c = assertThrows(TransportException.class, () -> n.get(Party.CLIENT).receiveLongs(Party.SERVER, STEP, 1));
       assertTrue(c.getMessage().startsWith("lost connection to server"), c.getMessage());
       TransportException h = assertThrows(TransportException.class, () -> n.get(Party.HELPER).receiveBytes(Party.SERVER, STEP, 8));
@@ -200,7 +207,7 @@ class TcpTransportTest {
   @Test
   void aResetConnectionFailsTheNextSend() throws InterruptedException {
     try (ThreeParties n = ThreeParties.tcp()) {
-      ((TcpTransport) n.get(Party.HELPER)).crashForTest(true);
+      ((FramedTransport) n.get(Party.HELPER)).crashForTest(true);
       Transport c = n.get(Party.CLIENT);
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       TransportException e = null;
@@ -231,17 +238,104 @@ class TcpTransportTest {
   }
 
   @Test
-  void aSilentPeerTimesOut() {
-    try (ThreeParties n = ThreeParties.tcp(ThreeParties.testOptions().withReceiveTimeout(Duration.ofMillis(500)))) {
+  void aBusyPeerStaysAliveButOneMessageHasADeadline() {
+    // 300 ms of silence is fatal, but the helper's heartbeats keep it alive; one message may take 10 x 300 ms
+    try (ThreeParties n = ThreeParties.tcp(ThreeParties.testOptions().withReceiveTimeout(Duration.ofMillis(300)))) {
+      long t0 = System.nanoTime();
       TransportException e = assertThrows(TransportException.class, () -> n.get(Party.CLIENT).receiveLongs(Party.HELPER, STEP, 1));
-      assertEquals("client timed out after 500 ms waiting for helper (step test/exchange); is it still running?", e.getMessage());
+      double s = (System.nanoTime() - t0) / 1e9;
+      assertEquals("helper is alive but sent no complete message for step test/exchange within 3 s; is it stuck? check the helper's log",
+          e.getMessage());
+      assertTrue(s >= 2.9 && s < 6, "took " + s + " s");
     }
+  }
+
+  /**
+   * A fake helper that answers both hellos and then runs {@code script} on the client's connection
+   * (and stays silent to the server): a stopped process, or one that trickles bytes.
+   */
+  private static TransportException clientFacingFakeHelper(Duration receiveTimeout, ThrowingConsumer<Socket> script) throws Exception {
+    ServerSocket serverListener = ThreeParties.listen();
+    ServerSocket helperListener = ThreeParties.listen();
+    Peers peers = Peers.localhost(1, serverListener.getLocalPort(), helperListener.getLocalPort());
+    java.util.List<Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread fake = new Thread(() -> {
+      try (helperListener) {
+        for (int i = 0; i < 2; i++) {
+          Socket s = helperListener.accept();
+          open.add(s);
+          byte[] h = s.getInputStream().readNBytes(Connector.HELLO_BYTES);
+          ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
+          int role = b.getInt(8);
+          ByteBuffer reply = ByteBuffer.allocate(Connector.HELLO_BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(Connector.MAGIC)
+              .putInt(Connector.WIRE_VERSION).putInt(2).putInt(role).putLong(b.getLong(16)).putLong(b.getLong(24));
+          s.getOutputStream().write(reply.array());
+          if (role == 0) new Thread(() -> {
+            try {
+              script.accept(s);
+            } catch (Exception ignored) {
+              // the client gave up and closed
+            }
+          }).start();
+        }
+      } catch (IOException ignored) {
+        // test over
+      }
+    });
+    fake.setDaemon(true);
+    fake.start();
+    Timeouts t = ThreeParties.testOptions().withReceiveTimeout(receiveTimeout);
+    Map<Party, FramedTransport> n = ThreeParties.run(p -> switch (p) {
+      case CLIENT -> TcpTransport.connect(p, peers, t);
+      case SERVER -> TcpTransport.connect(p, peers, t, serverListener);
+      case HELPER -> null;
+    });
+    try {
+      return assertThrows(TransportException.class, () -> n.get(Party.CLIENT).receiveLongs(Party.HELPER, STEP, 1000));
+    } finally {
+      n.get(Party.CLIENT).close();
+      n.get(Party.SERVER).close();
+      for (Socket s : open) s.close();
+    }
+  }
+
+  @Test
+  void aStoppedPeerFallsSilentAndIsNamed() throws Exception {
+    long t0 = System.nanoTime();
+    TransportException e = clientFacingFakeHelper(Duration.ofMillis(500), s -> Thread.sleep(60_000));
+    double s = (System.nanoTime() - t0) / 1e9;
+    assertEquals("client heard nothing from helper for 500 ms, not even a heartbeat (waiting for step test/exchange); "
+        + "is the helper still running, and is the network between them up?", e.getMessage());
+    assertTrue(s < 5, "took " + s + " s");
+  }
+
+  @Test
+  void aPeerThatTricklesBytesCannotExtendAReceiveForever() throws Exception {
+    long t0 = System.nanoTime();
+    TransportException e = clientFacingFakeHelper(Duration.ofMillis(500), s -> {
+      byte[] header = new byte[Frame.HEADER_BYTES];
+      Frame.writeHeader(header, 0, 0, STEP, Frame.LONGS, 1000);
+      OutputStream out = s.getOutputStream();
+      out.write(header);
+      for (int i = 0; i < 8000; i++) { // one byte every 100 ms: never silent for 500 ms
+        out.write(i);
+        out.flush();
+        Thread.sleep(100);
+      }
+    });
+    double s = (System.nanoTime() - t0) / 1e9;
+    assertEquals("helper is alive but sent no complete message for step test/exchange within 5 s; is it stuck? check the helper's log",
+        e.getMessage());
+    assertTrue(s >= 4.9 && s < 9, "took " + s + " s");
   }
 
   // ---------------------------------------------------------------- hello checks with a hand-made peer
 
+  private static final SessionId SESSION = new SessionId(0x1234, 0x5678);
+
   private static byte[] hello(int magic, int version, int role, int target) {
-    return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(magic).putInt(version).putInt(role).putInt(target).array();
+    return ByteBuffer.allocate(Connector.HELLO_BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(magic).putInt(version).putInt(role).putInt(target)
+        .putLong(SESSION.high()).putLong(SESSION.low()).array();
   }
 
   /** Starts a helper on an ephemeral port, lets {@code peer} talk to it, and returns the helper's error. */
@@ -273,7 +367,7 @@ class TcpTransportTest {
       OutputStream out = s.getOutputStream();
       for (byte[] m : messages) out.write(m);
       InputStream in = s.getInputStream();
-      return in.readNBytes(16);
+      return in.readNBytes(Connector.HELLO_BYTES);
     }
   }
 
@@ -286,7 +380,7 @@ class TcpTransportTest {
   @Test
   void aWrongRoleIsRejected() throws Exception {
     AtomicReference<byte[]> reply = new AtomicReference<>();
-    TransportException e = helperFacing(port -> reply.set(talk(port, hello(TcpTransport.MAGIC, TcpTransport.WIRE_VERSION, 2, 2))));
+    TransportException e = helperFacing(port -> reply.set(talk(port, hello(Connector.MAGIC, Connector.WIRE_VERSION, 2, 2))));
     assertTrue(e.getMessage().matches("peer at .* says it is the helper, expected the client or server; check the peers files"), e.getMessage());
     // the hand-made peer learns who answered, so it can report it too
     assertEquals(2, ByteBuffer.wrap(reply.get()).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
@@ -296,9 +390,9 @@ class TcpTransportTest {
   void aSecondClientIsRejected() throws Exception {
     TransportException e = helperFacing(port -> {
       try (Socket first = new Socket(InetAddress.getLoopbackAddress(), port)) {
-        first.getOutputStream().write(hello(TcpTransport.MAGIC, TcpTransport.WIRE_VERSION, 0, 2));
-        first.getInputStream().readNBytes(16);
-        talk(port, hello(TcpTransport.MAGIC, TcpTransport.WIRE_VERSION, 0, 2));
+        first.getOutputStream().write(hello(Connector.MAGIC, Connector.WIRE_VERSION, 0, 2));
+        first.getInputStream().readNBytes(Connector.HELLO_BYTES);
+        talk(port, hello(Connector.MAGIC, Connector.WIRE_VERSION, 0, 2));
       }
     });
     assertTrue(e.getMessage().matches("a second peer at .* says it is the client, which is already connected; is that party running twice\\?"),
@@ -307,8 +401,8 @@ class TcpTransportTest {
 
   @Test
   void anotherWireVersionIsRejected() throws Exception {
-    TransportException e = helperFacing(port -> talk(port, hello(TcpTransport.MAGIC, 99, 1, 2)));
-    assertTrue(e.getMessage().contains("speaks wire version 99, the helper speaks 1"), e.getMessage());
+    TransportException e = helperFacing(port -> talk(port, hello(Connector.MAGIC, 99, 1, 2)));
+    assertTrue(e.getMessage().contains("speaks wire version 99, the helper speaks " + Connector.WIRE_VERSION), e.getMessage());
   }
 
   @Test

@@ -35,8 +35,8 @@ public final class ThreeParties implements AutoCloseable {
   }
 
   /** Short timeouts for tests: 10 s to connect, 20 s of silence. */
-  public static TcpTransport.Options testOptions() {
-    return TcpTransport.Options.defaults().withConnectTimeout(Duration.ofSeconds(10)).withReceiveTimeout(Duration.ofSeconds(20))
+  public static Timeouts testOptions() {
+    return Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(10)).withReceiveTimeout(Duration.ofSeconds(20))
         .withCloseTimeout(Duration.ofSeconds(5));
   }
 
@@ -45,11 +45,11 @@ public final class ThreeParties implements AutoCloseable {
   }
 
   /** Three TcpTransports on 127.0.0.1, listening on ephemeral ports bound before anyone dials. */
-  public static ThreeParties tcp(TcpTransport.Options options) {
+  public static ThreeParties tcp(Timeouts options) {
     ServerSocket server = listen();
     ServerSocket helper = listen();
     Peers peers = Peers.localhost(1, server.getLocalPort(), helper.getLocalPort());
-    Map<Party, TcpTransport> m = run(p -> TcpTransport.connect(p, peers, options, switch (p) {
+    Map<Party, FramedTransport> m = run(p -> TcpTransport.connect(p, peers, options, switch (p) {
       case CLIENT -> null;
       case SERVER -> server;
       case HELPER -> helper;

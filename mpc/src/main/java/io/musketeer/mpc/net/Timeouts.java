@@ -1,0 +1,60 @@
+package io.musketeer.mpc.net;
+
+import java.time.Duration;
+
+/**
+ * How long a party waits for its peers.
+ *
+ * <p>Idle links send a heartbeat every {@link #heartbeatInterval()}, so a peer that is busy computing
+ * stays alive however long it computes, while one that is stopped, crashed or cut off by the network
+ * falls silent and is given up after {@code receiveTimeout}. A heartbeat does not finish a message:
+ * one receive takes at most {@link #messageTimeout()} in all, so a peer that trickles bytes (or only
+ * heartbeats) cannot hold a party forever.
+ *
+ * @param connectTimeout how long set-up may take in all, waiting for peers that start later
+ * @param receiveTimeout how long a receive waits without any byte (data or heartbeat) from the peer
+ * @param closeTimeout how long closing lets queued frames drain before closing anyway
+ */
+public record Timeouts(Duration connectTimeout, Duration receiveTimeout, Duration closeTimeout) {
+  /** How many receive timeouts one message may take in all. */
+  static final int MESSAGE_TIMEOUT_FACTOR = 10;
+
+  public Timeouts {
+    for (Duration d : new Duration[] {connectTimeout, receiveTimeout, closeTimeout}) {
+      if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException("timeouts must be positive");
+    }
+  }
+
+  /** 60 s to connect, 30 s of silence before a receive gives up, 10 s to drain on close. */
+  public static Timeouts defaults() {
+    return new Timeouts(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10));
+  }
+
+  public Timeouts withConnectTimeout(Duration d) {
+    return new Timeouts(d, receiveTimeout, closeTimeout);
+  }
+
+  public Timeouts withReceiveTimeout(Duration d) {
+    return new Timeouts(connectTimeout, d, closeTimeout);
+  }
+
+  public Timeouts withCloseTimeout(Duration d) {
+    return new Timeouts(connectTimeout, receiveTimeout, d);
+  }
+
+  /** A third of the receive timeout, at most 5 s: a few beats may be lost to a pause before the peer gives up. */
+  public Duration heartbeatInterval() {
+    Duration third = receiveTimeout.dividedBy(3);
+    Duration cap = Duration.ofSeconds(5);
+    return third.compareTo(cap) < 0 ? (third.isZero() ? Duration.ofMillis(1) : third) : cap;
+  }
+
+  /** The most one receive may take, heartbeats or not: {@value #MESSAGE_TIMEOUT_FACTOR} receive timeouts. */
+  public Duration messageTimeout() {
+    return receiveTimeout.multipliedBy(MESSAGE_TIMEOUT_FACTOR);
+  }
+
+  static String format(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+}
