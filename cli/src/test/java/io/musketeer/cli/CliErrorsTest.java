@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
+import io.musketeer.mpc.testkit.PartyProcesses;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

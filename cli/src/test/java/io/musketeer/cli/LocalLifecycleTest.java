@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
+import io.musketeer.mpc.testkit.PartyProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

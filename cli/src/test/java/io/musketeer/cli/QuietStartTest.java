@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
+import io.musketeer.mpc.testkit.PartyProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
