@@ -16,7 +16,7 @@ final class Scales {
   static final int MAX = 30;
   /** Secure runs above this are refused: a value of 1 is corrupted with probability 2^(2f-64) per truncation. */
   static final int SECURE_MAX = 20;
-  /** Secure runs above this get a warning: at 16 a value of 100 fails about once per 4e7 truncations. */
+  /** Secure runs above this get a warning: at 16 a value of 100 fails about once per 4e7 truncations (README). */
   static final int SECURE_SAFE = 16;
   /** Bits the client leaves for what it cannot see: the first layer's weights times its fan-in. */
   static final int FIRST_LAYER_HEADROOM_BITS = 16;
