@@ -33,19 +33,24 @@ public final class FixedPointInterpreter {
   private FixedPointInterpreter() {}
 
   /**
-   * The raw ring outputs of one run and how many values a comparison saw outside its bound (where the
-   * secure result may differ from the float model's: a ReLU then returns x or 0).
+   * A checked run: the decoded outputs, how many values a secure run on the same inputs is expected to
+   * corrupt by local truncation (see {@link RangeCheck}), and how many values a comparison saw outside
+   * its bound (where the secure result differs from the float model's: a ReLU there returns x or 0).
+   *
+   * @param riskiestTruncation the node contributing most to that expectation, or null
    */
-  public record Emulation(List<RingTensor> outputs, long outOfBound) {}
+  public record Run(List<RingTensor> ringOutputs, List<FloatTensor> outputs, double expectedTruncationFailures, String riskiestTruncation,
+      long outOfBound) {}
 
-  /** Runs the program and returns the raw ring outputs, at the scales {@code program.scale(output)}. */
-  public static List<RingTensor> runRing(Program program, Map<String, FloatTensor> inputs) {
-    return emulate(program, inputs).outputs();
-  }
-
-  /** Runs the program as the secure protocols compute it, counting the values outside their bounds. */
-  public static Emulation emulate(Program program, Map<String, FloatTensor> inputs) {
+  /**
+   * Runs the program as the secure protocols compute it, checking every value against the ring's range.
+   *
+   * @throws FixedPointOverflowException when an exact result leaves the 64-bit ring (it would wrap to
+   *     garbage) or a comparison input leaves the secure comparison's range
+   */
+  public static Run execute(Program program, Map<String, FloatTensor> inputs) {
     Graph g = program.graph();
+    RangeCheck check = new RangeCheck();
     RingTensor[] values = new RingTensor[g.size()];
     int[] uses = g.useCounts();
     BoundedComparisons cmp = new BoundedComparisons();
@@ -54,22 +59,29 @@ public final class FixedPointInterpreter {
       RingTensor[] in = new RingTensor[n.arity()];
       for (int j = 0; j < in.length; j++) in[j] = values[n.input(j)];
       values[i] = eval(n, in, program.scale(i), n.arity() > 0 ? program.bound(n.input(0)) : Program.UNBOUNDED, cmp, inputs);
+      check.check(n, in, values[i], program.scale(i));
       for (int src : n.inputs()) {
         if (--uses[src] == 0) values[src] = null;
       }
     }
-    List<RingTensor> out = new ArrayList<>();
-    for (int o : g.outputs()) out.add(values[o]);
-    return new Emulation(out, cmp.outOfBound);
+    int[] outs = g.outputs();
+    List<RingTensor> ring = new ArrayList<>();
+    List<FloatTensor> decoded = new ArrayList<>();
+    for (int o : outs) {
+      ring.add(values[o]);
+      decoded.add(Outputs.decode(program, o, values[o]));
+    }
+    return new Run(ring, decoded, check.expectedTruncationFailures(), check.riskiestTruncation(), cmp.outOfBound);
+  }
+
+  /** Runs the program and returns the raw ring outputs, at the scales {@code program.scale(output)}. */
+  public static List<RingTensor> runRing(Program program, Map<String, FloatTensor> inputs) {
+    return execute(program, inputs).ringOutputs();
   }
 
   /** Runs the program and decodes the outputs to floats (applying the client's final softmax, if any). */
   public static List<FloatTensor> run(Program program, Map<String, FloatTensor> inputs) {
-    List<RingTensor> ring = runRing(program, inputs);
-    int[] outs = program.graph().outputs();
-    List<FloatTensor> out = new ArrayList<>();
-    for (int k = 0; k < outs.length; k++) out.add(Outputs.decode(program, outs[k], ring.get(k)));
-    return out;
+    return execute(program, inputs).outputs();
   }
 
   /** One node; {@code bound} is the bound of its first input's value. */

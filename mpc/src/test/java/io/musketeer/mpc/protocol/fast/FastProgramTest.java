@@ -74,7 +74,7 @@ class FastProgramTest {
   void secureEqualsTheInterpreterInRange(Net net) {
     Program p = program(Program.UNBOUNDED);
     FloatTensor in = input(new Random(1), 3);
-    var clear = FixedPointInterpreter.emulate(p, Map.of("x", in));
+    var clear = FixedPointInterpreter.execute(p, Map.of("x", in));
     assertEquals(0, clear.outOfBound());
     List<FloatTensor> sec = secure(net, p, in);
     List<FloatTensor> exp = FixedPointInterpreter.run(p, Map.of("x", in));
@@ -86,7 +86,7 @@ class FastProgramTest {
     // inputs up to about 8.0 at scale 12 need 16 bits: a bound of 14 bits leaves some out
     Program p = program(14);
     FloatTensor in = input(new Random(2), 3);
-    var clear = FixedPointInterpreter.emulate(p, Map.of("x", in));
+    var clear = FixedPointInterpreter.execute(p, Map.of("x", in));
     assertTrue(clear.outOfBound() > 0, "some values out of range");
     List<FloatTensor> sec = secure(net, p, in);
     List<FloatTensor> exp = FixedPointInterpreter.run(p, Map.of("x", in));
