@@ -24,6 +24,13 @@ public interface Comparison {
   /** The name that selects this protocol. */
   String name();
 
+  /**
+   * Called by every party before a program's first comparison with the calls it will make, in order
+   * ({@link ComparisonPlan}): a protocol may deal its input-independent material for them ahead of
+   * time. The default does nothing.
+   */
+  default void prepare(Session s, java.util.List<ComparisonPlan.Call> calls) {}
+
   /** Shares of [x ≥ 0] in {0, 1} (unscaled) for n elements within {@code boundBits}. */
   long[] drelu(Session s, long[] x, int n, int boundBits);
 

@@ -29,6 +29,8 @@ public final class Session {
   private final Parallel workers;
   private final int batchSize;
   private final Scratch scratch = new Scratch();
+  private final OfflineMeter offline = new OfflineMeter();
+  private final java.util.Map<Class<?>, Object> states = new java.util.concurrent.ConcurrentHashMap<>();
   private long nextOp;
 
   /** A session with the default batch size on the process-wide worker pool. */
@@ -71,6 +73,16 @@ public final class Session {
   /** Reusable transient buffers of this party's protocols. */
   public Scratch scratch() {
     return scratch;
+  }
+
+  /** The input-independent part of this party's traffic and work. */
+  public OfflineMeter offline() {
+    return offline;
+  }
+
+  /** A protocol's own state for this session (one per type), created on first use. */
+  public <T> T state(Class<T> type, java.util.function.Supplier<T> create) {
+    return type.cast(states.computeIfAbsent(type, k -> create.get()));
   }
 
   /** A fresh id for one protocol invocation. */

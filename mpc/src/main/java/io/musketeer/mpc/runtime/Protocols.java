@@ -12,7 +12,7 @@ public final class Protocols {
 
   /** The known protocol names. */
   public static List<String> names() {
-    return List.of(Porthos.NAME, Fast.NAME);
+    return List.of(Porthos.NAME, Fast.NAME, Fast.AHEAD_NAME);
   }
 
   /** The protocol called {@code name} (case-insensitive). */
@@ -20,6 +20,7 @@ public final class Protocols {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case Porthos.NAME -> Porthos.INSTANCE;
       case Fast.NAME -> Fast.INSTANCE;
+      case Fast.AHEAD_NAME -> Fast.AHEAD;
       default -> throw new IllegalArgumentException("unknown comparison protocol '" + name + "' (known: " + String.join(", ", names()) + ")");
     };
   }

@@ -20,6 +20,7 @@ import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.TrafficStats;
 import io.musketeer.mpc.protocol.Beaver;
 import io.musketeer.mpc.protocol.Comparison;
+import io.musketeer.mpc.protocol.ComparisonPlan;
 import io.musketeer.mpc.protocol.Reveal;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.protocol.Truncation;
@@ -52,8 +53,8 @@ public final class SecureExecutor {
   private final Session session;
   private final Comparison comparison;
   private final LayerListener listener;
-  /** Truncations whose result reaches an output through local linear ops only. */
-  private boolean[] revealed;
+  /** The comparison calls of the program, by node. */
+  private final ComparisonPlan plan;
 
   /** The server's weight masks of this executor's session (kept across runs only when asked). */
   private final WeightProduct.Masks weightMasks;
@@ -75,6 +76,7 @@ public final class SecureExecutor {
     this.listener = listener;
     this.weightMasks = new WeightProduct.Masks(keepWeightMasks);
     this.weightsOnly = weightsOnly(program.graph());
+    this.plan = ComparisonPlan.of(program);
   }
 
   /** Whether node j is server weights (a private constant). */
@@ -110,8 +112,7 @@ public final class SecureExecutor {
     Party self = session.self();
     long[][] shares = new long[g.size()][];
     int[] uses = g.useCounts();
-    int[] fusedWith = fusions(g);
-    revealed = revealedTruncations(g);
+    comparison.prepare(session, plan.calls());
     boolean[] done = new boolean[g.size()];
     for (int i = 0; i < g.size(); i++) {
       Node n = g.node(i);
@@ -119,15 +120,10 @@ public final class SecureExecutor {
       TrafficStats.Snapshot before = session.net().stats().snapshot();
       long[][] in = new long[n.arity()][];
       for (int j = 0; j < in.length; j++) in[j] = shares[n.input(j)];
-      if (fusedWith[i] > i) {
+      if (plan.at(i) instanceof ComparisonPlan.ReluTruncate c) {
         // the first of a fused ReLU/truncation pair computes the second's value; its own is read by nobody else
-        int second = fusedWith[i];
-        boolean truncateFirst = n.op() instanceof Op.Truncate;
-        int bits = ((Op.Truncate) (truncateFirst ? n : g.node(second)).op()).bits();
-        // the call's input is the first node's input; its bound is the ReLU input's, shifted back by f when the truncation comes first
-        int bound = truncateFirst ? Math.min(Program.UNBOUNDED, program.bound(i) + bits) : program.bound(n.input(0));
-        shares[second] = comparison.reluTruncate(session, in[0], n.shape().size(), bits, bound, comparison.fusedTruncation(truncateFirst));
-        done[second] = true;
+        shares[c.second()] = comparison.reluTruncate(session, in[0], c.n(), c.bits(), c.bound(), comparison.fusedTruncation(c.truncateFirst()));
+        done[c.second()] = true;
       } else if (!done[i]) {
         shares[i] = eval(g, i, n, in, clientInputs);
       }
@@ -143,72 +139,6 @@ public final class SecureExecutor {
       if (self == Party.CLIENT) out.add(Outputs.decode(program, o, new RingTensor(n.shape(), opened)));
     }
     return out;
-  }
-
-  /**
-   * For each node, the other node of its fused ReLU/truncation pair, or −1: the pair is a node read only
-   * by the other (so neither value is needed elsewhere), paired greedily in program order.
-   */
-  private int[] fusions(Graph g) {
-    int size = g.size();
-    int[] uses = g.useCounts(), soleReader = new int[size], partner = new int[size];
-    Arrays.fill(soleReader, -1);
-    Arrays.fill(partner, -1);
-    for (int j = 0; j < size; j++) {
-      for (int src : g.node(j).inputs()) if (uses[src] == 1) soleReader[src] = j;
-    }
-    for (int i = 0; i < size; i++) {
-      int j = soleReader[i];
-      if (j < 0 || partner[i] >= 0) continue;
-      Op a = g.node(i).op(), b = g.node(j).op();
-      if ((a instanceof Op.Relu && b instanceof Op.Truncate) || (a instanceof Op.Truncate && b instanceof Op.Relu)) {
-        partner[i] = j;
-        partner[j] = i;
-      }
-    }
-    return partner;
-  }
-
-  /**
-   * The truncations whose result the client sees: those reaching an output through local linear ops
-   * only (adds, reshapes, slices, public scalings, ...). Their rounding must not depend on the server's
-   * share, so they go to {@link Comparison#truncateRevealed}.
-   */
-  static boolean[] revealedTruncations(Graph g) {
-    boolean[] reaches = new boolean[g.size()], revealed = new boolean[g.size()];
-    for (int o : g.outputs()) reaches[o] = true;
-    for (int i = g.size() - 1; i >= 0; i--) {
-      if (!reaches[i]) continue;
-      Node n = g.node(i);
-      boolean passes = switch (n.op()) {
-        case Op.Add a -> true;
-        case Op.Sub s -> true;
-        case Op.Neg x -> true;
-        case Op.Reshape r -> true;
-        case Op.Transpose t -> true;
-        case Op.Slice s -> true;
-        case Op.Pad p -> true;
-        case Op.Concat c -> true;
-        case Op.ReduceSum r -> true;
-        case Op.Softmax x -> true;
-        case Op.Mul m -> g.node(n.input(0)).op() instanceof Op.Constant c0 && c0.isPublic() || g.node(n.input(1)).op() instanceof Op.Constant c1 && c1.isPublic();
-        case Op.Truncate t -> {
-          revealed[i] = true;
-          yield false;
-        }
-        case Op.Input x -> false;
-        case Op.Constant c -> false;
-        case Op.MatMul m -> false;
-        case Op.Conv2D c -> false;
-        case Op.Relu r -> false;
-        case Op.MaxPool p -> false;
-        case Op.AvgPool p -> false;
-        case Op.ReduceMean r -> false;
-        case Op.ArgMax a -> false;
-      };
-      if (passes) for (int src : n.inputs()) reaches[src] = true;
-    }
-    return revealed;
   }
 
   private long[] eval(Graph g, int i, Node n, long[][] in, Map<String, FloatTensor> clientInputs) {
@@ -241,11 +171,11 @@ public final class SecureExecutor {
       case Op.Sub s -> helper ? null : RingOps.sub(share(g, n, 0, in), share(g, n, 1, in), shape).data();
       case Op.Mul m -> multiply(g, n, in);
       case Op.Neg neg -> helper ? null : RingOps.neg(share(g, n, 0, in)).data();
-      case Op.Relu r -> comparison.relu(session, in[0], size, program.bound(n.input(0)));
+      case Op.Relu r -> comparison.relu(session, in[0], size, ((ComparisonPlan.Relu) plan.at(i)).bound());
       case Op.MaxPool p -> {
         PoolGeometry geo = ShapeInference.poolGeometry(p.window(), g.node(n.input(0)).shape());
         long[] windows = helper ? null : RingKernels.gatherWindows(in[0], geo);
-        yield comparison.maxPool(session, windows, geo.kh() * geo.kw(), size, program.bound(n.input(0)));
+        yield comparison.maxPool(session, windows, geo.kh() * geo.kw(), size, ((ComparisonPlan.MaxPool) plan.at(i)).bound());
       }
       case Op.AvgPool p -> {
         if (helper) yield null;
@@ -271,9 +201,9 @@ public final class SecureExecutor {
       case Op.Transpose t -> helper ? null : IndexMaps.gather(in[0], IndexMaps.transpose(g.node(n.input(0)).shape(), t.perm()));
       case Op.Slice s -> helper ? null : IndexMaps.gather(in[0], IndexMaps.slice(g.node(n.input(0)).shape(), s.begin(), s.end(), s.stride()));
       case Op.Softmax s -> throw new MusketeerException("Softmax is only supported as the model's last op");
-      case Op.ArgMax a -> argMax(g, n, a, in[0]);
-      case Op.Truncate t -> revealed[i]
-          ? comparison.truncateRevealed(session, in[0], size, t.bits(), program.bound(n.input(0)))
+      case Op.ArgMax a -> argMax(g, n, a, in[0], ((ComparisonPlan.ArgMax) plan.at(i)).bound());
+      case Op.Truncate t -> plan.at(i) instanceof ComparisonPlan.TruncateRevealed c
+          ? comparison.truncateRevealed(session, in[0], size, t.bits(), c.bound())
           : Truncation.truncate(session, in[0], t.bits());
     };
   }
@@ -296,7 +226,7 @@ public final class SecureExecutor {
     return Beaver.multiply(session, x, y, shape.size());
   }
 
-  private long[] argMax(Graph g, Node n, Op.ArgMax a, long[] x) {
+  private long[] argMax(Graph g, Node n, Op.ArgMax a, long[] x, int bound) {
     Shape s = g.node(n.input(0)).shape();
     int axis = a.axis();
     int len = s.dim(axis);
@@ -309,7 +239,7 @@ public final class SecureExecutor {
       perm[k] = axis;
       lastAxis = IndexMaps.gather(x, IndexMaps.transpose(s, perm));
     }
-    return comparison.argMax(session, lastAxis, rows, len, program.bound(n.input(0)));
+    return comparison.argMax(session, lastAxis, rows, len, bound);
   }
 
   private static RingTensor share(Graph g, Node n, int k, long[][] in) {

@@ -2,10 +2,13 @@ package io.musketeer.mpc.protocol.fast;
 
 import io.musketeer.mpc.protocol.Beaver;
 import io.musketeer.mpc.protocol.Comparison;
+import io.musketeer.mpc.protocol.ComparisonPlan;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.protocol.TruncMode;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -21,16 +24,29 @@ import java.util.Set;
  *
  * <p>Batches: a layer's comparisons are one call, split only when larger than the session's batch
  * size ({@link #defaultBatch}: the whole layer), so each layer costs 3 online flights.
+ *
+ * <p>Offline/online: {@link #prepare} lists every batch the program will run ({@link Pipeline}); the
+ * helper then deals them in the background, in order, and sends each batch's dealing in the flight of
+ * the previous batch's g (streamed), or all of them before the first comparison (ahead of time).
  */
 public final class Fast implements Comparison {
   public static final String NAME = "fast";
-  public static final Fast INSTANCE = new Fast();
+  /** The variant whose helper sends the whole program's dealing before the first comparison. */
+  public static final String AHEAD_NAME = "fast-ahead";
+  /** Dealing streamed a batch ahead, in the flights of the calls before. */
+  public static final Fast INSTANCE = new Fast(false);
+  /** Dealing for the whole program ahead of time (the offline phase), before the first comparison. */
+  public static final Fast AHEAD = new Fast(true);
 
-  private Fast() {}
+  private final boolean ahead;
+
+  private Fast(boolean ahead) {
+    this.ahead = ahead;
+  }
 
   @Override
   public String name() {
-    return NAME;
+    return ahead ? AHEAD_NAME : NAME;
   }
 
   @Override
@@ -38,29 +54,64 @@ public final class Fast implements Comparison {
     return Integer.MAX_VALUE;
   }
 
+  /** How an operation's FastReLU batches are carried out: run at a party, or only listed (planning). */
+  interface Batches {
+    /** Runs (or lists) one comparison of n elements; x is the holder's share, null at the helper and when planning. */
+    long[] run(long[] x, int n, Params p);
+
+    /** Whether this party holds shares (false at the helper and when planning). */
+    boolean holder();
+
+    boolean client();
+  }
+
+  /** The batches of a real party. */
+  private Batches at(Session s) {
+    return new Batches() {
+      @Override
+      public long[] run(long[] x, int n, Params p) {
+        return call(s, x, n, p);
+      }
+
+      @Override
+      public boolean holder() {
+        return !s.isHelper();
+      }
+
+      @Override
+      public boolean client() {
+        return s.isClient();
+      }
+    };
+  }
+
   @Override
   public long[] drelu(Session s, long[] x, int n, int boundBits) {
     Comparison.checkBound(boundBits);
-    return call(s, x, n, Params.forLayer(boundBits, Mode.DRELU, 0));
+    return at(s).run(x, n, Params.forLayer(boundBits, Mode.DRELU, 0));
   }
 
   @Override
   public long[] relu(Session s, long[] x, int n, int boundBits) {
     Comparison.checkBound(boundBits);
-    return call(s, x, n, Params.forLayer(boundBits, Mode.RELU, 0));
+    return at(s).run(x, n, Params.forLayer(boundBits, Mode.RELU, 0));
   }
 
   @Override
   public long[] reluTruncate(Session s, long[] x, int n, int truncBits, int boundBits, TruncMode mode) {
     Comparison.checkBound(boundBits);
-    if (truncBits == 0) return relu(s, x, n, boundBits);
+    if (mode == TruncMode.LOCAL_BEFORE_RELU || mode == TruncMode.LOCAL_AFTER_RELU) {
+      return Comparison.super.reluTruncate(s, x, n, truncBits, boundBits, mode);
+    }
+    return at(s).run(x, n, fused(truncBits, boundBits, mode));
+  }
+
+  /** The parameters of a fused ReLU and truncation (a looser bound is still a bound, and f ≤ k is needed). */
+  private static Params fused(int truncBits, int boundBits, TruncMode mode) {
     if (truncBits < 0 || truncBits > 62) throw new IllegalArgumentException("truncation shift must be in 0..62, got " + truncBits);
-    int k = Math.max(boundBits, truncBits); // a looser bound is still a bound, and f ≤ k is needed
-    return switch (mode) {
-      case STOCHASTIC -> call(s, x, n, Params.forLayer(k, Mode.RELU_TRUNC, truncBits));
-      case EXACT -> call(s, x, n, Params.forLayer(k, Mode.RELU_TRUNC_EXACT, truncBits));
-      case LOCAL_BEFORE_RELU, LOCAL_AFTER_RELU -> Comparison.super.reluTruncate(s, x, n, truncBits, boundBits, mode);
-    };
+    if (truncBits == 0) return Params.forLayer(boundBits, Mode.RELU, 0);
+    int k = Math.max(boundBits, truncBits);
+    return Params.forLayer(k, mode == TruncMode.STOCHASTIC ? Mode.RELU_TRUNC : Mode.RELU_TRUNC_EXACT, truncBits);
   }
 
   @Override
@@ -77,9 +128,9 @@ public final class Fast implements Comparison {
   @Override
   public long[] truncateRevealed(Session s, long[] x, int n, int truncBits, int boundBits) {
     Comparison.checkBound(boundBits);
-    if (truncBits == 0) return s.isHelper() ? null : x;
     if (truncBits < 0 || truncBits > 62) throw new IllegalArgumentException("truncation shift must be in 0..62, got " + truncBits);
-    return call(s, x, n, Params.forLayer(UNBOUNDED, Mode.TRUNC, truncBits));
+    if (truncBits == 0) return s.isHelper() ? null : x;
+    return at(s).run(x, n, Params.forLayer(UNBOUNDED, Mode.TRUNC, truncBits));
   }
 
   @Override
@@ -87,7 +138,15 @@ public final class Fast implements Comparison {
     Comparison.checkBound(boundBits);
     if (slots < 1 || count < 0) throw new IllegalArgumentException("bad window shape");
     if (!s.isHelper()) Beaver.checkLength(windows, Math.multiplyExact(slots, count));
-    return tournament(s, windows, slots, count, boundBits);
+    return tournament(at(s), windows, slots, count, boundBits);
+  }
+
+  @Override
+  public long[] argMax(Session s, long[] x, int rows, int len, int boundBits) {
+    Comparison.checkBound(boundBits);
+    if (len < 1 || rows < 0) throw new IllegalArgumentException("bad argmax shape");
+    if (!s.isHelper()) Beaver.checkLength(x, Math.multiplyExact(rows, len));
+    return argMax(at(s), x, rows, len, boundBits);
   }
 
   /**
@@ -97,33 +156,27 @@ public final class Fast implements Comparison {
    * client; to return shares instead, m mod 2^τ = low(m_0) + low(m_1) − 2^τ·[low(m_0) + low(m_1) ≥ 2^τ],
    * and the carry is one DRELU of bound τ on local values.
    */
-  @Override
-  public long[] argMax(Session s, long[] x, int rows, int len, int boundBits) {
-    Comparison.checkBound(boundBits);
-    if (len < 1 || rows < 0) throw new IllegalArgumentException("bad argmax shape");
-    boolean holder = !s.isHelper();
+  static long[] argMax(Batches b, long[] x, int rows, int len, int boundBits) {
     int tau = 32 - Integer.numberOfLeadingZeros(len - 1);
-    if (tau == 0) return holder ? new long[rows] : null;
+    if (tau == 0) return b.holder() ? new long[rows] : null;
+    long tags = (1L << tau) - 1, two = 1L << tau;
     long[] enc = null;
-    if (holder) {
-      Beaver.checkLength(x, Math.multiplyExact(rows, len));
+    if (b.holder()) {
       enc = new long[rows * len]; // slot-major
-      long tags = (1L << tau) - 1;
       for (int r = 0; r < rows; r++) {
-        for (int j = 0; j < len; j++) enc[j * rows + r] = (x[r * len + j] << tau) + (s.isClient() ? tags - j : 0);
+        for (int j = 0; j < len; j++) enc[j * rows + r] = (x[r * len + j] << tau) + (b.client() ? tags - j : 0);
       }
     }
-    long[] m = tournament(s, enc, len, rows, Math.min(UNBOUNDED, boundBits + tau));
-    long low = (1L << tau) - 1, two = 1L << tau;
+    long[] m = tournament(b, enc, len, rows, Math.min(UNBOUNDED, boundBits + tau));
     long[] v = null;
-    if (holder) {
+    if (b.holder()) {
       v = new long[rows];
-      for (int r = 0; r < rows; r++) v[r] = (m[r] & low) - (s.isClient() ? two : 0);
+      for (int r = 0; r < rows; r++) v[r] = (m[r] & tags) - (b.client() ? two : 0);
     }
-    long[] carry = call(s, v, rows, Params.forLayer(tau, Mode.DRELU, 0));
-    if (!holder) return null;
+    long[] carry = b.run(v, rows, Params.forLayer(tau, Mode.DRELU, 0));
+    if (!b.holder()) return null;
     long[] idx = new long[rows];
-    for (int r = 0; r < rows; r++) idx[r] = (s.isClient() ? low : 0) - (m[r] & low) + two * carry[r];
+    for (int r = 0; r < rows; r++) idx[r] = (b.client() ? tags : 0) - (m[r] & tags) + two * carry[r];
     return idx;
   }
 
@@ -132,26 +185,26 @@ public final class Fast implements Comparison {
    * give max = right + ReLU(left − right), one RELU call over all the level's pairs at bound + 1 (a
    * difference of two values within the bound is within bound + 1); an odd last slot passes through.
    */
-  static long[] tournament(Session s, long[] v, int k, int count, int boundBits) {
-    boolean holder = !s.isHelper();
-    int bound = Math.min(UNBOUNDED, boundBits + 1);
+  static long[] tournament(Batches b, long[] v, int k, int count, int boundBits) {
+    boolean holder = b.holder();
+    Params level = Params.forLayer(Math.min(UNBOUNDED, boundBits + 1), Mode.RELU, 0);
     while (k > 1) {
       int pairs = k / 2, m = pairs * count, next = pairs + (k & 1);
       long[] d = null;
       if (holder) {
         d = new long[m];
         for (int p = 0; p < pairs; p++) {
-          int a = 2 * p * count, b = a + count;
-          for (int i = 0; i < count; i++) d[p * count + i] = v[a + i] - v[b + i];
+          int a = 2 * p * count, c = a + count;
+          for (int i = 0; i < count; i++) d[p * count + i] = v[a + i] - v[c + i];
         }
       }
-      long[] r = call(s, d, m, Params.forLayer(bound, Mode.RELU, 0));
+      long[] r = b.run(d, m, level);
       long[] nv = null;
       if (holder) {
         nv = new long[next * count];
         for (int p = 0; p < pairs; p++) {
-          int b = (2 * p + 1) * count;
-          for (int i = 0; i < count; i++) nv[p * count + i] = v[b + i] + r[p * count + i];
+          int c = (2 * p + 1) * count;
+          for (int i = 0; i < count; i++) nv[p * count + i] = v[c + i] + r[p * count + i];
         }
         if ((k & 1) == 1) System.arraycopy(v, (k - 1) * count, nv, pairs * count, count);
       }
@@ -161,16 +214,64 @@ public final class Fast implements Comparison {
     return holder ? Arrays.copyOf(v, count) : null;
   }
 
-  /** One comparison of n elements, in batches of at most the session's batch size. */
-  static long[] call(Session s, long[] x, int n, Params p) {
-    if (!s.isHelper()) Beaver.checkLength(x, n);
+  // ------------------------------------------------------------------ planning and the dealing pipeline
+
+  /** Lists every FastReLU batch of the calls, in order, and starts dealing them (see {@link Pipeline}). */
+  @Override
+  public void prepare(Session s, List<ComparisonPlan.Call> calls) {
+    List<Batch> batches = new ArrayList<>();
     int batch = s.batchSize();
-    if (n <= batch) return FastRelu.run(s, p, x, n);
+    Batches planner = new Batches() {
+      @Override
+      public long[] run(long[] x, int n, Params p) {
+        for (int lo = 0; lo < n; lo += batch) batches.add(new Batch(p, Math.min(batch, n - lo)));
+        return null;
+      }
+
+      @Override
+      public boolean holder() {
+        return false;
+      }
+
+      @Override
+      public boolean client() {
+        return false;
+      }
+    };
+    for (ComparisonPlan.Call c : calls) {
+      switch (c) {
+        case ComparisonPlan.Relu r -> planner.run(null, r.n(), Params.forLayer(r.bound(), Mode.RELU, 0));
+        case ComparisonPlan.ReluTruncate r -> planner.run(null, r.n(), fused(r.bits(), r.bound(), fusedTruncation(r.truncateFirst())));
+        case ComparisonPlan.MaxPool m -> tournament(planner, null, m.slots(), m.count(), m.bound());
+        case ComparisonPlan.ArgMax a -> argMax(planner, null, a.rows(), a.len(), a.bound());
+        case ComparisonPlan.TruncateRevealed t -> {
+          if (t.bits() > 0) planner.run(null, t.n(), Params.forLayer(UNBOUNDED, Mode.TRUNC, t.bits()));
+        }
+      }
+    }
+    batches.removeIf(b -> b.n() == 0);
+    pipeline(s).plan(batches);
+  }
+
+  /** One FastReLU batch of a plan. */
+  record Batch(Params p, int n) {}
+
+  private Pipeline pipeline(Session s) {
+    return s.state(Pipeline.class, () -> new Pipeline(s, ahead));
+  }
+
+  /** One comparison of n elements, in batches of at most the session's batch size. */
+  long[] call(Session s, long[] x, int n, Params p) {
+    if (!s.isHelper()) Beaver.checkLength(x, n);
+    if (n == 0) return s.isHelper() ? null : new long[0];
+    int batch = s.batchSize();
+    Pipeline pipe = pipeline(s);
+    if (n <= batch) return pipe.run(p, x, n);
     long[] out = s.isHelper() ? null : new long[n];
     for (int lo = 0; lo < n; lo += batch) {
       int len = Math.min(batch, n - lo);
       long[] part = s.isHelper() ? null : Arrays.copyOfRange(x, lo, lo + len);
-      long[] r = FastRelu.run(s, p, part, len);
+      long[] r = pipe.run(p, part, len);
       if (out != null) System.arraycopy(r, 0, out, lo, len);
     }
     return out;

@@ -75,7 +75,7 @@ public final class FastRelu {
       helperOnline(s, p, n, d);
       return null;
     }
-    return holder(s, op, p, x, n, null);
+    return holder(s, op, p, x, n, null, null);
   }
 
   // ------------------------------------------------------------------ layout
@@ -182,16 +182,25 @@ public final class FastRelu {
 
   /** Helper: deals one call (FASTRELU.md §3). Depends on the parameters, n and the op id only. */
   static Dealt deal(Session s, long op, Params p, int n) {
+    long start = System.nanoTime();
     Layout lay = new Layout(p, n);
     long[] toC = new long[lay.dealLen[0]], toS = new long[lay.dealLen[1]];
     long[] masks = new long[lay.gLen];
     forEachChunk(s, lay.chunks, c -> dealChunk(s, op, p, lay, c, toC, toS, masks));
+    s.offline().spent(System.nanoTime() - start);
     return new Dealt(toC, toS, masks);
   }
 
   static void sendDealt(Session s, Dealt d) {
     s.net().send(Party.CLIENT, STEP_DEAL, d.toClient());
     s.net().send(Party.SERVER, STEP_DEAL, d.toServer());
+    s.offline().sent(8L * d.toClient().length);
+    s.offline().sent(8L * d.toServer().length);
+  }
+
+  /** Share holder: receives its dealt message of a call of n elements. */
+  static long[] receiveDealt(Session s, Params p, int n) {
+    return s.net().receiveLongs(Party.HELPER, STEP_DEAL, new Layout(p, n).dealLen[s.isClient() ? 0 : 1]);
   }
 
   private static void dealChunk(Session s, long op, Params p, Layout lay, int c, long[] toC, long[] toS, long[] masks) {
@@ -307,13 +316,17 @@ public final class FastRelu {
 
   /** Helper, online: receives both zero-test vectors, sends g (and g2) to both holders (FASTRELU.md §4.3). */
   static void helperOnline(Session s, Params p, int n, Dealt dealt) {
+    helperOnline(s, p, n, dealt.masks(), null);
+  }
+
+  /** As above, with the masks of the dealing; {@code afterG}, if given, runs right after g is sent (in the same flight). */
+  static void helperOnline(Session s, Params p, int n, long[] masks, Runnable afterG) {
     Layout lay = new Layout(p, n);
     long[] d0 = s.net().receiveLongs(Party.CLIENT, STEP_D, lay.dLen);
     long[] d1 = s.net().receiveLongs(Party.SERVER, STEP_D, lay.dLen);
     long[] g = new long[lay.gLen];
     int m = p.nb() + 1, positions = p.positions(), lambda = p.lambda(), words = gWords(p);
     byte prime = (byte) p.p();
-    long[] masks = dealt.masks();
     forEachChunk(s, lay.chunks, c -> {
       int lo = lay.lo(c), len = lay.len(c);
       byte[] a = buffer(0, positions * len), b = buffer(1, positions * len);
@@ -340,6 +353,7 @@ public final class FastRelu {
     });
     s.net().send(Party.CLIENT, STEP_G, g);
     s.net().send(Party.SERVER, STEP_G, g);
+    if (afterG != null) afterG.run();
   }
 
   private static long laneBits() {
@@ -351,9 +365,10 @@ public final class FastRelu {
   /**
    * Share holder: flights 1–3 and the local output (FASTRELU.md §4.1–4.4). {@code corrections} is this
    * holder's dealt message when it was received ahead of time, or {@code null} to receive it from the
-   * helper after sending c.
+   * helper after sending c; {@code afterG}, if given, runs right after g arrives (to receive what the
+   * helper sent in the same flight).
    */
-  static long[] holder(Session s, long op, Params p, long[] x, int n, long[] corrections) {
+  static long[] holder(Session s, long op, Params p, long[] x, int n, long[] corrections, Runnable afterG) {
     if (x == null || x.length < n) throw new IllegalArgumentException("share array has " + (x == null ? "no" : x.length) + " elements, expected " + n);
     Party self = s.self(), other = self.otherHolder();
     int t = self == Party.CLIENT ? 0 : 1;
@@ -380,6 +395,7 @@ public final class FastRelu {
     forEachChunk(s, lay.chunks, c -> zeroTestChunk(s, op, p, lay, tables, t, c, cOpen, corr, d));
     s.net().send(Party.HELPER, STEP_D, d);
     long[] g = s.net().receiveLongs(Party.HELPER, STEP_G, lay.gLen);
+    if (afterG != null) afterG.run(); // the next call's dealing, sent in g's flight
     long[] out = new long[n];
     forEachChunk(s, lay.chunks, c -> outputChunk(s, op, p, lay, t, c, cOpen, r, corr, g, out));
     return out;

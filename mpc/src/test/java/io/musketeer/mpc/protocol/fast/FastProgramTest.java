@@ -10,6 +10,7 @@ import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
+import io.musketeer.mpc.Party;
 import io.musketeer.mpc.runtime.LayerListener;
 import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.runtime.SecureExecutor;
@@ -65,9 +66,34 @@ class FastProgramTest {
   }
 
   static List<FloatTensor> secure(Net net, Program p, FloatTensor in) {
-    var r = ThreeParty.over(net).batch(Integer.MAX_VALUE).seed(7)
-        .run(s -> new SecureExecutor(p, s, Protocols.comparison("fast"), LayerListener.NONE).run(s.isClient() ? Map.of("x", in) : Map.of()));
-    return r.client();
+    return secure(net, p, in, "fast").client();
+  }
+
+  static ThreeParty.Result<List<FloatTensor>> secure(Net net, Program p, FloatTensor in, String protocol) {
+    return ThreeParty.over(net).batch(Integer.MAX_VALUE).seed(7)
+        .run(s -> new SecureExecutor(p, s, Protocols.comparison(protocol), LayerListener.NONE).run(s.isClient() ? Map.of("x", in) : Map.of()));
+  }
+
+  /**
+   * The dealing pipeline changes when the helper's messages travel, not what anyone computes: streamed,
+   * each batch's dealing rides in the previous batch's g flight; ahead of time, it all goes first.
+   */
+  @BothTransports
+  void dealingStreamedOrAheadGivesTheSameResult(Net net) {
+    Program p = program(14);
+    FloatTensor in = input(new Random(3), 3);
+    var streamed = secure(net, p, in, "fast");
+    var ahead = secure(net, p, in, "fast-ahead");
+    List<FloatTensor> exp = FixedPointInterpreter.run(p, Map.of("x", in));
+    for (int k = 0; k < exp.size(); k++) {
+      assertArrayEquals(exp.get(k).data(), streamed.client().get(k).data(), "streamed output " + k);
+      assertArrayEquals(exp.get(k).data(), ahead.client().get(k).data(), "ahead output " + k);
+    }
+    for (Party party : Party.values()) {
+      assertEquals(streamed.traffic(party).bytesSent(), ahead.traffic(party).bytesSent(), party + " sends the same bytes either way");
+    }
+    // the helper sends every dealing but the first with the previous batch's g: one flight per batch, plus one
+    assertTrue(streamed.traffic(Party.HELPER).rounds() < ahead.traffic(Party.HELPER).rounds() + 3, "streamed dealing adds no helper flight");
   }
 
   @BothTransports

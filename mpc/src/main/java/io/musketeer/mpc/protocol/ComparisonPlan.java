@@ -1,0 +1,157 @@
+package io.musketeer.mpc.protocol;
+
+import io.musketeer.core.PoolGeometry;
+import io.musketeer.ir.Graph;
+import io.musketeer.ir.Node;
+import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
+import io.musketeer.ir.ShapeInference;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The comparison calls a program makes, node by node, decided once: which ReLU/truncation pairs are
+ * fused, which truncations are revealed, and the input bound of every call. The executor makes exactly
+ * these calls, in this order, and hands the list to {@link Comparison#prepare} first, so that a
+ * protocol can deal its input-independent material ahead of the calls.
+ */
+public final class ComparisonPlan {
+  /** One comparison call; {@code node} is the program node that makes it. */
+  public sealed interface Call {
+    int node();
+  }
+
+  public record Relu(int node, int n, int bound) implements Call {}
+
+  /** A fused pair: the call's input is the first node's input, its result the second node's value. */
+  public record ReluTruncate(int node, int second, int n, int bits, int bound, boolean truncateFirst) implements Call {}
+
+  public record MaxPool(int node, int slots, int count, int bound) implements Call {}
+
+  public record ArgMax(int node, int rows, int len, int bound) implements Call {}
+
+  public record TruncateRevealed(int node, int n, int bits, int bound) implements Call {}
+
+  private final Call[] byNode;
+
+  private ComparisonPlan(Call[] byNode) {
+    this.byNode = byNode;
+  }
+
+  /** The call node i makes, or null. */
+  public Call at(int node) {
+    return byNode[node];
+  }
+
+  /** The calls in execution order. */
+  public List<Call> calls() {
+    List<Call> out = new ArrayList<>();
+    for (Call c : byNode) if (c != null) out.add(c);
+    return out;
+  }
+
+  public static ComparisonPlan of(Program p) {
+    Graph g = p.graph();
+    int[] pair = reluTruncatePairs(g);
+    boolean[] revealed = revealedTruncations(g);
+    Call[] calls = new Call[g.size()];
+    boolean[] second = new boolean[g.size()];
+    for (int i = 0; i < g.size(); i++) {
+      if (second[i]) continue;
+      Node n = g.node(i);
+      int bound = n.arity() > 0 ? p.bound(n.input(0)) : Program.UNBOUNDED;
+      if (pair[i] > i) {
+        boolean truncateFirst = n.op() instanceof Op.Truncate;
+        int bits = ((Op.Truncate) (truncateFirst ? n : g.node(pair[i])).op()).bits();
+        // the ReLU input's bound, shifted back by the truncation when it comes first
+        int b = truncateFirst ? Math.min(Program.UNBOUNDED, p.bound(i) + bits) : bound;
+        calls[i] = new ReluTruncate(i, pair[i], n.shape().size(), bits, b, truncateFirst);
+        second[pair[i]] = true;
+        continue;
+      }
+      if (n.op() instanceof Op.Relu) {
+        calls[i] = new Relu(i, n.shape().size(), bound);
+      } else if (n.op() instanceof Op.MaxPool m) {
+        PoolGeometry geo = ShapeInference.poolGeometry(m.window(), g.node(n.input(0)).shape());
+        calls[i] = new MaxPool(i, geo.kh() * geo.kw(), n.shape().size(), bound);
+      } else if (n.op() instanceof Op.ArgMax a) {
+        int len = g.node(n.input(0)).shape().dim(a.axis());
+        calls[i] = new ArgMax(i, g.node(n.input(0)).shape().size() / len, len, bound);
+      } else if (n.op() instanceof Op.Truncate t && revealed[i]) {
+        calls[i] = new TruncateRevealed(i, n.shape().size(), t.bits(), bound);
+      }
+    }
+    return new ComparisonPlan(calls);
+  }
+
+  /**
+   * For each node, the other node of its fused ReLU/truncation pair, or −1: the pair is a node read only
+   * by the other (so neither value is needed elsewhere), paired greedily in program order.
+   */
+  public static int[] reluTruncatePairs(Graph g) {
+    int size = g.size();
+    int[] uses = g.useCounts(), soleReader = new int[size], partner = new int[size];
+    Arrays.fill(soleReader, -1);
+    Arrays.fill(partner, -1);
+    for (int j = 0; j < size; j++) {
+      for (int src : g.node(j).inputs()) if (uses[src] == 1) soleReader[src] = j;
+    }
+    for (int i = 0; i < size; i++) {
+      int j = soleReader[i];
+      if (j < 0 || partner[i] >= 0) continue;
+      Op a = g.node(i).op(), b = g.node(j).op();
+      if ((a instanceof Op.Relu && b instanceof Op.Truncate) || (a instanceof Op.Truncate && b instanceof Op.Relu)) {
+        partner[i] = j;
+        partner[j] = i;
+      }
+    }
+    return partner;
+  }
+
+  /**
+   * The truncations whose result the client sees: those reaching an output through local linear ops
+   * only (adds, reshapes, slices, public scalings, ...). Their rounding must not depend on the server's
+   * share, so they go to {@link Comparison#truncateRevealed}.
+   */
+  public static boolean[] revealedTruncations(Graph g) {
+    boolean[] reaches = new boolean[g.size()], revealed = new boolean[g.size()];
+    for (int o : g.outputs()) reaches[o] = true;
+    for (int i = g.size() - 1; i >= 0; i--) {
+      if (!reaches[i]) continue;
+      Node n = g.node(i);
+      boolean passes = switch (n.op()) {
+        case Op.Add a -> true;
+        case Op.Sub s -> true;
+        case Op.Neg x -> true;
+        case Op.Reshape r -> true;
+        case Op.Transpose t -> true;
+        case Op.Slice s -> true;
+        case Op.Pad p -> true;
+        case Op.Concat c -> true;
+        case Op.ReduceSum r -> true;
+        case Op.Softmax x -> true;
+        case Op.Mul m -> isPublic(g, n.input(0)) || isPublic(g, n.input(1));
+        case Op.Truncate t -> {
+          revealed[i] = true;
+          yield false;
+        }
+        case Op.Input x -> false;
+        case Op.Constant c -> false;
+        case Op.MatMul m -> false;
+        case Op.Conv2D c -> false;
+        case Op.Relu r -> false;
+        case Op.MaxPool p -> false;
+        case Op.AvgPool p -> false;
+        case Op.ReduceMean r -> false;
+        case Op.ArgMax a -> false;
+      };
+      if (passes) for (int src : n.inputs()) reaches[src] = true;
+    }
+    return revealed;
+  }
+
+  private static boolean isPublic(Graph g, int i) {
+    return g.node(i).op() instanceof Op.Constant c && c.isPublic();
+  }
+}
