@@ -437,7 +437,7 @@ class CliErrorsTest {
     long start = System.nanoTime();
     assertOneLineError(run("local", "--model", "builtin:demo", "--input", dir.resolve("none.npy").toString()), "does not exist");
     assertOneLineError(run("local", "--model", "builtin:demo", "--input", wrong.toString()), "wrong.npy", "expects");
-    assertUsageError(run("local", "--model", "builtin:demo", "--input", x.toString(), "--protocol", "fast"), "unknown comparison protocol 'fast'");
+    assertUsageError(run("local", "--model", "builtin:demo", "--input", x.toString(), "--protocol", "telepathy"), "unknown comparison protocol 'telepathy'");
     assertOneLineError(run("local", "--model", dir.resolve("none.pb").toString(), "--input", x.toString()), "none.pb");
     assertUsageError(run("local", "--model", "builtin:demo", "--input", x.toString(), "--batch", "0"), "--batch");
     assertOneLineError(run("demo", "--model", dir.resolve("none.pb").toString()), "none.pb");
@@ -524,7 +524,7 @@ class CliErrorsTest {
         {"run", "--role", "server", "--model", m, "--peers", dir.toString()}, {"run", "--role", "server", "--model", m, "--peers", x.toString()},
         {"run", "--role", "server", "--model", m, "--peers", peers.toString(), "--connect-timeout", "-5"},
         {"run", "--role", "server", "--model", m, "--peers", peers.toString(), "--connect-timeout", "999999999"},
-        {"run", "--role", "server", "--model", m, "--peers", peers.toString(), "--protocol", "fast"},
+        {"run", "--role", "server", "--model", m, "--peers", peers.toString(), "--protocol", "telepathy"},
         {"bench", "--model", m, "--runs", "-1"}, {"bench", "--model", m, "--protocol", "x"}, {"bench", "--model", m, "--scale", "22"},
         {"strip", "--model", dir.resolve("none.pb").toString(), "--output", out.toString()}, {"strip", "--model", x.toString(), "--output", out.toString()},
         {"strip", "--model", "builtin:resnet50", "--output", out.toString()},

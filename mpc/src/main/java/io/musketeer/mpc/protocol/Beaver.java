@@ -65,12 +65,15 @@ public final class Beaver {
     long op = s.nextOpId();
     Transport net = s.net();
     if (s.isHelper()) {
+      long start = System.nanoTime();
       long[] a = masks(s, Party.CLIENT, "beaver/a", op, nx), b = masks(s, Party.CLIENT, "beaver/b", op, ny);
       addInto(a, masks(s, Party.SERVER, "beaver/a", op, nx));
       addInto(b, masks(s, Party.SERVER, "beaver/b", op, ny));
       long[] c = f.apply(a, b);
       subInto(c, masks(s, Party.CLIENT, "beaver/c", op, nz));
+      s.offline().spent(System.nanoTime() - start);
       net.send(Party.SERVER, STEP_C1, c);
+      s.offline().sent(8L * nz);
       return null;
     }
     checkLength(x, nx);
@@ -107,7 +110,11 @@ public final class Beaver {
    * any earlier flight; frames sent back to back travel in the same flight.
    */
   public static void deal(Session s, long op, int n) {
-    s.net().send(Party.SERVER, STEP_C1, dealtC1(s, op, n));
+    long start = System.nanoTime();
+    long[] c1 = dealtC1(s, op, n);
+    s.offline().spent(System.nanoTime() - start);
+    s.net().send(Party.SERVER, STEP_C1, c1);
+    s.offline().sent(8L * n);
   }
 
   /** Share holders: the server receives the C1 sent by {@link #deal} (in the order dealt); the client gets {@code null}. */

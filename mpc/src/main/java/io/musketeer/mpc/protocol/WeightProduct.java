@@ -72,11 +72,14 @@ public final class WeightProduct {
     long op = s.nextOpId();
     switch (s.self()) {
       case HELPER -> {
+        long start = System.nanoTime();
         long[] a = stream(s, Party.CLIENT, "weights/a", op).longs(nx);
         long[] c = f.apply(a, weightMask(s, Party.SERVER, layer, nw));
         long[] c0 = stream(s, Party.CLIENT, "weights/c", op).longs(nz);
         for (int i = 0; i < nz; i++) c[i] -= c0[i];
+        s.offline().spent(System.nanoTime() - start);
         s.net().send(Party.SERVER, STEP_C1, c);
+        s.offline().sent(8L * nz);
         return null;
       }
       case CLIENT -> {
@@ -101,6 +104,7 @@ public final class WeightProduct {
           long[] u = weightMask(s, Party.HELPER, layer, nw);
           for (int i = 0; i < nw; i++) u[i] = w[i] - u[i];
           s.net().send(Party.CLIENT, STEP_MASKED_W, u);
+          s.offline().sent(8L * nw);
           if (masks.keep) masks.masked.put(layer, null);
         }
         Beaver.checkLength(x, nx);

@@ -10,6 +10,10 @@ import java.util.Map;
 /**
  * What one party measured in one run: traffic from its transport's counters, wall and CPU time, peak
  * memory, and the same per layer. Holds no values, shares or keys.
+ *
+ * @param offlineBytesSent the part of {@code bytesSent} that depends on no input (the helper's dealing,
+ *     Beaver C1s, masked weights): what could travel before the client's input exists
+ * @param offlineSeconds time this party spent producing that material (the helper's dealing)
  */
 public record PartyReport(
     Party role,
@@ -23,6 +27,8 @@ public record PartyReport(
     double wallSeconds,
     double cpuSeconds,
     long peakMemoryBytes,
+    long offlineBytesSent,
+    double offlineSeconds,
     List<Layer> layers) {
 
   /** One program node: its op, time, and the bytes this party sent and received while running it. */
@@ -36,8 +42,9 @@ public record PartyReport(
     field(sb, "protocol", protocol).append(",\n");
     sb.append(String.format(Locale.ROOT,
         "  \"bytes_sent\": %d,\n  \"bytes_received\": %d,\n  \"messages_sent\": %d,\n  \"messages_received\": %d,\n  \"rounds\": %d,\n"
-            + "  \"wall_seconds\": %.3f,\n  \"cpu_seconds\": %.3f,\n  \"peak_memory_bytes\": %d,\n",
-        bytesSent, bytesReceived, messagesSent, messagesReceived, rounds, wallSeconds, cpuSeconds, peakMemoryBytes));
+            + "  \"wall_seconds\": %.3f,\n  \"cpu_seconds\": %.3f,\n  \"peak_memory_bytes\": %d,\n"
+            + "  \"offline_bytes_sent\": %d,\n  \"offline_seconds\": %.3f,\n",
+        bytesSent, bytesReceived, messagesSent, messagesReceived, rounds, wallSeconds, cpuSeconds, peakMemoryBytes, offlineBytesSent, offlineSeconds));
     sb.append("  \"layers\": [");
     for (int i = 0; i < layers.size(); i++) {
       Layer l = layers.get(i);
@@ -67,7 +74,7 @@ public record PartyReport(
       }
       return new PartyReport(Party.parse(text(m, "role")), text(m, "program_hash"), text(m, "protocol"), whole(m, "bytes_sent"),
           whole(m, "bytes_received"), whole(m, "messages_sent"), whole(m, "messages_received"), whole(m, "rounds"), real(m, "wall_seconds"),
-          real(m, "cpu_seconds"), whole(m, "peak_memory_bytes"), layers);
+          real(m, "cpu_seconds"), whole(m, "peak_memory_bytes"), whole(m, "offline_bytes_sent"), real(m, "offline_seconds"), layers);
     } catch (IllegalArgumentException | ClassCastException | NullPointerException | ArithmeticException e) {
       throw new MusketeerException("not a party report (" + e.getMessage() + ")");
     }

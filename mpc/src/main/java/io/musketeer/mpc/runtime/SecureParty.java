@@ -75,7 +75,7 @@ public final class SecureParty {
     TrafficStats.Snapshot s = transport.stats().snapshot();
     PartyReport report = new PartyReport(role, hash, protocol, s.bytesSent(), s.bytesReceived(), s.messagesSent(),
         s.messagesReceived(), s.rounds(), (System.nanoTime() - start) / 1e9, ProcessMetrics.cpuSeconds() - cpu0,
-        ProcessMetrics.peakMemoryBytes(), layers);
+        ProcessMetrics.peakMemoryBytes(), session.offline().bytes(), session.offline().seconds(), layers);
     return new Result(outputs, report);
   }
 
