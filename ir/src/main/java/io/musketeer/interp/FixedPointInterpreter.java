@@ -58,7 +58,7 @@ public final class FixedPointInterpreter {
       Node n = g.node(i);
       RingTensor[] in = new RingTensor[n.arity()];
       for (int j = 0; j < in.length; j++) in[j] = values[n.input(j)];
-      values[i] = eval(n, in, program.scale(i), n.arity() > 0 ? program.bound(n.input(0)) : Program.UNBOUNDED, cmp, inputs);
+      values[i] = eval(n, in, program.scale(i), program.bound(i), cmp, inputs);
       check.check(n, in, values[i], program.scale(i));
       for (int src : n.inputs()) {
         if (--uses[src] == 0) values[src] = null;
@@ -84,7 +84,7 @@ public final class FixedPointInterpreter {
     return execute(program, inputs).outputs();
   }
 
-  /** One node; {@code bound} is the bound of its first input's value. */
+  /** One node; {@code bound} is the program's bound on the values it reads. */
   private static RingTensor eval(Node n, RingTensor[] in, int scale, int bound, BoundedComparisons cmp, Map<String, FloatTensor> inputs) {
     Shape shape = n.shape();
     return switch (n.op()) {

@@ -11,10 +11,11 @@ import java.util.Arrays;
  * @param scales the scale of each node's value
  * @param softmaxOutput whether the client applies softmax to the opened outputs (a final Softmax is
  *     computed in the clear by the client, since it only sees the output anyway)
- * @param bounds per node, the bound k (1..63) of its value v as a fixed-point integer at the node's
- *     scale, −2^k ≤ v &lt; 2^k, as calibration promises it (with a margin); {@link #UNBOUNDED} = no
- *     promise. Comparison protocols that need a bound read it; the interpreter emulates what they do
- *     with a value out of its bound.
+ * @param bounds for each node, the bound k (1..63) promised for the values it reads: every input value
+ *     x of node i satisfies −2^k ≤ x &lt; 2^k at that input's ring scale (calibration, with a margin);
+ *     what a comparison protocol with bounds needs on the inputs of Relu, MaxPool, ArgMax and Truncate;
+ *     {@link #UNBOUNDED} = no promise. The interpreter emulates what such a protocol does with a value
+ *     out of its bound.
  */
 public record Program(Graph graph, int[] scales, int fracBits, boolean softmaxOutput, int[] bounds) {
   /** The bound that promises nothing. */
@@ -53,7 +54,7 @@ public record Program(Graph graph, int[] scales, int fracBits, boolean softmaxOu
     return bounds.clone();
   }
 
-  /** The bound k of node's value: −2^k ≤ v &lt; 2^k at the node's scale; {@link #UNBOUNDED} when unknown. */
+  /** The bound k (1..63) on the values node {@code node} reads; 63 means unknown or unbounded. */
   public int bound(int node) {
     return bounds[node];
   }

@@ -60,12 +60,14 @@ public final class ComparisonPlan {
     for (int i = 0; i < g.size(); i++) {
       if (second[i]) continue;
       Node n = g.node(i);
-      int bound = n.arity() > 0 ? p.bound(n.input(0)) : Program.UNBOUNDED;
+      int bound = p.bound(i); // the bound of the values node i reads
       if (pair[i] > i) {
         boolean truncateFirst = n.op() instanceof Op.Truncate;
         int bits = ((Op.Truncate) (truncateFirst ? n : g.node(pair[i])).op()).bits();
-        // the ReLU input's bound, shifted back by the truncation when it comes first
-        int b = truncateFirst ? Math.min(Program.UNBOUNDED, p.bound(i) + bits) : bound;
+        // Truncation first: the call's input is the truncation's input, whose bound is the ReLU's shifted back by the
+        // truncation; bit k + f of x is bit k of x >> f, so this is exactly what the ReLU alone would see (and what the
+        // interpreter, which runs the two unfused, emulates), however the truncation's own bound was rounded.
+        int b = truncateFirst ? Math.min(Program.UNBOUNDED, p.bound(pair[i]) + bits) : bound;
         calls[i] = new ReluTruncate(i, pair[i], n.shape().size(), bits, b, truncateFirst);
         second[pair[i]] = true;
         continue;

@@ -52,9 +52,10 @@ class FastProgramTest {
     int[] scales = {12, 24, 12, 12, 24, 12, 12, 12, 12, 0, 12, 24, 12};
     int[] bounds = new int[g.size()];
     Arrays.fill(bounds, Program.UNBOUNDED);
-    bounds[x] = bound;
-    bounds[sq] = Math.min(63, 2 * bound);
-    bounds[t1] = Math.min(63, 2 * bound - 12);
+    // the bound of the values each comparison (and truncation) reads
+    bounds[r3] = bounds[pool] = bound;
+    bounds[t1] = bounds[r2] = Math.min(63, 2 * bound);
+    bounds[r1] = Math.min(63, 2 * bound - 12);
     return new Program(g, scales, 12, false, bounds);
   }
 
