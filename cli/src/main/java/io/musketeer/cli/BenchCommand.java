@@ -1,13 +1,22 @@
 package io.musketeer.cli;
 
+import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
+import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Op;
+import io.musketeer.mpc.Party;
 import io.musketeer.mpc.runtime.PartyReport;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "End-to-end benchmark: a secure run as three local processes on a random input; prints time, traffic, rounds, memory.")
+    description = "End-to-end benchmark: secure runs as three local processes on a random input; prints time, traffic, rounds, memory, and with several protocols their ratios.")
 final class BenchCommand implements Callable<Integer> {
   /** CrypTFlow's own Porthos measured on this kind of machine (../shared/DESIGN.md): seconds, bytes. */
   private static final Map<String, double[]> PORTHOS = Map.of(
@@ -31,47 +40,156 @@ final class BenchCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin ModelOptions model;
 
-  @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
-  String protocol;
+  @Option(names = "--protocol", defaultValue = "porthos", split = ",",
+      description = "Comparison protocol(s), comma-separated (porthos,fast runs both, alternating, and prints fast's ratios to porthos; default: ${DEFAULT-VALUE}).")
+  List<String> protocols;
 
-  @Option(names = "--runs", defaultValue = "1", description = "Number of secure runs, 1.." + MAX_RUNS + " (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--runs", defaultValue = "1", description = "Secure runs per protocol, 1.." + MAX_RUNS + " (default: ${DEFAULT-VALUE}).")
   int runs;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the merged JSON report of the last run.")
   Path report;
 
+  @Option(names = "--rows", paramLabel = "FILE", description = "Append one JSON line per run (the input of `musketeer bench-report`).")
+  Path rows;
+
+  @Option(names = "--check", description = "Compare each secure output with the cleartext fixed-point emulation of the same program and input (loads the weights here too).")
+  boolean check;
+
+  @Option(names = "--note", paramLabel = "TEXT", description = "Free text stored with each row (machine load, what changed).")
+  String note = "";
+
   @Override
   public Integer call() {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
-    RunCommand.checkProtocol(protocol);
+    for (String p : protocols) RunCommand.checkProtocol(p);
     model.check();
     String warning = Scales.checkSecure(model.scale);
     if (warning != null) System.err.println(warning);
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
-    Graph g = model.load(Models.Use.STRUCTURE_FOR_SERVER); // shapes only: the parties load the model themselves
+    Graph g = model.load(check ? Models.Use.WEIGHTS : Models.Use.STRUCTURE_FOR_SERVER); // shapes only unless checking
     Op.Input in = InferCommand.singleInput(g);
     FloatTensor x = DemoCommand.syntheticInput(in);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape());
+    FloatTensor expected = null;
+    if (check) {
+      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(Compiler.compile(g, model.scale), Map.of(in.name(), x));
+      expected = run.outputs().get(0);
+      if (run.outOfBound() > 0) System.out.printf(Locale.ROOT, "the emulation saw %,d values outside their bounds%n", run.outOfBound());
+    }
+    g = null; // the parties load the model themselves
+    Map<String, List<Row>> byProtocol = new LinkedHashMap<>();
     try (WorkDir dir = WorkDir.create("musketeer-bench")) {
       Path input = dir.resolve("input.npy");
       Npy.write(input, x);
       LocalRun.Summary last = null;
       for (int r = 0; r < runs; r++) {
-        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"),
-            List.of("--batch", "" + model.batch, "--signature", model.signature), List.of(), false, main.verbose);
-        LocalRun.printSummary(last);
+        for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
+          Path output = dir.resolve("output.npy");
+          last = LocalRun.execute(model.model, input, model.scale, protocol, output,
+              List.of("--batch", "" + model.batch, "--signature", model.signature), List.of(), false, main.verbose);
+          System.out.println(protocol + ", run " + (r + 1) + ":");
+          LocalRun.printSummary(last);
+          String exact = "";
+          if (expected != null) {
+            FloatTensor got = Npy.read(output);
+            exact = Arrays.equals(expected.data(), got.data()) ? "yes" : "no";
+            System.out.printf(Locale.ROOT, "  output equals the fixed-point emulation: %s%s%n", exact,
+                exact.equals("yes") ? "" : " (largest difference " + largestDifference(expected, got) + ")");
+          }
+          Row row = Row.of(model.model, protocol, r + 1, last, exact, note);
+          byProtocol.computeIfAbsent(protocol, k -> new ArrayList<>()).add(row);
+          if (rows != null) append(rows, row.json());
+        }
       }
-      long peak = last.parties().values().stream().mapToLong(PartyReport::peakMemoryBytes).max().orElse(0);
-      System.out.printf(Locale.ROOT, "| %s | %s | %.1f s | %.2f GB | %d | %d MB | %s |%n", model.model, protocol, last.wallSeconds(),
-          last.totalBytes() / 1e9, last.maxRounds(), peak / 1_000_000, LocalDate.now());
+      System.out.println();
+      for (List<Row> rs : byProtocol.values()) System.out.println(Row.markdown(rs));
+      if (byProtocol.size() > 1) printRatios(byProtocol);
       double[] ref = PORTHOS.get(model.model);
       if (ref != null) {
-        System.out.printf(Locale.ROOT, "vs CrypTFlow Porthos here (%.1f s, %.2f GB): %.2fx the time, %.2fx the traffic%n", ref[0], ref[1] / 1e9,
-            last.wallSeconds() / ref[0], last.totalBytes() / ref[1]);
+        for (List<Row> rs : byProtocol.values()) {
+          Row m = Row.median(rs);
+          System.out.printf(Locale.ROOT, "%s vs CrypTFlow's Porthos here (%.1f s, %.2f GB): %.2fx the time, %.2fx the traffic%n", m.protocol(),
+              ref[0], ref[1] / 1e9, m.wallSeconds() / ref[0], m.bytes() / ref[1]);
+        }
       }
       if (rep != null) rep.write(last.mergedJson().getBytes(StandardCharsets.UTF_8));
     }
     return 0;
+  }
+
+  /** Each protocol's median time and its traffic and flights against the first protocol's. */
+  private static void printRatios(Map<String, List<Row>> byProtocol) {
+    List<String> names = new ArrayList<>(byProtocol.keySet());
+    Row base = Row.median(byProtocol.get(names.get(0)));
+    for (int i = 1; i < names.size(); i++) {
+      Row m = Row.median(byProtocol.get(names.get(i)));
+      System.out.printf(Locale.ROOT, "%s / %s: %.2fx the wall time (medians %.2f / %.2f s), %.2fx the session time, %.2fx the traffic, %.2fx the flights%n",
+          m.protocol(), base.protocol(), m.wallSeconds() / base.wallSeconds(), m.wallSeconds(), base.wallSeconds(),
+          m.sessionSeconds() / base.sessionSeconds(), (double) m.bytes() / base.bytes(), (double) m.rounds() / base.rounds());
+    }
+  }
+
+  private static String largestDifference(FloatTensor a, FloatTensor b) {
+    if (a.data().length != b.data().length) return "shapes differ";
+    double d = 0;
+    for (int i = 0; i < a.data().length; i++) d = Math.max(d, Math.abs(a.data()[i] - b.data()[i]));
+    return String.format(Locale.ROOT, "%.6g", d);
+  }
+
+  private static void append(Path file, String line) {
+    try {
+      Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new io.musketeer.MusketeerException("cannot append to " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** One secure run's figures, as `bench` prints and stores them. */
+  record Row(String date, String model, String protocol, int run, double wallSeconds, double sessionSeconds, long bytes, long offlineBytes,
+      long rounds, long[] peakMemory, double[] cpuSeconds, String exact, String note) {
+    static Row of(String model, String protocol, int run, LocalRun.Summary s, String exact, String note) {
+      long[] peak = new long[3];
+      double[] cpu = new double[3];
+      double session = 0;
+      long offline = 0;
+      for (Party p : Party.values()) {
+        PartyReport r = s.parties().get(p);
+        peak[p.ordinal()] = r.peakMemoryBytes();
+        cpu[p.ordinal()] = r.cpuSeconds();
+        session = Math.max(session, r.wallSeconds());
+        offline += r.offlineBytesSent();
+      }
+      return new Row(LocalDate.now().toString(), model, protocol, run, s.wallSeconds(), session, s.totalBytes(), offline, s.maxRounds(), peak, cpu,
+          exact, note);
+    }
+
+    /** The run with the median wall time (traffic and flights are the same in every run). */
+    static Row median(List<Row> rows) {
+      List<Row> sorted = new ArrayList<>(rows);
+      sorted.sort((a, b) -> Double.compare(a.wallSeconds, b.wallSeconds));
+      return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    static String markdown(List<Row> rows) {
+      Row m = median(rows);
+      StringBuilder walls = new StringBuilder();
+      for (Row r : rows) walls.append(walls.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f", r.wallSeconds));
+      return String.format(Locale.ROOT, "| %s | %s | %s s | %.1f s | %.2f GB (%.2f offline) | %d | %.2f / %.2f / %.2f GB | %s |", m.model, m.protocol, walls,
+          m.sessionSeconds, m.bytes / 1e9, m.offlineBytes / 1e9, m.rounds, m.peakMemory[0] / 1e9, m.peakMemory[1] / 1e9, m.peakMemory[2] / 1e9, m.date);
+    }
+
+    String json() {
+      return String.format(Locale.ROOT,
+          "{\"date\": \"%s\", \"model\": %s, \"protocol\": %s, \"run\": %d, \"wall_seconds\": %.3f, \"session_seconds\": %.3f, \"bytes\": %d, "
+              + "\"offline_bytes\": %d, \"rounds\": %d, \"peak_memory_bytes\": [%d, %d, %d], \"cpu_seconds\": [%.3f, %.3f, %.3f], \"exact\": \"%s\", \"note\": %s}",
+          date, quote(model), quote(protocol), run, wallSeconds, sessionSeconds, bytes, offlineBytes, rounds, peakMemory[0], peakMemory[1], peakMemory[2],
+          cpuSeconds[0], cpuSeconds[1], cpuSeconds[2], exact, quote(note));
+    }
+
+    private static String quote(String s) {
+      return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
   }
 }

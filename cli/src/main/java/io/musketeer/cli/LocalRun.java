@@ -244,12 +244,14 @@ final class LocalRun {
   }
 
   static void printSummary(Summary s) {
-    System.out.printf(Locale.ROOT, "secure run: %.2f s wall, %s sent in total, %d rounds%n", s.wallSeconds(), Units.bytes(s.totalBytes()), s.maxRounds());
+    long offline = s.parties().values().stream().mapToLong(PartyReport::offlineBytesSent).sum();
+    System.out.printf(Locale.ROOT, "secure run: %.2f s wall, %s sent in total (%s offline, %s online), %d rounds%n", s.wallSeconds(),
+        Units.bytes(s.totalBytes()), Units.bytes(offline), Units.bytes(s.totalBytes() - offline), s.maxRounds());
     for (var e : s.parties().entrySet()) {
       PartyReport f = e.getValue();
-      System.out.printf(Locale.ROOT, "  %-6s sent %10s  received %10s  rounds %5d  wall %7.2f s  cpu %7.2f s  peak memory %s%n",
-          e.getKey().label(), Units.bytes(f.bytesSent()), Units.bytes(f.bytesReceived()), f.rounds(), f.wallSeconds(), f.cpuSeconds(),
-          Units.bytes(f.peakMemoryBytes()));
+      System.out.printf(Locale.ROOT, "  %-6s sent %10s (%10s offline)  received %10s  rounds %5d  wall %7.2f s  cpu %7.2f s (%5.2f s offline)  peak memory %s%n",
+          e.getKey().label(), Units.bytes(f.bytesSent()), Units.bytes(f.offlineBytesSent()), Units.bytes(f.bytesReceived()), f.rounds(), f.wallSeconds(),
+          f.cpuSeconds(), f.offlineSeconds(), Units.bytes(f.peakMemoryBytes()));
     }
   }
 
