@@ -26,6 +26,7 @@ final class BenchCommand implements Callable<Integer> {
       "builtin:squeezenet", new double[] {23, 2.63e9});
 
   @Mixin ModelOptions model;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
 
   @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
   String protocol;
@@ -38,6 +39,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch));
+    partyArgs.addAll(receiveTimeout.partyArgs());
     Graph g = model.load(false); // shapes only: the parties load the model themselves
     Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
     FloatTensor x = DemoCommand.syntheticInput(in);
@@ -49,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
       Npy.write(input, x);
       LocalRun.Summary last = null;
       for (int r = 0; r < runs; r++) {
-        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), List.of("--batch", "" + model.batch), List.of(), false);
+        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), partyArgs, List.of(), false);
         LocalRun.printSummary(last);
       }
       long peak = last.parties().values().stream().mapToLong(LocalRun.PartyFigures::peakMemory).max().orElse(0);

@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "local", description = "Run a secure inference with the three parties as three local processes on loopback.")
 final class LocalCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
   @Mixin PreprocessOptions preprocess;
 
   @Option(names = "--input", required = true, paramLabel = "X", description = "The client's input (.npy or image).")
@@ -29,10 +30,16 @@ final class LocalCommand implements Callable<Integer> {
   public Integer call() {
     model.load(false); // fail fast on a bad model before starting three processes
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        List.of("--batch", "" + model.batch), preprocessArgs(preprocess), true);
+        partyArgs(), preprocessArgs(preprocess), true);
     LocalRun.printSummary(s);
     if (report != null) Files2.writeAtomically(report, s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;
+  }
+
+  private List<String> partyArgs() {
+    java.util.ArrayList<String> args = new java.util.ArrayList<>(List.of("--batch", "" + model.batch));
+    args.addAll(receiveTimeout.partyArgs());
+    return args;
   }
 
   static List<String> preprocessArgs(PreprocessOptions p) {

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin PreprocessOptions preprocess;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
 
   @Option(names = "--role", required = true, description = "server, client or helper.")
   String role;
@@ -61,13 +62,14 @@ final class RunCommand implements Callable<Integer> {
     if (self == Party.CLIENT && input == null) throw new MusketeerException("the client needs --input");
     if (self != Party.CLIENT && input != null) throw new MusketeerException("only the client takes --input; the " + self.label() + " must not see it");
     if (self != Party.CLIENT && output != null) throw new MusketeerException("only the client learns the output; drop --output for the " + self.label());
+    Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
     Program program = Compiler.compile(model.load(self == Party.SERVER), model.scale);
     Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(program.graph(), input, preprocess.toPreprocess()) : Map.of();
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
-        Transport transport = TcpTransport.connect(self, peers, Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
+        Transport transport = TcpTransport.connect(self, peers, timeouts)) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       result = SecureParty.run(self, program, protocol, transport, inputs, listener);

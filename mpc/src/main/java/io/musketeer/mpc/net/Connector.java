@@ -41,6 +41,12 @@ public final class Connector {
     Party roleParty() {
       return role >= 0 && role < 3 ? Party.values()[role] : null;
     }
+
+    /** A TLS record (handshake or alert) where a plaintext hello was expected. */
+    boolean speaksTls() {
+      int recordType = magic & 0xff, major = (magic >>> 8) & 0xff;
+      return major == 3 && (recordType == 0x16 || recordType == 0x15);
+    }
   }
 
   private final Party self;
@@ -122,9 +128,20 @@ public final class Connector {
       }
       try {
         s.setSoTimeout(millisUntil(deadlineNanos));
+        security.handshake(s, self, peer, at.toString());
         security.verifyPeer(s, self, peer, at.toString());
         writeHello(s, self, peer, session);
-        Hello h = readHello(s);
+        Hello h;
+        try {
+          h = readHello(s);
+        } catch (java.io.EOFException e) {
+          throw new TransportException(peer.label() + " at " + at + " closed the connection during set-up" + (security == LinkSecurity.plaintext()
+              ? " (is it running with TLS, while the " + self.label() + " runs with --plaintext?)" : "") + "; check the " + peer.label() + "'s log", e);
+        }
+        if (h.speaksTls()) {
+          throw new TransportException(peer.label() + " at " + at + " speaks TLS, but the " + self.label()
+              + " runs with --plaintext; run all three parties with TLS (the default) or all with --plaintext");
+        }
         if (h.magic() != MAGIC) {
           throw new TransportException("the program at " + peer.label() + "'s address " + at + " is not a Musketeer party; check the peers file");
         }
@@ -191,6 +208,7 @@ public final class Connector {
     try {
       configure(s);
       s.setSoTimeout(millisUntil(deadlineNanos));
+      security.handshake(s, self, null, remote);
       h = readHello(s);
       Party claimed = h.roleParty();
       if (h.magic() == MAGIC && h.version() == WIRE_VERSION && claimed != null && claimed != self && allowed.contains(claimed)) {
@@ -202,12 +220,16 @@ public final class Connector {
       throw e;
     } catch (IOException e) {
       closeQuietly(s);
+      String hint = security.refusalHint(self);
       throw new TransportException("peer at " + remote + " broke off during set-up with the " + self.label() + " ("
-          + FramedTransport.describe(e) + "); is something other than a Musketeer party using port " + port + "?", e);
+          + FramedTransport.describe(e) + ")" + (hint.isEmpty() ? "; is something other than a Musketeer party using port " + port + "?" : hint), e);
     }
     TransportException bad = null;
     Party p = h.roleParty();
-    if (h.magic() != MAGIC) {
+    if (h.speaksTls()) {
+      bad = new TransportException("peer at " + remote + " speaks TLS, but the " + self.label()
+          + " runs with --plaintext; run all three parties with TLS (the default) or all with --plaintext");
+    } else if (h.magic() != MAGIC) {
       bad = new TransportException("peer at " + remote + " is not a Musketeer party (bad greeting); is something else connecting to port " + port + "?");
     } else if (h.version() != WIRE_VERSION) {
       bad = new TransportException("peer at " + remote + " speaks wire version " + h.version() + ", the " + self.label() + " speaks "

@@ -20,6 +20,13 @@ public interface LinkSecurity {
   ServerSocketFactory listener();
 
   /**
+   * Runs the channel's own handshake on a socket just connected or accepted, before any hello;
+   * {@code peer} is the party dialed, or null on the accepting side (the hello has not named it yet).
+   * Throws a {@link TransportException} with the one-line reason (a plaintext peer on a TLS port...).
+   */
+  void handshake(Socket s, Party self, Party peer, String where) throws IOException;
+
+  /**
    * Checks the peer at the far end of {@code s}, dialed as {@code peer} at {@code where} or accepted
    * from {@code where} with a hello naming it {@code peer}. Called before this party sends its hello
    * (dialing) or answers one (accepting). Throws a {@link TransportException} with the one-line reason.
@@ -31,6 +38,11 @@ public interface LinkSecurity {
 
   /** The channel binding of {@code s} (see {@link Transport#channelBinding}); empty if the channel has no keys. */
   byte[] channelBinding(Socket s) throws IOException;
+
+  /** The end of a message for a peer that hung up after connecting: what may have made it refuse this party. */
+  default String refusalHint(Party self) {
+    return "";
+  }
 
   /** Plain TCP: nothing authenticated, nothing encrypted. */
   static LinkSecurity plaintext() {
@@ -52,6 +64,9 @@ public interface LinkSecurity {
     public ServerSocketFactory listener() {
       return ServerSocketFactory.getDefault();
     }
+
+    @Override
+    public void handshake(Socket s, Party self, Party peer, String where) {}
 
     @Override
     public void verifyPeer(Socket s, Party self, Party peer, String where) {}

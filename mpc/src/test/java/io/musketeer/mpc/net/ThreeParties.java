@@ -57,6 +57,53 @@ public final class ThreeParties implements AutoCloseable {
     return new ThreeParties(new EnumMap<>(m));
   }
 
+  /** Fresh keys for the three parties and a loopback peers file pinning them (ports still to be bound). */
+  public record Keys(Map<Party, PartyKey> keys, Peers pins) {
+    public static Keys fresh() {
+      Map<Party, PartyKey> k = new EnumMap<>(Party.class);
+      Peers peers = Peers.localhost(1, 2, 3);
+      for (Party p : Party.values()) {
+        k.put(p, PartyKey.generate(p, java.util.List.of("127.0.0.1"), PartyKey.DEFAULT_VALIDITY));
+        peers = peers.withPins(p, java.util.List.of(k.get(p).fingerprint()));
+      }
+      return new Keys(k, peers);
+    }
+
+    public TlsSecurity security(Party p) {
+      return new TlsSecurity(keys.get(p), pins);
+    }
+  }
+
+  public static ThreeParties tls() {
+    return tls(Keys.fresh(), testOptions());
+  }
+
+  /** Three parties over TLS on 127.0.0.1 with the given keys, listening on ephemeral ports bound before anyone dials. */
+  public static ThreeParties tls(Keys keys, Timeouts options) {
+    Map<Party, TlsSecurity> security = new EnumMap<>(Party.class);
+    for (Party p : Party.values()) security.put(p, keys.security(p));
+    ServerSocket server = listen(security.get(Party.SERVER));
+    ServerSocket helper = listen(security.get(Party.HELPER));
+    Peers peers = Peers.localhost(1, server.getLocalPort(), helper.getLocalPort());
+    for (Party p : Party.values()) peers = peers.withPins(p, keys.pins().pins(p));
+    Peers finalPeers = peers;
+    Map<Party, FramedTransport> m = run(p -> TcpTransport.connect(new Connector(p, finalPeers, options, security.get(p)), switch (p) {
+      case CLIENT -> null;
+      case SERVER -> server;
+      case HELPER -> helper;
+    }));
+    return new ThreeParties(new EnumMap<>(m));
+  }
+
+  /** A loopback listening socket on an ephemeral port from {@code security}'s factory. */
+  public static ServerSocket listen(LinkSecurity security) {
+    try {
+      return security.listener().createServerSocket(0, 16, InetAddress.getLoopbackAddress());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static ServerSocket listen() {
     try {
       return new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
