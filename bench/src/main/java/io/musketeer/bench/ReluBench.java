@@ -2,6 +2,7 @@ package io.musketeer.bench;
 
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.protocol.Comparison;
+import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.testkit.ThreeParty;
 import java.util.Random;
 
@@ -20,12 +21,12 @@ public final class ReluBench {
     long[] x = new long[n];
     for (int i = 0; i < n; i++) x[i] = rnd.nextLong() >> 20;
     long[][] xs = ThreeParty.share(x, rnd);
-    Comparison c = Comparison.byName("porthos");
+    Comparison c = Protocols.comparison("porthos");
     for (int rep = 0; rep < reps; rep++) {
       var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
       long cpu0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
-      var r = ThreeParty.run(rep, s -> c.relu(s, ThreeParty.of(s, xs), n));
+      var r = ThreeParty.run(rep, s -> c.relu(s, ThreeParty.of(s, xs), n, Comparison.UNBOUNDED));
       double sec = (System.nanoTime() - t0) / 1e9, cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
       long bytes = 0;
       for (Party p : Party.values()) bytes += r.traffic(p).bytesSent();

@@ -1,6 +1,7 @@
 package io.musketeer.bench;
 
 import io.musketeer.core.ConvGeometry;
+import io.musketeer.core.Parallel;
 import io.musketeer.core.RingKernels;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -50,23 +51,25 @@ public class RingMatmulBench {
     f7 = r.longs(conv7x7.filterShape().size()).toArray();
   }
 
-  private int threadCount() {
-    return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+  private Parallel pool() {
+    return threads == 0 ? Parallel.shared() : threads == 1 ? Parallel.sequential() : pools.computeIfAbsent(threads, Parallel::withThreads);
   }
+
+  private final java.util.Map<Integer, Parallel> pools = new java.util.HashMap<>();
 
   /** 512^3 = 134.2 M MACs. */
   @Benchmark
   public long[] matmul512() {
-    return RingKernels.matmul(a, b, N, N, N, threadCount());
+    return RingKernels.matmul(a, b, N, N, N, pool());
   }
 
   @Benchmark
   public long[] conv3x3_56x56x64() {
-    return RingKernels.conv2d(x3, f3, conv3x3, threadCount());
+    return RingKernels.conv2d(x3, f3, conv3x3, pool());
   }
 
   @Benchmark
   public long[] conv7x7s2_224x224x3() {
-    return RingKernels.conv2d(x7, f7, conv7x7, threadCount());
+    return RingKernels.conv2d(x7, f7, conv7x7, pool());
   }
 }

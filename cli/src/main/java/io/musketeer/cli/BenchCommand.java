@@ -39,7 +39,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch));
+    List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
     partyArgs.addAll(receiveTimeout.partyArgs());
     Graph g = model.load(false); // shapes only: the parties load the model themselves
     Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();

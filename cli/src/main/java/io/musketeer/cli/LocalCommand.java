@@ -37,7 +37,7 @@ final class LocalCommand implements Callable<Integer> {
   }
 
   private List<String> partyArgs() {
-    java.util.ArrayList<String> args = new java.util.ArrayList<>(List.of("--batch", "" + model.batch));
+    java.util.ArrayList<String> args = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
     args.addAll(receiveTimeout.partyArgs());
     return args;
   }

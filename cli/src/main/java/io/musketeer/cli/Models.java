@@ -2,13 +2,17 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.ir.Graph;
 import io.musketeer.models.SyntheticModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resolves a --model argument: a file (.pb frozen GraphDef) or {@code builtin:NAME} (a generated graph). */
+/**
+ * Resolves a --model argument: a file (.pb frozen GraphDef), a SavedModel directory (or its
+ * saved_model.pb), or {@code builtin:NAME} (a generated graph).
+ */
 final class Models {
   static final String BUILTIN = "builtin:";
   static final long BUILTIN_SEED = 20261124L;
@@ -24,6 +28,11 @@ final class Models {
    *     generated weight-free, the same program without the cost of making and holding 25 M numbers
    */
   static Graph load(String spec, ImportOptions options, boolean weights) {
+    return load(spec, options, weights, SavedModelImporter.DEFAULT_SIGNATURE);
+  }
+
+  /** @param signature the signature of a SavedModel to import */
+  static Graph load(String spec, ImportOptions options, boolean weights, String signature) {
     if (spec.startsWith(BUILTIN)) {
       String name = spec.substring(BUILTIN.length());
       if (!SyntheticModels.names().contains(name)) {
@@ -37,6 +46,20 @@ final class Models {
     if (lower.endsWith(".onnx")) {
       throw new MusketeerException("ONNX models are not supported yet (" + spec + "); export a frozen TensorFlow GraphDef (.pb)");
     }
+    if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
+      throw new MusketeerException(spec + " is a Keras model file, which holds layer configurations rather than a graph; export a SavedModel "
+          + "(model.export(\"DIR\") in Keras 3, tf.saved_model.save(model, \"DIR\") in Keras 2) and give that directory");
+    }
+    Path savedModel = savedModelDir(file);
+    if (savedModel != null) return SavedModelImporter.load(savedModel, signature, options);
     return TfImporter.load(file, options);
+  }
+
+  /** The SavedModel directory {@code file} is or holds the saved_model.pb of, or null for a plain file. */
+  static Path savedModelDir(Path file) {
+    if (Files.isDirectory(file)) return file;
+    String name = file.getFileName().toString();
+    Path dir = file.toAbsolutePath().getParent();
+    return (name.equals("saved_model.pb") || name.equals("saved_model.pbtxt")) && SavedModelImporter.isSavedModel(dir) ? dir : null;
   }
 }

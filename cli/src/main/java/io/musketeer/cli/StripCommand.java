@@ -3,6 +3,7 @@ package io.musketeer.cli;
 import io.musketeer.MusketeerException;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.tf.SavedModelImporter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,16 +23,22 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "strip", description = "Write a weight-free copy of a model for the client and helper (same program hash, no weights).")
 final class StripCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "M", description = "Frozen TensorFlow GraphDef (.pb).")
+  @Option(names = "--model", required = true, paramLabel = "M",
+      description = "Frozen TensorFlow GraphDef (.pb), or a SavedModel directory (written as the frozen graph of its signature).")
   Path model;
+
+  @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
+      description = "Signature of a SavedModel (default: ${DEFAULT-VALUE}).")
+  String signature;
 
   @Option(names = "--output", required = true, paramLabel = "FILE", description = "Where to write the weight-free GraphDef.")
   Path output;
 
   @Override
   public Integer call() throws IOException {
-    Models.load(model.toString(), ImportOptions.defaults()); // refuse what could not run anyway
-    GraphDef def = GraphDef.parseFrom(Files.readAllBytes(model));
+    Models.load(model.toString(), ImportOptions.defaults(), true, signature); // refuse what could not run anyway
+    Path savedModel = Models.savedModelDir(model);
+    GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : GraphDef.parseFrom(Files.readAllBytes(model));
     GraphDef.Builder out = def.toBuilder().clearNode();
     long removed = 0;
     for (NodeDef n : def.getNodeList()) {

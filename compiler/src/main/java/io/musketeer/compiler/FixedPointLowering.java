@@ -11,16 +11,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Lowers a float graph to a fixed-point {@link Program}: inputs and weights at scale s; a product of
- * scales a and b has scale a + b and is truncated back to s, except that a product whose only reader
- * adds a constant (a bias) keeps scale 2s through the addition, the bias being encoded at 2s, and is
- * truncated after it (one truncation, finer bias). A final Softmax is left to the client.
+ * Lowers a float graph to a fixed-point {@link Program} under a {@link ScalePlan}: inputs and weights
+ * are encoded at their planned scale; a product of scales a and b has scale a + b and is truncated
+ * back to its planned scale, except that a product whose only reader adds a constant (a bias) keeps
+ * its scale through the addition, the bias being encoded at that scale, and is truncated after it (one
+ * truncation, finer bias). Additive operands meet at the smallest of their scales. A final Softmax is
+ * left to the client.
  */
 public final class FixedPointLowering {
   private FixedPointLowering() {}
 
   public static Program lower(Graph g, int fracBits) {
-    if (fracBits < 1 || fracBits > 30) throw new IrException("fixed-point scale must be in 1..30, got " + fracBits);
+    return lower(g, ScalePlan.uniform(fracBits));
+  }
+
+  public static Program lower(Graph g, ScalePlan plan) {
     int[] uses = g.useCounts();
     Graph.Builder b = new Graph.Builder();
     List<Integer> scales = new ArrayList<>();
@@ -34,6 +39,7 @@ public final class FixedPointLowering {
     for (int i = 0; i < g.size(); i++) {
       Node n = g.node(i);
       Op op = n.op();
+      int planned = plan.scale(n.name());
       if (op instanceof Op.Constant) {
         mapped[i] = -1; // emitted lazily, at the scale its reader needs
         continue;
@@ -47,29 +53,25 @@ public final class FixedPointLowering {
       int[] ins = n.inputs();
       int[] newIns = new int[ins.length];
       int[] inScales = new int[ins.length];
-      boolean constOperand = false;
+      boolean additive = isAdditive(op);
+      // additive ops take constants at the scale of their run-time operands; others at the constant's own
+      int additiveScale = 0;
       for (int k = 0; k < ins.length; k++) {
         if (mapped[ins[k]] >= 0) {
           newIns[k] = mapped[ins[k]];
           inScales[k] = scales.get(newIns[k]);
-        } else {
-          constOperand = true;
+          additiveScale = Math.max(additiveScale, inScales[k]);
         }
-      }
-      // constants take the scale of the other operand for additive ops, s otherwise
-      int additiveScale = fracBits;
-      if (op instanceof Op.Add || op instanceof Op.Sub || op instanceof Op.Concat) {
-        for (int k = 0; k < ins.length; k++) if (mapped[ins[k]] >= 0) additiveScale = Math.max(additiveScale, inScales[k]);
       }
       for (int k = 0; k < ins.length; k++) {
         if (mapped[ins[k]] < 0) {
-          int cs = (op instanceof Op.Add || op instanceof Op.Sub || op instanceof Op.Concat) ? additiveScale : fracBits;
+          int cs = additive && additiveScale > 0 ? additiveScale : plan.scale(g.node(ins[k]).name());
           newIns[k] = constant(g, ins[k], cs, b, scales, constants);
           inScales[k] = cs;
         }
       }
       // additive ops need equal scales: bring every operand down to the smallest
-      if (op instanceof Op.Add || op instanceof Op.Sub || op instanceof Op.Concat) {
+      if (additive) {
         int target = Integer.MAX_VALUE;
         for (int s : inScales) target = Math.min(target, s);
         for (int k = 0; k < ins.length; k++) {
@@ -79,17 +81,11 @@ public final class FixedPointLowering {
           }
         }
       }
-      int outScale = switch (op) {
-        case Op.MatMul m -> inScales[0] + inScales[1];
-        case Op.Conv2D c -> inScales[0] + inScales[1];
-        case Op.Mul m -> inScales[0] + inScales[1];
-        case Op.ArgMax a -> 0;
-        default -> inScales.length == 0 ? fracBits : inScales[0];
-      };
+      int outScale = naturalScale(op, n, inScales, planned);
       int out = emit(b, scales, n.name(), op, outScale, newIns);
       boolean deferred = isProduct(op) && uses[i] == 1 && !isOutput[i] && readerAddsConstant(g, i);
-      if (outScale > fracBits && !deferred) {
-        out = emit(b, scales, n.name() + "/trunc", new Op.Truncate(outScale - fracBits), fracBits, out);
+      if (outScale > planned && !deferred) {
+        out = emit(b, scales, n.name() + "/trunc", new Op.Truncate(outScale - planned), planned, out);
       }
       mapped[i] = out;
     }
@@ -106,7 +102,41 @@ public final class FixedPointLowering {
     }
     Graph lowered = b.build(newOuts);
     int[] sc = scales.stream().mapToInt(Integer::intValue).toArray();
-    return new Program(lowered, sc, fracBits, softmax);
+    return new Program(lowered, sc, plan.defaultScale(), softmax);
+  }
+
+  /** The scale of an op's exact result, from its operands' scales (before any truncation). */
+  private static int naturalScale(Op op, Node n, int[] in, int planned) {
+    return switch (op) {
+      case Op.Input x -> planned;
+      case Op.MatMul x -> in[0] + in[1];
+      case Op.Conv2D x -> in[0] + in[1];
+      case Op.Mul x -> in[0] + in[1];
+      // operands already aligned
+      case Op.Add x -> in[0];
+      case Op.Sub x -> in[0];
+      case Op.Concat x -> in[0];
+      // scale-preserving: sign, order, sums, means (division by a public count) and data movement
+      case Op.Neg x -> in[0];
+      case Op.Relu x -> in[0];
+      case Op.MaxPool x -> in[0];
+      case Op.AvgPool x -> in[0];
+      case Op.ReduceSum x -> in[0];
+      case Op.ReduceMean x -> in[0];
+      case Op.Reshape x -> in[0];
+      case Op.Pad x -> in[0];
+      case Op.Transpose x -> in[0];
+      case Op.Slice x -> in[0];
+      // an index, not a fixed-point number
+      case Op.ArgMax x -> 0;
+      case Op.Constant x -> throw new IllegalStateException("constants are emitted at their reader's scale");
+      case Op.Softmax x -> throw new IllegalStateException("a final Softmax is left to the client");
+      case Op.Truncate x -> throw new IrException("node '" + n.name() + "': Truncate belongs in fixed-point programs, not in the float graph being lowered");
+    };
+  }
+
+  private static boolean isAdditive(Op op) {
+    return op instanceof Op.Add || op instanceof Op.Sub || op instanceof Op.Concat;
   }
 
   private static boolean isProduct(Op op) {

@@ -5,7 +5,6 @@ import io.musketeer.core.Shape;
 import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
-import java.util.Map;
 
 /**
  * Folds per-channel affine maps (inference BatchNorm, imported as Mul + Add) into the weights of the
@@ -34,7 +33,7 @@ public final class FoldBatchNorm implements Pass {
     Rewrite.Item it = r.item(i);
     if (it.op instanceof Op.Sub && constant(r, it.inputs[1]) != null && constant(r, it.inputs[0]) == null) {
       Op.Constant c = constant(r, it.inputs[1]);
-      int neg = r.append(r.item(it.inputs[1]).name + "/neg", new Op.Constant(eval(new Op.Neg(), c.value()), c.isPublic()));
+      int neg = r.append(r.item(it.inputs[1]).name + "/neg", new Op.Constant(FloatInterpreter.evaluate(new Op.Neg(), c.value()), c.isPublic()));
       it.op = new Op.Add();
       it.inputs = new int[] {it.inputs[0], neg};
       return true;
@@ -47,7 +46,7 @@ public final class FoldBatchNorm implements Pass {
     if (c == null || constant(r, xi) != null || uses[xi] != 1) return false;
     Rewrite.Item x = r.item(xi);
     if (it.op instanceof Op.Mul) {
-      if (isProduct(x) && constant(r, x.inputs[1]) != null && perLastAxis(c.value(), lastDim(r, x))) {
+      if (isProduct(x) && constant(r, x.inputs[1]) != null && perLastAxis(c.value(), lastDim(r, x), x.op instanceof Op.Conv2D ? 4 : 2)) {
         Op.Constant w = constant(r, x.inputs[1]);
         int scaled = r.append(r.item(x.inputs[1]).name + "/folded", new Op.Constant(scaleLastAxis(w.value(), c.value()), false));
         it.op = x.op;
@@ -57,7 +56,7 @@ public final class FoldBatchNorm implements Pass {
       if (x.op instanceof Op.Add && constant(r, x.inputs[1]) != null && isProduct(r.item(x.inputs[0]))) {
         Op.Constant b = constant(r, x.inputs[1]);
         int mul = r.append(it.name + "/scaled", new Op.Mul(), x.inputs[0], it.inputs[ci]);
-        int bc = r.append(it.name + "/bias", new Op.Constant(eval(new Op.Mul(), b.value(), c.value()), b.isPublic() && c.isPublic()));
+        int bc = r.append(it.name + "/bias", new Op.Constant(FloatInterpreter.evaluate(new Op.Mul(), b.value(), c.value()), b.isPublic() && c.isPublic()));
         it.op = new Op.Add();
         it.inputs = new int[] {mul, bc};
         return true;
@@ -66,7 +65,7 @@ public final class FoldBatchNorm implements Pass {
     }
     if (x.op instanceof Op.Add && constant(r, x.inputs[1]) != null && constant(r, x.inputs[0]) == null) {
       Op.Constant b = constant(r, x.inputs[1]);
-      int sum = r.append(it.name + "/bias", new Op.Constant(eval(new Op.Add(), b.value(), c.value()), b.isPublic() && c.isPublic()));
+      int sum = r.append(it.name + "/bias", new Op.Constant(FloatInterpreter.evaluate(new Op.Add(), b.value(), c.value()), b.isPublic() && c.isPublic()));
       it.inputs = new int[] {x.inputs[0], sum};
       return true;
     }
@@ -86,9 +85,13 @@ public final class FoldBatchNorm implements Pass {
     return w.value().shape().dim(-1);
   }
 
-  /** Whether c varies only along the last axis of a value with {@code channels} channels. */
-  private static boolean perLastAxis(FloatTensor c, int channels) {
+  /**
+   * Whether c varies only along the last axis of a product with {@code channels} output channels and
+   * broadcasts into it without changing its shape (a [1,1,1,C] constant on a [N,C] matmul would).
+   */
+  private static boolean perLastAxis(FloatTensor c, int channels, int productRank) {
     Shape s = c.shape();
+    if (s.rank() > productRank) return false;
     if (s.size() == 1) return true;
     if (s.rank() == 0 || s.dim(-1) != channels) return false;
     return s.size() == channels;
@@ -100,13 +103,5 @@ public final class FoldBatchNorm implements Pass {
     float[] cv = c.data();
     for (int k = 0; k < src.length; k++) out[k] = src[k] * (cv.length == 1 ? cv[0] : cv[k % ch]);
     return new FloatTensor(w.shape(), out);
-  }
-
-  private static FloatTensor eval(Op op, FloatTensor... args) {
-    Graph.Builder b = new Graph.Builder();
-    int[] ins = new int[args.length];
-    for (int k = 0; k < args.length; k++) ins[k] = b.add("a" + k, new Op.Constant(args[k], true));
-    int out = b.add("r", op, ins);
-    return FloatInterpreter.run(b.build(out), Map.of()).get(0);
   }
 }

@@ -5,8 +5,6 @@ import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Node;
 import io.musketeer.ir.Op;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Evaluates every node whose inputs are all constants and replaces it by a constant. The result is
@@ -28,18 +26,11 @@ public final class FoldConstants implements Pass {
         allPublic &= c.isPublic();
       }
       if (!allConst) continue;
-      r.item(i).op = new Op.Constant(evaluate(r, n), allPublic);
+      FloatTensor[] args = new FloatTensor[n.arity()];
+      for (int k = 0; k < args.length; k++) args[k] = ((Op.Constant) r.item(n.input(k)).op).value();
+      r.item(i).op = new Op.Constant(FloatInterpreter.evaluate(n.op(), args), allPublic);
       r.item(i).inputs = new int[0];
     }
     return r.build();
-  }
-
-  private static FloatTensor evaluate(Rewrite r, Node n) {
-    Graph.Builder b = new Graph.Builder();
-    int[] ins = new int[n.arity()];
-    for (int k = 0; k < ins.length; k++) ins[k] = b.add("c" + k, r.item(n.input(k)).op);
-    int out = b.add(n.name(), n.op(), ins);
-    List<FloatTensor> res = FloatInterpreter.run(b.build(out), Map.of());
-    return res.get(0);
   }
 }

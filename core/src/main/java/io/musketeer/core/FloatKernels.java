@@ -12,20 +12,20 @@ public final class FloatKernels {
 
   /** c[m,n] = a[m,k] * b[k,n], row-major; multi-threaded when the product is large. */
   public static float[] matmul(float[] a, float[] b, int m, int k, int n) {
-    return matmul(a, b, m, k, n, Parallel.defaultThreads());
+    return matmul(a, b, m, k, n, Parallel.shared());
   }
 
   /**
-   * As {@link #matmul(float[], float[], int, int, int)} on at most {@code threads} threads (1 forces the
+   * As {@link #matmul(float[], float[], int, int, int)} on {@code pool} ({@link Parallel#sequential()} forces the
    * calling thread only; products under about 10^6 multiply-accumulates always stay on it).
    */
-  static float[] matmul(float[] a, float[] b, int m, int k, int n, int threads) {
+  static float[] matmul(float[] a, float[] b, int m, int k, int n, Parallel pool) {
     if (m < 0 || k < 0 || n < 0 || a.length < (long) m * k || b.length < (long) k * n) {
       throw new IllegalArgumentException("matmul shapes: a[" + a.length + "] b[" + b.length + "] for "
           + m + "x" + k + " * " + k + "x" + n);
     }
     float[] c = new float[m * n];
-    int t = Parallel.threadsFor((long) m * k * n, threads);
+    Parallel t = pool.forWork((long) m * k * n);
     FloatGemm.Panels bp = FloatGemm.panels(b, 0, n, k, n, m >= 16);
     FloatGemm.gemm(a, 0, k, bp, c, 0, n, m, t);
     return c;
@@ -33,21 +33,21 @@ public final class FloatKernels {
 
   /** NHWC convolution with an HWIO filter; padded positions read as 0. Multi-threaded when large. */
   public static float[] conv2d(float[] x, float[] f, ConvGeometry g) {
-    return conv2d(x, f, g, Parallel.defaultThreads());
+    return conv2d(x, f, g, Parallel.shared());
   }
 
   /**
-   * As {@link #conv2d(float[], float[], ConvGeometry)} on at most {@code threads} threads. Each group is
+   * As {@link #conv2d(float[], float[], ConvGeometry)} on {@code pool}. Each group is
    * a matrix product: im2col rows built block by block (so memory stays bounded whatever the image
    * size) times the filter as a [fh*fw*c/groups, co/groups] matrix; a 1x1, stride-1, unpadded conv
    * reads the input in place. Depthwise convolutions (one input channel per group) run directly.
    */
-  static float[] conv2d(float[] x, float[] f, ConvGeometry g, int threads) {
+  static float[] conv2d(float[] x, float[] f, ConvGeometry g, Parallel pool) {
     if (x.length < g.inputShape().size() || f.length < g.filterShape().size()) {
       throw new IllegalArgumentException("conv2d: input[" + x.length + "] filter[" + f.length + "] do not fit " + g);
     }
     float[] y = new float[g.outputShape().size()];
-    int t = Parallel.threadsFor(g.macs(), threads);
+    Parallel t = pool.forWork(g.macs());
     int cig = g.c() / g.groups();
     if (cig == 1 && g.groups() > 1) {
       depthwise(x, f, g, y, t);
@@ -57,26 +57,26 @@ public final class FloatKernels {
     return y;
   }
 
-  private static void convGroup(float[] x, float[] f, ConvGeometry g, int grp, float[] y, int threads) {
+  private static void convGroup(float[] x, float[] f, ConvGeometry g, int grp, float[] y, Parallel pool) {
     int cig = g.c() / g.groups(), cog = g.co() / g.groups();
     int rows = g.n() * g.outH() * g.outW(), kdim = g.fh() * g.fw() * cig;
     FloatGemm.Panels bp = FloatGemm.panels(f, grp * cog, g.co(), kdim, cog, rows >= 16);
     boolean direct = g.fh() == 1 && g.fw() == 1 && g.strideH() == 1 && g.strideW() == 1
         && g.padTop() == 0 && g.padBottom() == 0 && g.padLeft() == 0 && g.padRight() == 0;
     if (direct) {
-      FloatGemm.gemm(x, grp * cig, g.c(), bp, y, grp * cog, g.co(), rows, threads);
+      FloatGemm.gemm(x, grp * cig, g.c(), bp, y, grp * cog, g.co(), rows, pool);
       return;
     }
     int mb = RingKernels.im2colRows(kdim, rows);
     int blocks = (rows + mb - 1) / mb;
-    int tasks = threads <= 1 ? 1 : Math.min(blocks, 4 * threads);
+    int tasks = pool.threads() <= 1 ? 1 : Math.min(blocks, 4 * pool.threads());
     int perTask = (blocks + tasks - 1) / tasks;
-    Parallel.forEach((blocks + perTask - 1) / perTask, threads, task -> {
+    pool.forEach((blocks + perTask - 1) / perTask, task -> {
       float[] buf = new float[mb * kdim];
       for (int blk = task * perTask; blk < Math.min(blocks, (task + 1) * perTask); blk++) {
         int r0 = blk * mb, r1 = Math.min(rows, r0 + mb);
         im2col(x, g, grp, r0, r1, buf);
-        FloatGemm.gemm(buf, 0, kdim, bp, y, r0 * g.co() + grp * cog, g.co(), r1 - r0, 1);
+        FloatGemm.gemm(buf, 0, kdim, bp, y, r0 * g.co() + grp * cog, g.co(), r1 - r0, Parallel.sequential());
       }
     });
   }
@@ -109,12 +109,12 @@ public final class FloatKernels {
   }
 
   /** One input channel per group: y[., j] += x[., j / cog] * f[ky, kx, 0, j], rows of output in parallel. */
-  private static void depthwise(float[] x, float[] f, ConvGeometry g, float[] y, int threads) {
+  private static void depthwise(float[] x, float[] f, ConvGeometry g, float[] y, Parallel pool) {
     int oh = g.outH(), ow = g.outW(), c = g.c(), co = g.co(), cog = co / g.groups();
     int lines = g.n() * oh;
-    int tasks = threads <= 1 ? 1 : Math.min(lines, 4 * threads);
+    int tasks = pool.threads() <= 1 ? 1 : Math.min(lines, 4 * pool.threads());
     int per = (lines + tasks - 1) / tasks;
-    Parallel.forEach((lines + per - 1) / per, threads, task -> {
+    pool.forEach((lines + per - 1) / per, task -> {
       for (int line = task * per; line < Math.min(lines, (task + 1) * per); line++) {
         int b = line / oh, oy = line - b * oh;
         for (int ox = 0; ox < ow; ox++) {

@@ -102,25 +102,25 @@ final class RingGemm {
     }
   }
 
-  /** C[rows, n] = A * B with up to {@code threads} threads (row blocks x panel groups). */
-  static void gemm(long[] a, int aOff, int lda, Panels bp, long[] c, int cOff, int ldc, int rows, int threads) {
+  /** C[rows, n] = A * B on {@code pool} (row blocks x panel groups). */
+  static void gemm(long[] a, int aOff, int lda, Panels bp, long[] c, int cOff, int ldc, int rows, Parallel pool) {
     if (rows == 0 || bp.n == 0) return;
     if (bp.k == 0) {
       for (int i = 0; i < rows; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + bp.n, 0L);
       return;
     }
     int rowBlocks = (rows + MC - 1) / MC;
-    if (threads <= 1) {
+    if (pool.threads() <= 1) {
       block(a, aOff, lda, bp, c, cOff, ldc, 0, rows, 0, bp.count);
       return;
     }
-    int want = 4 * threads;
+    int want = 4 * pool.threads();
     int panelGroups = Math.min(bp.count, Math.max(1, (want + rowBlocks - 1) / rowBlocks));
     int rowTasks = Math.min(rowBlocks, Math.max(1, want / panelGroups));
     int rowsPer = ((rows + rowTasks - 1) / rowTasks + MR - 1) / MR * MR;
     int panelsPer = (bp.count + panelGroups - 1) / panelGroups;
     int rt = (rows + rowsPer - 1) / rowsPer, pt = (bp.count + panelsPer - 1) / panelsPer;
-    Parallel.forEach(rt * pt, threads, t -> {
+    pool.forEach(rt * pt, t -> {
       int r = t / pt, q = t % pt;
       block(a, aOff, lda, bp, c, cOff, ldc, r * rowsPer, Math.min(rows, (r + 1) * rowsPer),
           q * panelsPer, Math.min(bp.count, (q + 1) * panelsPer));

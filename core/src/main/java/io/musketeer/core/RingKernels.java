@@ -11,20 +11,20 @@ public final class RingKernels {
 
   /** c[m,n] = a[m,k] * b[k,n] mod 2^64, row-major; multi-threaded when the product is large. */
   public static long[] matmul(long[] a, long[] b, int m, int k, int n) {
-    return matmul(a, b, m, k, n, Parallel.defaultThreads());
+    return matmul(a, b, m, k, n, Parallel.shared());
   }
 
   /**
-   * As {@link #matmul(long[], long[], int, int, int)} on at most {@code threads} threads (1 forces the
+   * As {@link #matmul(long[], long[], int, int, int)} on {@code pool} ({@link Parallel#sequential()} forces the
    * calling thread only; products under about 10^6 multiply-accumulates always stay on it).
    */
-  public static long[] matmul(long[] a, long[] b, int m, int k, int n, int threads) {
+  public static long[] matmul(long[] a, long[] b, int m, int k, int n, Parallel pool) {
     if (m < 0 || k < 0 || n < 0 || a.length < (long) m * k || b.length < (long) k * n) {
       throw new IllegalArgumentException("matmul shapes: a[" + a.length + "] b[" + b.length + "] for "
           + m + "x" + k + " * " + k + "x" + n);
     }
     long[] c = new long[m * n];
-    int t = Parallel.threadsFor((long) m * k * n, threads);
+    Parallel t = pool.forWork((long) m * k * n);
     RingGemm.Panels bp = RingGemm.panels(b, 0, n, k, n, m >= 16);
     RingGemm.gemm(a, 0, k, bp, c, 0, n, m, t);
     return c;
@@ -32,21 +32,21 @@ public final class RingKernels {
 
   /** NHWC convolution with an HWIO filter, mod 2^64; padded positions read as 0. Multi-threaded when large. */
   public static long[] conv2d(long[] x, long[] f, ConvGeometry g) {
-    return conv2d(x, f, g, Parallel.defaultThreads());
+    return conv2d(x, f, g, Parallel.shared());
   }
 
   /**
-   * As {@link #conv2d(long[], long[], ConvGeometry)} on at most {@code threads} threads. Each group is
+   * As {@link #conv2d(long[], long[], ConvGeometry)} on {@code pool}. Each group is
    * a matrix product: im2col rows built block by block (so memory stays bounded whatever the image
    * size) times the filter as a [fh*fw*c/groups, co/groups] matrix; a 1x1, stride-1, unpadded conv
    * reads the input in place. Depthwise convolutions (one input channel per group) run directly.
    */
-  public static long[] conv2d(long[] x, long[] f, ConvGeometry g, int threads) {
+  public static long[] conv2d(long[] x, long[] f, ConvGeometry g, Parallel pool) {
     if (x.length < g.inputShape().size() || f.length < g.filterShape().size()) {
       throw new IllegalArgumentException("conv2d: input[" + x.length + "] filter[" + f.length + "] do not fit " + g);
     }
     long[] y = new long[g.outputShape().size()];
-    int t = Parallel.threadsFor(g.macs(), threads);
+    Parallel t = pool.forWork(g.macs());
     int cig = g.c() / g.groups();
     if (cig == 1 && g.groups() > 1) {
       depthwise(x, f, g, y, t);
@@ -62,26 +62,26 @@ public final class RingKernels {
     return Math.min(mb, rows);
   }
 
-  private static void convGroup(long[] x, long[] f, ConvGeometry g, int grp, long[] y, int threads) {
+  private static void convGroup(long[] x, long[] f, ConvGeometry g, int grp, long[] y, Parallel pool) {
     int cig = g.c() / g.groups(), cog = g.co() / g.groups();
     int rows = g.n() * g.outH() * g.outW(), kdim = g.fh() * g.fw() * cig;
     RingGemm.Panels bp = RingGemm.panels(f, grp * cog, g.co(), kdim, cog, rows >= 16);
     boolean direct = g.fh() == 1 && g.fw() == 1 && g.strideH() == 1 && g.strideW() == 1
         && g.padTop() == 0 && g.padBottom() == 0 && g.padLeft() == 0 && g.padRight() == 0;
     if (direct) {
-      RingGemm.gemm(x, grp * cig, g.c(), bp, y, grp * cog, g.co(), rows, threads);
+      RingGemm.gemm(x, grp * cig, g.c(), bp, y, grp * cog, g.co(), rows, pool);
       return;
     }
     int mb = im2colRows(kdim, rows);
     int blocks = (rows + mb - 1) / mb;
-    int tasks = threads <= 1 ? 1 : Math.min(blocks, 4 * threads);
+    int tasks = pool.threads() <= 1 ? 1 : Math.min(blocks, 4 * pool.threads());
     int perTask = (blocks + tasks - 1) / tasks;
-    Parallel.forEach((blocks + perTask - 1) / perTask, threads, task -> {
+    pool.forEach((blocks + perTask - 1) / perTask, task -> {
       long[] buf = new long[mb * kdim];
       for (int blk = task * perTask; blk < Math.min(blocks, (task + 1) * perTask); blk++) {
         int r0 = blk * mb, r1 = Math.min(rows, r0 + mb);
         im2col(x, g, grp, r0, r1, buf);
-        RingGemm.gemm(buf, 0, kdim, bp, y, r0 * g.co() + grp * cog, g.co(), r1 - r0, 1);
+        RingGemm.gemm(buf, 0, kdim, bp, y, r0 * g.co() + grp * cog, g.co(), r1 - r0, Parallel.sequential());
       }
     });
   }
@@ -114,12 +114,12 @@ public final class RingKernels {
   }
 
   /** One input channel per group: y[., j] += x[., j / cog] * f[ky, kx, 0, j], rows of output in parallel. */
-  private static void depthwise(long[] x, long[] f, ConvGeometry g, long[] y, int threads) {
+  private static void depthwise(long[] x, long[] f, ConvGeometry g, long[] y, Parallel pool) {
     int oh = g.outH(), ow = g.outW(), c = g.c(), co = g.co(), cog = co / g.groups();
     int lines = g.n() * oh;
-    int tasks = threads <= 1 ? 1 : Math.min(lines, 4 * threads);
+    int tasks = pool.threads() <= 1 ? 1 : Math.min(lines, 4 * pool.threads());
     int per = (lines + tasks - 1) / tasks;
-    Parallel.forEach((lines + per - 1) / per, threads, task -> {
+    pool.forEach((lines + per - 1) / per, task -> {
       for (int line = task * per; line < Math.min(lines, (task + 1) * per); line++) {
         int b = line / oh, oy = line - b * oh;
         for (int ox = 0; ox < ow; ox++) {

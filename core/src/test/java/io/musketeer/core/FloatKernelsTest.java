@@ -13,6 +13,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the sum of the magnitudes of its terms (float32 rounding over a few hundred terms).
  */
 class FloatKernelsTest {
+  /** Test pools of daemon threads, kept for the whole run. */
+  private static final java.util.Map<Integer, Parallel> POOLS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  static Parallel pool(int threads) {
+    return POOLS.computeIfAbsent(threads, Parallel::withThreads);
+  }
+
 
   /** {sum, sum of |terms|} per output. */
   static double[][] naiveMatmul(float[] a, float[] b, int m, int k, int n) {
@@ -71,8 +78,8 @@ class FloatKernelsTest {
     float[] a = random(r, m * k), b = random(r, k * n);
     double[][] want = naiveMatmul(a, b, m, k, n);
     assertClose(want, FloatKernels.matmul(a, b, m, k, n), "default threads");
-    assertClose(want, FloatKernels.matmul(a, b, m, k, n, 1), "one thread");
-    assertClose(want, FloatKernels.matmul(a, b, m, k, n, 3), "three threads");
+    assertClose(want, FloatKernels.matmul(a, b, m, k, n, Parallel.sequential()), "one thread");
+    assertClose(want, FloatKernels.matmul(a, b, m, k, n, pool(3)), "three threads");
   }
 
   @ParameterizedTest
@@ -95,8 +102,8 @@ class FloatKernelsTest {
     float[] x = random(r, g.inputShape().size()), f = random(r, g.filterShape().size());
     double[][] want = naiveConv(x, f, g);
     assertClose(want, FloatKernels.conv2d(x, f, g), "default threads");
-    assertClose(want, FloatKernels.conv2d(x, f, g, 1), "one thread");
-    assertClose(want, FloatKernels.conv2d(x, f, g, 2), "two threads");
+    assertClose(want, FloatKernels.conv2d(x, f, g, Parallel.sequential()), "one thread");
+    assertClose(want, FloatKernels.conv2d(x, f, g, pool(2)), "two threads");
   }
 
   @Test

@@ -9,6 +9,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The blocked, vectorised, multi-threaded ring kernels against plain loops written here. */
 class RingKernelsTest {
+  /** Test pools of daemon threads, kept for the whole run. */
+  private static final java.util.Map<Integer, Parallel> POOLS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  static Parallel pool(int threads) {
+    return POOLS.computeIfAbsent(threads, Parallel::withThreads);
+  }
+
 
   static long[] naiveMatmul(long[] a, long[] b, int m, int k, int n) {
     long[] c = new long[m * n];
@@ -59,8 +66,8 @@ class RingKernelsTest {
     long[] a = random(r, m * k), b = random(r, k * n);
     long[] want = naiveMatmul(a, b, m, k, n);
     assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n), "default threads");
-    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, 1), "one thread");
-    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, 3), "three threads");
+    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, Parallel.sequential()), "one thread");
+    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, pool(3)), "three threads");
   }
 
   @Test
@@ -69,9 +76,9 @@ class RingKernelsTest {
     SplittableRandom r = new SplittableRandom(7);
     long[] a = random(r, m * k), b = random(r, k * n);
     long[] want = naiveMatmul(a, b, m, k, n);
-    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, 2));
-    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, 8));
-    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, 1));
+    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, pool(2)));
+    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, pool(8)));
+    assertArrayEquals(want, RingKernels.matmul(a, b, m, k, n, Parallel.sequential()));
   }
 
   @Test
@@ -108,8 +115,8 @@ class RingKernelsTest {
     long[] x = random(r, g.inputShape().size()), f = random(r, g.filterShape().size());
     long[] want = naiveConv(x, f, g);
     assertArrayEquals(want, RingKernels.conv2d(x, f, g), "default threads");
-    assertArrayEquals(want, RingKernels.conv2d(x, f, g, 1), "one thread");
-    assertArrayEquals(want, RingKernels.conv2d(x, f, g, 3), "three threads");
+    assertArrayEquals(want, RingKernels.conv2d(x, f, g, Parallel.sequential()), "one thread");
+    assertArrayEquals(want, RingKernels.conv2d(x, f, g, pool(3)), "three threads");
   }
 
   @Test
@@ -121,8 +128,8 @@ class RingKernelsTest {
       ConvGeometry g = new ConvGeometry(1, 29, 28, 24, 3, 3, 48, 1, 1, 1, 1, 0, 2, groups);
       long[] x = random(r, g.inputShape().size()), f = random(r, g.filterShape().size());
       long[] want = naiveConv(x, f, g);
-      assertArrayEquals(want, RingKernels.conv2d(x, f, g, 2), "groups " + groups);
-      assertArrayEquals(want, RingKernels.conv2d(x, f, g, 1), "groups " + groups);
+      assertArrayEquals(want, RingKernels.conv2d(x, f, g, pool(2)), "groups " + groups);
+      assertArrayEquals(want, RingKernels.conv2d(x, f, g, Parallel.sequential()), "groups " + groups);
     }
   }
 

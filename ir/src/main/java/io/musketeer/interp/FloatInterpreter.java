@@ -37,7 +37,21 @@ public final class FloatInterpreter {
     return out;
   }
 
-  static FloatTensor eval(Node n, FloatTensor[] in, Map<String, FloatTensor> inputs) {
+  /**
+   * One op on known tensors: what constant folding, BatchNorm folding, the importers and the client's
+   * final softmax evaluate. Shapes are checked as the IR checker would.
+   */
+  public static FloatTensor evaluate(Op op, FloatTensor... args) {
+    Shape[] shapes = new Shape[args.length];
+    int[] ins = new int[args.length];
+    for (int k = 0; k < args.length; k++) {
+      shapes[k] = args[k].shape();
+      ins[k] = k;
+    }
+    return eval(new Node(op.kind(), op, ins, ShapeInference.infer(op, shapes)), args, Map.of());
+  }
+
+  private static FloatTensor eval(Node n, FloatTensor[] in, Map<String, FloatTensor> inputs) {
     Shape shape = n.shape();
     return switch (n.op()) {
       case Op.Input i -> i.valueIn(inputs);

@@ -3,6 +3,7 @@ package io.musketeer.interp;
 import io.musketeer.core.FixedPoint;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.RingTensor;
+import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 
 /** Decoding of opened program outputs, the same for the cleartext and the secure run. */
@@ -12,8 +13,6 @@ public final class Outputs {
   public static FloatTensor decode(Program program, int node, RingTensor value) {
     FloatTensor decoded = FixedPoint.decode(value, program.scale(node));
     if (!program.softmaxOutput()) return decoded;
-    return FloatInterpreter.eval(
-        new io.musketeer.ir.Node("softmax", new io.musketeer.ir.Op.Softmax(), new int[] {0}, decoded.shape()),
-        new FloatTensor[] {decoded}, java.util.Map.of());
+    return FloatInterpreter.evaluate(new Op.Softmax(), decoded);
   }
 }

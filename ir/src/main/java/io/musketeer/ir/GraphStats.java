@@ -6,7 +6,7 @@ import io.musketeer.core.ConvGeometry;
 public final class GraphStats {
   private GraphStats() {}
 
-  /** Multiply-accumulates of one node. */
+  /** Multiply-accumulates of one node (secure products: matmul, conv and elementwise multiplies). */
   public static long macs(Graph g, int i) {
     Node n = g.node(i);
     return switch (n.op()) {
@@ -16,7 +16,24 @@ public final class GraphStats {
         yield geo.macs();
       }
       case Op.Mul m -> n.shape().size();
-      default -> 0;
+      case Op.Input x -> 0;
+      case Op.Constant x -> 0;
+      case Op.Add x -> 0;
+      case Op.Sub x -> 0;
+      case Op.Neg x -> 0;
+      case Op.Relu x -> 0;
+      case Op.MaxPool x -> 0;
+      case Op.AvgPool x -> 0;
+      case Op.ReduceSum x -> 0;
+      case Op.ReduceMean x -> 0;
+      case Op.Concat x -> 0;
+      case Op.Reshape x -> 0;
+      case Op.Pad x -> 0;
+      case Op.Transpose x -> 0;
+      case Op.Slice x -> 0;
+      case Op.Softmax x -> 0;
+      case Op.ArgMax x -> 0;
+      case Op.Truncate x -> 0;
     };
   }
 
@@ -27,7 +44,25 @@ public final class GraphStats {
       case Op.Relu r -> n.shape().size();
       case Op.MaxPool p -> (long) n.shape().size() * (p.window().kh() * p.window().kw() - 1);
       case Op.ArgMax a -> (long) n.shape().size() * (g.node(n.input(0)).shape().dim(a.axis()) - 1);
-      default -> 0;
+      // linear, local or in the clear (a final Softmax runs at the client on its opened output)
+      case Op.Input x -> 0;
+      case Op.Constant x -> 0;
+      case Op.MatMul x -> 0;
+      case Op.Conv2D x -> 0;
+      case Op.Add x -> 0;
+      case Op.Sub x -> 0;
+      case Op.Mul x -> 0;
+      case Op.Neg x -> 0;
+      case Op.AvgPool x -> 0;
+      case Op.ReduceSum x -> 0;
+      case Op.ReduceMean x -> 0;
+      case Op.Concat x -> 0;
+      case Op.Reshape x -> 0;
+      case Op.Pad x -> 0;
+      case Op.Transpose x -> 0;
+      case Op.Slice x -> 0;
+      case Op.Softmax x -> 0;
+      case Op.Truncate x -> 0;
     };
   }
 

@@ -2,7 +2,7 @@ package io.musketeer.importer.tf;
 
 import io.musketeer.core.Shape;
 import io.musketeer.importer.ModelImportException;
-import io.musketeer.importer.tf.TfImporter.Known;
+import io.musketeer.importer.Known;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.tensorflow.proto.DataType;

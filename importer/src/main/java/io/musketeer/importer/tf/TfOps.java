@@ -2,9 +2,9 @@ package io.musketeer.importer.tf;
 
 import io.musketeer.core.IndexMaps;
 import io.musketeer.core.Shape;
+import io.musketeer.importer.Known;
+import io.musketeer.importer.Value;
 import io.musketeer.importer.tf.TfImporter.Ctx;
-import io.musketeer.importer.tf.TfImporter.Known;
-import io.musketeer.importer.tf.TfImporter.Val;
 import io.musketeer.ir.Op;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,12 +21,7 @@ final class TfOps {
 
   @FunctionalInterface
   interface Handler {
-    Val[] apply(Ctx c);
-
-    /** Whether the op may be evaluated at import when all its inputs are known. */
-    default boolean foldable() {
-      return true;
-    }
+    Value[] apply(Ctx c);
   }
 
   static final Set<String> IGNORED_AS_OUTPUT = Set.of("NoOp", "Const", "Placeholder", "Assert", "SaveV2", "RestoreV2", "VarHandleOp");
@@ -37,20 +32,20 @@ final class TfOps {
     for (String n : names) TABLE.put(n, h);
   }
 
-  private static Val[] one(int node) {
-    return new Val[] {Val.ir(node)};
+  private static Value[] one(int node) {
+    return new Value[] {Value.ir(node)};
   }
 
-  private static Val[] one(Known k) {
-    return new Val[] {Val.known(k)};
+  private static Value[] one(Known k) {
+    return new Value[] {Value.known(k)};
   }
 
   static {
     op(TfOps::placeholder, "Placeholder", "PlaceholderWithDefault");
     op(c -> one(Tensors.known(c.attr("value").getTensor(), c.name())), "Const");
-    op(c -> new Val[] {c.in[0]}, "Identity", "StopGradient", "PreventGradient", "Snapshot", "CheckNumerics", "EnsureShape");
+    op(c -> new Value[] {c.in[0]}, "Identity", "StopGradient", "PreventGradient", "Snapshot", "CheckNumerics", "EnsureShape");
     op(c -> c.in.clone(), "IdentityN");
-    op(c -> new Val[0], "NoOp");
+    op(c -> new Value[0], "NoOp");
     op(TfOps::matmul, "MatMul");
     op(TfOps::biasAdd, "BiasAdd");
     op(c -> one(c.emit("", new Op.Add(), c.ir(0), c.ir(1))), "Add", "AddV2");
@@ -85,32 +80,26 @@ final class TfOps {
     op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).size()}, false)), "Size");
     op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).rank()}, false)), "Rank");
     op(TfOps::fill, "Fill");
-    op(c -> one(filled(c.shape(0), 0, floating(c, 0))), "ZerosLike");
-    op(c -> one(filled(c.shape(0), 1, floating(c, 0))), "OnesLike");
+    op(c -> one(Known.filled(c.shape(0), 0, floating(c, 0))), "ZerosLike");
+    op(c -> one(Known.filled(c.shape(0), 1, floating(c, 0))), "OnesLike");
     op(TfOps::cast, "Cast");
     op(c -> knownOnly(c, TfOps::prod), "Prod");
     op(c -> knownOnly(c, TfOps::range), "Range");
-    op(c -> knownOnly(c, k -> elementwise(k, (a, b) -> Math.floor(a / b))), "FloorDiv");
+    op(c -> knownOnly(c, k -> Known.elementwise(k[0], k[1], (a, b) -> Math.floor(a / b))), "FloorDiv");
     op(c -> maxMin(c, true), "Maximum");
     op(c -> maxMin(c, false), "Minimum");
     op(TfOps::leakyRelu, "LeakyRelu");
     op(TfOps::clipByValue, "ClipByValue");
-    op(c -> knownOnly(c, k -> map(k[0], v -> 1 / Math.sqrt(v))), "Rsqrt");
-    op(c -> knownOnly(c, k -> map(k[0], Math::sqrt)), "Sqrt");
-    op(c -> knownOnly(c, k -> map(k[0], Math::floor)), "Floor");
+    op(c -> knownOnly(c, k -> k[0].map(v -> 1 / Math.sqrt(v), true)), "Rsqrt");
+    op(c -> knownOnly(c, k -> k[0].map(Math::sqrt, true)), "Sqrt");
+    op(c -> knownOnly(c, k -> k[0].map(Math::floor, true)), "Floor");
   }
 
   private static boolean floating(Ctx c, int i) {
-    return !c.in[i].isKnown() || c.in[i].known.floating();
+    return !c.in[i].isKnown() || c.in[i].known().floating();
   }
 
-  private static Known filled(Shape s, double v, boolean floating) {
-    double[] d = new double[s.size()];
-    Arrays.fill(d, v);
-    return new Known(s, d, floating);
-  }
-
-  private static Val[] placeholder(Ctx c) {
+  private static Value[] placeholder(Ctx c) {
     String name = c.name();
     int dtype = c.attr("dtype") == null ? DataType.DT_FLOAT_VALUE : c.attr("dtype").getTypeValue();
     if (dtype != DataType.DT_FLOAT_VALUE && dtype != DataType.DT_HALF_VALUE && dtype != DataType.DT_DOUBLE_VALUE
@@ -145,17 +134,17 @@ final class TfOps {
     } else {
       throw c.fail("has no shape; give the input shape explicitly");
     }
-    return one(c.builder.add(name, new Op.Input(name, shape)));
+    return one(c.graph.emit(name, new Op.Input(name, shape)));
   }
 
-  private static Val[] matmul(Ctx c) {
+  private static Value[] matmul(Ctx c) {
     int a = c.ir(0), b = c.ir(1);
     if (c.boolAttr("transpose_a", false) || c.boolAttr("adj_x", false)) a = c.emit("transpose_a", new Op.Transpose(new int[] {1, 0}), a);
     if (c.boolAttr("transpose_b", false) || c.boolAttr("adj_y", false)) b = c.emit("transpose_b", new Op.Transpose(new int[] {1, 0}), b);
     return one(c.emit("", new Op.MatMul(), a, b));
   }
 
-  private static Val[] biasAdd(Ctx c) {
+  private static Value[] biasAdd(Ctx c) {
     int bias = c.ir(1);
     if (c.stringAttr("data_format", "NHWC").equals("NCHW") && c.shape(0).rank() == 4) {
       bias = c.emit("bias_nchw", new Op.Reshape(Shape.of(c.shape(1).size(), 1, 1)), bias);
@@ -163,25 +152,25 @@ final class TfOps {
     return one(c.emit("", new Op.Add(), c.ir(0), bias));
   }
 
-  private static Val[] addN(Ctx c) {
+  private static Value[] addN(Ctx c) {
     int acc = c.ir(0);
     for (int i = 1; i < c.in.length; i++) acc = c.emit(i == c.in.length - 1 ? "" : "sum" + i, new Op.Add(), acc, c.ir(i));
     return one(acc);
   }
 
-  private static Val[] divide(Ctx c) {
+  private static Value[] divide(Ctx c) {
     Known d = c.known(1, "divisor");
     double[] inv = new double[d.values().length];
     for (int i = 0; i < inv.length; i++) {
       if (d.values()[i] == 0) throw c.fail("divides by zero");
       inv[i] = 1.0 / d.values()[i];
     }
-    int recip = c.irOf(Val.known(new Known(d.shape(), inv, true)));
+    int recip = c.irOf(Value.known(new Known(d.shape(), inv, true)));
     return one(c.emit("", new Op.Mul(), c.ir(0), recip));
   }
 
   /** Relu6(x) = Relu(x) - Relu(x - 6): two secure comparisons, no clipping op in the IR. */
-  private static Val[] relu6(Ctx c) {
+  private static Value[] relu6(Ctx c) {
     int x = c.ir(0);
     int six = c.publicConstant("six", 6f);
     int relu = c.emit("relu", new Op.Relu(), x);
@@ -194,17 +183,17 @@ final class TfOps {
    * {@code tf.maximum(x, 0.)}, {@code tf.clip_by_value} and Keras' ReLU(max_value) import. Maximum with a
    * zero constant that does not widen the input is a plain Relu.
    */
-  private static Val[] maxMin(Ctx c, boolean max) {
+  private static Value[] maxMin(Ctx c, boolean max) {
     if (c.in[0].isKnown() && c.in[1].isKnown()) {
-      Known[] k = {c.in[0].known, c.in[1].known};
-      return one(elementwise(k, max ? Math::max : Math::min));
+      Known[] k = {c.in[0].known(), c.in[1].known()};
+      return one(Known.elementwise(k[0], k[1], max ? Math::max : Math::min));
     }
     int a = 0, b = 1;
     if (c.in[0].isKnown()) {
       a = 1; // both formulas are symmetric in a and b; keep the run-time value first
       b = 0;
     }
-    if (max && c.in[b].isKnown() && Arrays.stream(c.in[b].known.values()).allMatch(v -> v == 0)
+    if (max && c.in[b].isKnown() && Arrays.stream(c.in[b].known().values()).allMatch(v -> v == 0)
         && IndexMaps.broadcastShape(c.shape(a), c.shape(b)).equals(c.shape(a))) {
       return one(c.emit("", new Op.Relu(), c.ir(a)));
     }
@@ -218,13 +207,13 @@ final class TfOps {
   }
 
   /** ClipByValue(x, lo, hi) = min(max(x, lo), hi), as two Relus. */
-  private static Val[] clipByValue(Ctx c) {
+  private static Value[] clipByValue(Ctx c) {
     int lower = maxMin(c, "lower_", c.ir(0), c.ir(1), true, "lower");
     return one(maxMin(c, "upper_", lower, c.ir(2), false, ""));
   }
 
   /** LeakyRelu(x) = alpha*x + (1 - alpha)*Relu(x), exact for every alpha, with public constants. */
-  private static Val[] leakyRelu(Ctx c) {
+  private static Value[] leakyRelu(Ctx c) {
     float alpha = c.floatAttr("alpha", 0.2f);
     int x = c.ir(0);
     int relu = c.emit("relu", new Op.Relu(), x);
@@ -270,13 +259,13 @@ final class TfOps {
     return nchw ? c.emit("to_nhwc", new Op.Transpose(new int[] {0, 2, 3, 1}), x) : x;
   }
 
-  private static Val[] fromNhwc(Ctx c, Op op, int x, int f, boolean nchw) {
+  private static Value[] fromNhwc(Ctx c, Op op, int x, int f, boolean nchw) {
     if (!nchw) return one(c.emit("", op, x, f));
     int y = c.emit("nhwc", op, x, f);
     return one(c.emit("", new Op.Transpose(new int[] {0, 3, 1, 2}), y));
   }
 
-  private static Val[] conv2d(Ctx c) {
+  private static Value[] conv2d(Ctx c) {
     checkDilations(c);
     boolean nchw = c.stringAttr("data_format", "NHWC").equals("NCHW");
     Shape xs = c.shape(0), fs = c.shape(1);
@@ -289,7 +278,7 @@ final class TfOps {
     return fromNhwc(c, op, toNhwc(c, c.ir(0), nchw), c.ir(1), nchw);
   }
 
-  private static Val[] depthwise(Ctx c) {
+  private static Value[] depthwise(Ctx c) {
     checkDilations(c);
     boolean nchw = c.stringAttr("data_format", "NHWC").equals("NCHW");
     Shape xs = c.shape(0), fs = c.shape(1);
@@ -304,7 +293,7 @@ final class TfOps {
     return fromNhwc(c, op, toNhwc(c, c.ir(0), nchw), filter, nchw);
   }
 
-  private static Val[] pool(Ctx c, boolean max) {
+  private static Value[] pool(Ctx c, boolean max) {
     boolean nchw = c.stringAttr("data_format", "NHWC").equals("NCHW");
     // MaxPoolV2 takes ksize and strides as (constant) inputs instead of attributes
     boolean v2 = c.node.getOp().endsWith("V2");
@@ -325,12 +314,10 @@ final class TfOps {
   }
 
   private static int[] axes(Known k, int rank) {
-    int[] a = k.ints();
-    for (int i = 0; i < a.length; i++) a[i] = a[i] < 0 ? a[i] + rank : a[i];
-    return Arrays.stream(a).distinct().sorted().toArray();
+    return Known.axes(k.ints(), rank);
   }
 
-  private static Val[] reduce(Ctx c, boolean mean) {
+  private static Value[] reduce(Ctx c, boolean mean) {
     int rank = c.shape(0).rank();
     int[] ax = axes(c.known(1, "reduction axes"), rank);
     boolean keep = c.boolAttr("keep_dims", c.boolAttr("keepdims", false));
@@ -339,11 +326,11 @@ final class TfOps {
   }
 
   /** Inference batch norm as one per-channel multiply and add; the compiler folds both into the conv. */
-  private static Val[] batchNorm(Ctx c) {
+  private static Value[] batchNorm(Ctx c) {
     // TensorFlow's default is is_training=true, so a node without the attribute (stripped defaults) trains
     if (c.boolAttr("is_training", true)) throw c.fail("is in training mode; freeze the graph for inference (is_training=false)");
     Known scale = c.known(1, "scale"), offset = c.known(2, "offset"), mean = c.known(3, "mean"), var = c.known(4, "variance");
-    double eps = c.floatAttr("epsilon", 0.001f);
+    double eps = c.floatAttr("epsilon", 1e-4f); // the op's default (Keras writes its own 1e-3 explicitly)
     int n = scale.values().length;
     boolean nchw = c.stringAttr("data_format", "NHWC").equals("NCHW");
     Shape xs = c.shape(0);
@@ -359,13 +346,13 @@ final class TfOps {
       add[i] = offset.values()[i] - mean.values()[i] * mul[i];
     }
     Shape ps = nchw ? Shape.of(n, 1, 1) : Shape.of(n);
-    int m = c.irOf(Val.known(new Known(ps, mul, true)));
-    int a = c.irOf(Val.known(new Known(ps, add, true)));
+    int m = c.irOf(Value.known(new Known(ps, mul, true)));
+    int a = c.irOf(Value.known(new Known(ps, add, true)));
     int y = c.emit("", new Op.Add(), c.emit("scale", new Op.Mul(), c.ir(0), m), a);
-    return new Val[] {Val.ir(y)}; // the other outputs (batch statistics) are training-only
+    return new Value[] {Value.ir(y)}; // the other outputs (batch statistics) are training-only
   }
 
-  private static Val[] concat(Ctx c, int axisInput, int from, int to) {
+  private static Value[] concat(Ctx c, int axisInput, int from, int to) {
     int rank = c.shape(from).rank();
     int axis = c.known(axisInput, "axis").scalarInt();
     if (axis < 0) axis += rank;
@@ -375,7 +362,7 @@ final class TfOps {
     return one(c.emit("", new Op.Concat(axis), ins));
   }
 
-  private static Val[] reshape(Ctx c) {
+  private static Value[] reshape(Ctx c) {
     int[] dims = c.known(1, "shape").ints();
     int size = c.shape(0).size(), known = 1, unknown = -1;
     for (int i = 0; i < dims.length; i++) {
@@ -393,7 +380,7 @@ final class TfOps {
     return one(c.emit("", new Op.Reshape(new Shape(dims)), c.ir(0)));
   }
 
-  private static Val[] squeeze(Ctx c) {
+  private static Value[] squeeze(Ctx c) {
     Shape s = c.shape(0);
     int[] sq = c.intsAttr("squeeze_dims");
     if (sq == null || sq.length == 0) sq = c.intsAttr("axis");
@@ -411,7 +398,7 @@ final class TfOps {
     return one(c.emit("", new Op.Reshape(new Shape(keep.stream().mapToInt(Integer::intValue).toArray())), c.ir(0)));
   }
 
-  private static Val[] expandDims(Ctx c) {
+  private static Value[] expandDims(Ctx c) {
     Shape s = c.shape(0);
     int axis = c.known(1, "axis").scalarInt();
     if (axis < 0) axis += s.rank() + 1;
@@ -420,7 +407,7 @@ final class TfOps {
     return one(c.emit("", new Op.Reshape(new Shape(dims)), c.ir(0)));
   }
 
-  private static Val[] pad(Ctx c) {
+  private static Value[] pad(Ctx c) {
     Known p = c.known(1, "paddings");
     if (c.in.length > 2) {
       Known value = c.known(2, "constant value");
@@ -437,7 +424,7 @@ final class TfOps {
     return one(c.emit("", new Op.Pad(before, after), c.ir(0)));
   }
 
-  private static Val[] slice(Ctx c) {
+  private static Value[] slice(Ctx c) {
     Shape s = c.shape(0);
     int[] begin = c.known(1, "begin").ints(), size = c.known(2, "size").ints();
     int[] end = new int[s.rank()], stride = new int[s.rank()];
@@ -449,7 +436,7 @@ final class TfOps {
   }
 
   /** StridedSlice with all five masks, as a Slice and a Reshape (positive strides only). */
-  private static Val[] stridedSlice(Ctx c) {
+  private static Value[] stridedSlice(Ctx c) {
     Shape s = c.shape(0);
     int[] b = c.known(1, "begin").ints(), e = c.known(2, "end").ints(), st = c.known(3, "strides").ints();
     long beginMask = c.intAttr("begin_mask", 0), endMask = c.intAttr("end_mask", 0), ellipsis = c.intAttr("ellipsis_mask", 0);
@@ -501,21 +488,21 @@ final class TfOps {
     return one(c.emit("", new Op.Reshape(out), sliced));
   }
 
-  private static Val[] softmax(Ctx c) {
+  private static Value[] softmax(Ctx c) {
     return one(c.emit("", new Op.Softmax(), c.ir(0)));
   }
 
-  private static Val[] argMax(Ctx c) {
+  private static Value[] argMax(Ctx c) {
     int axis = c.known(1, "dimension").scalarInt();
     if (axis < 0) axis += c.shape(0).rank();
     int x = c.ir(0);
     // softmax is monotone along its axis: argmax(softmax(z)) = argmax(z), and the Softmax (allowed only as
     // a final op) drops out of the graph unless it is an output itself
-    if (c.builder.node(x).op() instanceof Op.Softmax && axis == c.shape(0).rank() - 1) x = c.builder.node(x).input(0);
+    if (c.graph.node(x).op() instanceof Op.Softmax && axis == c.shape(0).rank() - 1) x = c.graph.node(x).input(0);
     return one(c.emit("", new Op.ArgMax(axis), x));
   }
 
-  private static Val[] pack(Ctx c) {
+  private static Value[] pack(Ctx c) {
     Shape s = c.shape(0);
     int axis = (int) c.intAttr("axis", 0);
     if (axis < 0) axis += s.rank() + 1;
@@ -526,24 +513,24 @@ final class TfOps {
     return one(parts.length == 1 ? parts[0] : c.emit("", new Op.Concat(axis), parts));
   }
 
-  private static Val[] shape(Ctx c) {
+  private static Value[] shape(Ctx c) {
     Shape s = c.shape(0);
     double[] d = new double[s.rank()];
     for (int i = 0; i < d.length; i++) d[i] = s.dim(i);
     return one(new Known(Shape.of(s.rank()), d, false));
   }
 
-  private static Val[] fill(Ctx c) {
+  private static Value[] fill(Ctx c) {
     int[] dims = c.known(0, "dims").ints();
     Known v = c.known(1, "value");
-    return one(filled(new Shape(dims), v.values()[0], v.floating()));
+    return one(Known.filled(new Shape(dims), v.values()[0], v.floating()));
   }
 
-  private static Val[] cast(Ctx c) {
-    if (!c.in[0].isKnown()) return new Val[] {c.in[0]};
+  private static Value[] cast(Ctx c) {
+    if (!c.in[0].isKnown()) return new Value[] {c.in[0]};
     int to = c.attr("DstT") == null ? DataType.DT_FLOAT_VALUE : c.attr("DstT").getTypeValue();
     boolean floating = Tensors.isFloating(to);
-    Known k = c.in[0].known;
+    Known k = c.in[0].known();
     double[] d = k.values().clone();
     if (!floating) for (int i = 0; i < d.length; i++) d[i] = (long) d[i];
     return one(new Known(k.shape(), d, floating));
@@ -554,7 +541,7 @@ final class TfOps {
   }
 
   /** Integer side computations that have no IR op: only at import, on known inputs. */
-  private static Val[] knownOnly(Ctx c, KnownFn f) {
+  private static Value[] knownOnly(Ctx c, KnownFn f) {
     Known[] k = new Known[c.in.length];
     for (int i = 0; i < k.length; i++) k[i] = c.known(i, "input " + i);
     return one(f.apply(k));
@@ -577,23 +564,5 @@ final class TfOps {
     double[] d = new double[n];
     for (int i = 0; i < n; i++) d[i] = start + i * delta;
     return new Known(Shape.of(n), d, k[0].floating());
-  }
-
-  interface DoubleOp {
-    double apply(double a, double b);
-  }
-
-  private static Known elementwise(Known[] k, DoubleOp f) {
-    Shape out = IndexMaps.broadcastShape(k[0].shape(), k[1].shape());
-    int[] ma = IndexMaps.broadcast(k[0].shape(), out), mb = IndexMaps.broadcast(k[1].shape(), out);
-    double[] d = new double[out.size()];
-    for (int i = 0; i < d.length; i++) d[i] = f.apply(k[0].values()[ma[i]], k[1].values()[mb[i]]);
-    return new Known(out, d, k[0].floating() || k[1].floating());
-  }
-
-  private static Known map(Known k, java.util.function.DoubleUnaryOperator f) {
-    double[] d = new double[k.values().length];
-    for (int i = 0; i < d.length; i++) d[i] = f.applyAsDouble(k.values()[i]);
-    return new Known(k.shape(), d, true);
   }
 }

@@ -126,4 +126,25 @@ class ImporterLoweringsTest {
     ModelImportException e = assertThrows(ModelImportException.class, () -> TfImporter.fromGraphDef(b.build(), ImportOptions.defaults()));
     assertTrue(e.getMessage().contains("'bn'") && e.getMessage().contains("3 channels"), e.getMessage());
   }
+
+  /** A FusedBatchNorm exported with default attributes stripped has TensorFlow's epsilon, 1e-4 (not Keras' 1e-3). */
+  @Test
+  void fusedBatchNormEpsilonDefaultsToTensorFlows() {
+    Map<String, FloatTensor> f = Map.of("x", TfOracle.gaussian(rng, 0.01, 2, 3, 3, 2));
+    try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
+      Ops tf = Ops.create(g);
+      // variances near epsilon: 1e-3 instead of 1e-4 would change the result by a factor of about 3
+      Operand<TFloat32> y = tf.nn.fusedBatchNorm(ph(tf, "x", 2, 3, 3, 2), tf.constant(new float[] {1f, 2f}), tf.constant(new float[] {0f, 0.5f}),
+          tf.constant(new float[] {0f, 0.01f}), tf.constant(new float[] {1e-4f, 2e-4f}),
+          org.tensorflow.op.nn.FusedBatchNorm.isTraining(false)).y();
+      String out = y.op().name();
+      FloatTensor expected = TfOracle.run(g, f, out);
+      GraphDef.Builder stripped = g.toGraphDef().toBuilder();
+      for (NodeDef.Builder n : stripped.getNodeBuilderList()) {
+        if (n.getOp().startsWith("FusedBatchNorm")) n.removeAttr("epsilon");
+      }
+      Graph ir = TfImporter.fromGraphDef(stripped.build(), ImportOptions.defaults().withOutputs(List.of(out)));
+      assertClose("FusedBatchNormV3 without epsilon", expected, FloatInterpreter.run(ir, f).get(0), FLOAT_TOL);
+    }
+  }
 }

@@ -125,6 +125,53 @@ class TfOracleTest {
     });
   }
 
+  /** SAME padding whose total is odd: TensorFlow puts the extra row and column at the bottom and right. */
+  @Test
+  void convSameWithOddTotalPadding() {
+    int[][] cases = {{2, 2, 1, 1}, {4, 4, 1, 1}, {3, 3, 2, 2}, {4, 3, 2, 3}, {1, 2, 1, 2}}; // kh, kw, sh, sw on 8x11
+    for (int[] k : cases) {
+      check("Conv2D " + k[0] + "x" + k[1] + " SAME stride " + k[2] + "," + k[3] + " on 8x11", feeds("x", d(2, 8, 11, 3)),
+          tf -> tf.nn.conv2d(ph(tf, "x", 2, 8, 11, 3), weights(tf, 0.4, k[0], k[1], 3, 4), strides(k[2], k[3]), "SAME"));
+    }
+    check("DepthwiseConv2dNative 4x4 SAME stride 2,1", feeds("x", d(1, 8, 11, 3)),
+        tf -> tf.nn.depthwiseConv2dNative(ph(tf, "x", 1, 8, 11, 3), weights(tf, 0.4, 4, 4, 3, 2), strides(2, 1), "SAME"));
+  }
+
+  /** Non-square strides and windows, SAME padding (padded slots on every side), on negative inputs too. */
+  @Test
+  void poolingWithNonSquareStrides() {
+    int[][] cases = {{3, 3, 1, 2}, {2, 3, 2, 1}, {3, 2, 3, 2}, {4, 4, 2, 3}}; // kh, kw, sh, sw
+    for (String type : new String[] {"MaxPool", "AvgPool"}) {
+      for (int[] k : cases) {
+        for (String pad : new String[] {"SAME", "VALID"}) {
+          check(type + " " + k[0] + "x" + k[1] + " stride " + k[2] + "," + k[3] + " " + pad + " of negatives", feeds("x", d(2, 9, 11, 2)),
+              tf -> raw(tf, type, new Object[] {"ksize", new long[] {1, k[0], k[1], 1}, "strides", new long[] {1, k[2], k[3], 1},
+                  "padding", pad}, tf.math.sub(tf.constant(-0.5f), tf.math.square(ph(tf, "x", 2, 9, 11, 2)))));
+        }
+      }
+    }
+  }
+
+  /**
+   * A multiply after a conv by constants that are not per output channel (per position, per row, per
+   * batch and position, a scalar) and by one that is: the optimizer may fold only the last kinds.
+   */
+  @Test
+  void batchNormFoldingOfConstantsThatAreNotPerChannel() {
+    int[][] shapes = {{5, 4, 3}, {1, 4, 1}, {5, 1, 1}, {1, 5, 4, 3}, {1, 1, 1, 3}, {3}, {}};
+    for (int[] cs : shapes) {
+      for (boolean bias : new boolean[] {false, true}) {
+        check("Conv2D" + (bias ? " + BiasAdd" : "") + " * constant " + java.util.Arrays.toString(cs), feeds("x", d(1, 5, 4, 2)), tf -> {
+          Operand<TFloat32> y = tf.nn.conv2d(ph(tf, "x", 1, 5, 4, 2), weights(tf, 0.5, 3, 3, 2, 3), strides(1, 1), "SAME");
+          if (bias) y = tf.nn.biasAdd(y, weights(tf, 0.5, 3));
+          return tf.math.mul(y, cs.length == 0 ? tf.constant(1.7f) : weights(tf, 1, cs));
+        });
+      }
+    }
+    check("MatMul * constant [1,1,6]", feeds("x", d(2, 8)),
+        tf -> tf.math.mul(tf.linalg.matMul(ph(tf, "x", 2, 8), weights(tf, 0.5, 8, 6)), weights(tf, 1, 1, 1, 6)));
+  }
+
   @Test
   void depthwiseConv() {
     for (int mult : new int[] {1, 2}) {

@@ -37,24 +37,26 @@ public final class Beaver {
   /** Shares of x[m,k] · y[k,n] (row-major) mod 2^64. */
   public static long[] matmul(Session s, long[] x, long[] y, int m, int k, int n) {
     return product(s, x, y, Math.multiplyExact(m, k), Math.multiplyExact(k, n), Math.multiplyExact(m, n),
-        (a, b) -> RingKernels.matmul(a, b, m, k, n));
+        (a, b) -> RingKernels.matmul(a, b, m, k, n, s.workers()));
   }
 
   /** Shares of conv2d(x, filter) (NHWC input, HWIO filter, {@link ConvGeometry}) mod 2^64, by CONV_OPTI. */
   public static long[] conv2d(Session s, long[] x, long[] filter, ConvGeometry g) {
     return product(s, x, filter, g.inputShape().size(), g.filterShape().size(), g.outputShape().size(),
-        (a, b) -> RingKernels.conv2d(a, b, g));
+        (a, b) -> RingKernels.conv2d(a, b, g, s.workers()));
   }
 
-  /** Shares of the elementwise product x ∘ y of n elements (Porthos's DotProduct, 5·64 bits per element in all). */
+  /**
+   * Shares of the elementwise product x ∘ y of n elements (Porthos's DotProduct, 5·64 bits per element in
+   * all): {@link #deal} at the helper, {@link #receiveC1} and {@link #multiplyOnline} at the share holders.
+   */
   public static long[] multiply(Session s, long[] x, long[] y, int n) {
     long op = s.nextOpId();
     if (s.isHelper()) {
-      s.net().send(Party.SERVER, STEP_C1, helperMultiplyC1(s, op, n));
+      deal(s, op, n);
       return null;
     }
-    long[] c1 = s.isServer() ? s.net().receiveLongs(Party.HELPER, STEP_C1, n) : null;
-    return multiplyOnline(s, op, x, y, n, c1);
+    return multiplyOnline(s, op, x, y, n, receiveC1(s, n));
   }
 
   // ---------------------------------------------------------------- generic bilinear product
@@ -99,8 +101,21 @@ public final class Beaver {
 
   // ---------------------------------------------------------------- elementwise, split in dealing and online parts
 
-  /** Helper: C1 = (A0 + A1)(B0 + B1) - C0 for an elementwise product of n elements under operation id op. */
-  static long[] helperMultiplyC1(Session s, long op, int n) {
+  /**
+   * Helper, the dealing half of an elementwise product of n elements under operation id op: sends the
+   * server C1 = (A0 + A1)(B0 + B1) − C0 in one frame. Input-independent, so a protocol may deal it in
+   * any earlier flight; frames sent back to back travel in the same flight.
+   */
+  public static void deal(Session s, long op, int n) {
+    s.net().send(Party.SERVER, STEP_C1, dealtC1(s, op, n));
+  }
+
+  /** Share holders: the server receives the C1 sent by {@link #deal} (in the order dealt); the client gets {@code null}. */
+  public static long[] receiveC1(Session s, int n) {
+    return s.isServer() ? s.net().receiveLongs(Party.HELPER, STEP_C1, n) : null;
+  }
+
+  private static long[] dealtC1(Session s, long op, int n) {
     if (n == 0) return new long[0];
     Prg a0 = s.random().shared(Party.CLIENT, "beaver/a", op), b0 = s.random().shared(Party.CLIENT, "beaver/b", op);
     Prg c0 = s.random().shared(Party.CLIENT, "beaver/c", op);
@@ -121,10 +136,10 @@ public final class Beaver {
   }
 
   /**
-   * Share holders: the online part of an elementwise product under operation id op, given the
-   * server's C1 (already received; {@code null} at the client). One exchange in each direction.
+   * Share holders, the online half of an elementwise product under operation id op, given the server's
+   * C1 from {@link #receiveC1} ({@code null} at the client). One exchange in each direction.
    */
-  static long[] multiplyOnline(Session s, long op, long[] x, long[] y, int n, long[] c1) {
+  public static long[] multiplyOnline(Session s, long op, long[] x, long[] y, int n, long[] c1) {
     checkLength(x, n);
     checkLength(y, n);
     if (n == 0) return new long[0];
@@ -167,7 +182,8 @@ public final class Beaver {
     for (int i = 0; i < acc.length; i++) acc[i] -= v[i];
   }
 
-  static void checkLength(long[] a, int n) {
+  /** Rejects a share array that is missing or not of length n (the helper's null shares are never checked). */
+  public static void checkLength(long[] a, int n) {
     if (a == null || a.length != n) {
       throw new IllegalArgumentException("share array has " + (a == null ? "no" : a.length) + " elements, expected " + n);
     }

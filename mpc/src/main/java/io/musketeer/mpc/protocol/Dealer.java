@@ -11,111 +11,79 @@ import io.musketeer.mpc.random.Prg;
  * SecureNN sent 2n; the client receives n − ⌊n/2⌋ of them and the server ⌊n/2⌋. A received share is
  * uniform to its receiver, who lacks the other pair's seed.
  *
- * <p>An item is either one long (Z_L or Z_{L-1}) or the 64 Z_p shares of the bits of a 64-bit value,
- * most significant bit first (index k holds bit 63−k), one byte each. Received items are laid out
- * item-major in the receiver's message, in item order. Bit streams are derived per {@link Par#CHUNK}
- * items so that dealing runs on all cores.
+ * <p>Items here are single ring values (8 bytes each on the wire), laid out item-major in the
+ * receiver's message in item order; the stream of each purpose and operation id is used for nothing
+ * else. Porthos's dealing of Z_p bit shares follows the same rule in its own package.
  */
-final class Dealer {
-  static final int BITS = 64;
+public final class Dealer {
+  /** The ring of dealt values: how its elements are drawn and subtracted. */
+  public interface Ring {
+    /** Uniform elements from prg into dst[off, off+len). */
+    void fill(Prg prg, long[] dst, int off, int len);
+
+    long sub(long a, long b);
+  }
+
+  /** Z_2^64: 64 stream bits per element, wrapping subtraction. */
+  public static final Ring Z_L = new Ring() {
+    @Override
+    public void fill(Prg prg, long[] dst, int off, int len) {
+      prg.fill(dst, off, len);
+    }
+
+    @Override
+    public long sub(long a, long b) {
+      return a - b;
+    }
+  };
 
   private Dealer() {}
 
   /** Items of n that party p receives from the helper. */
-  static int received(Party p, int n) {
+  public static int received(Party p, int n) {
     return p == Party.CLIENT ? n - n / 2 : n / 2;
   }
 
-  // ------------------------------------------------------------------ Z_p bit shares
+  /** Helper: deals v[0..n) over the ring, one frame to each share holder under {@code step}. */
+  public static void deal(Session s, int step, String purpose, long op, long[] v, int n, Ring ring) {
+    byte[] toC = new byte[8 * received(Party.CLIENT, n)], toS = new byte[8 * received(Party.SERVER, n)];
+    helperLongs(s, purpose, op, v, n, ring, toC, 0, toS, 0);
+    s.net().send(Party.CLIENT, step, toC);
+    s.net().send(Party.SERVER, step, toS);
+  }
 
-  /** Helper: deals the bits of v[0..n) into toC (items ⌊n/2⌋..n−1) and toS (items 0..⌊n/2⌋−1). */
-  static void helperBits(Session s, String purpose, long op, long[] v, int n, byte[] toC, int offC, byte[] toS, int offS) {
+  /** Share holder: its shares of the n values the helper sent with {@link #deal}. */
+  public static long[] receive(Session s, int step, String purpose, long op, int n, Ring ring) {
+    byte[] msg = s.net().receiveBytes(Party.HELPER, step, 8 * received(s.self(), n));
+    return partyLongs(s, purpose, op, n, ring, msg, 0);
+  }
+
+  /** Helper: writes the dealt shares of v[0..n) into the two receivers' messages, for a frame that carries more. */
+  public static void helperLongs(Session s, String purpose, long op, long[] v, int n, Ring ring, byte[] toC, int offC, byte[] toS, int offS) {
     int h = n / 2;
-    Par.forEachChunk(n, c -> {
-      int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
-      if (lo < h) {
-        int end = Math.min(hi, h);
-        Zp.Sampler z = new Zp.Sampler(chunkStream(s, Party.CLIENT, purpose, op, c), false);
-        z.take(toS, offS + lo * BITS, (end - lo) * BITS);
-        for (int i = lo; i < end; i++) dealOne(v[i], toS, offS + i * BITS);
-      }
-      if (hi > h) {
-        int start = Math.max(lo, h);
-        Zp.Sampler z = new Zp.Sampler(chunkStream(s, Party.SERVER, purpose, op, c), false);
-        z.take(toC, offC + (start - h) * BITS, (hi - start) * BITS);
-        for (int i = start; i < hi; i++) dealOne(v[i], toC, offC + (i - h) * BITS);
-      }
-    });
+    long[] u = draw(s.random().shared(Party.CLIENT, purpose, op), h, ring);
+    for (int i = 0; i < h; i++) Wire.putLong(toS, offS + 8 * i, ring.sub(v[i], u[i]));
+    u = draw(s.random().shared(Party.SERVER, purpose, op), n - h, ring);
+    for (int i = h; i < n; i++) Wire.putLong(toC, offC + 8 * (i - h), ring.sub(v[i], u[i - h]));
   }
 
-  /**
-   * out[off+k] = bit_k(v) − u[k] mod p, where out[off..off+64) already holds u (the item's 64 values
-   * of the chunk's stream: the chunk's values are drawn at once, in item order).
-   */
-  private static void dealOne(long v, byte[] out, int off) {
-    for (int k = 0; k < BITS; k++) {
-      int d = ((int) (v >>> (63 - k)) & 1) - out[off + k];
-      out[off + k] = (byte) (d + (Zp.P & (d >> 31)));
-    }
-  }
-
-  /** Share holder, before the dealing arrives: the n·64 bit shares with the items it draws filled in (a scratch buffer of this purpose). */
-  static byte[] partyBitsDrawn(Session s, String purpose, long op, int n) {
-    int h = n / 2;
-    boolean client = s.isClient();
-    byte[] out = s.scratch().bytes(purpose, n * BITS);
-    Par.forEachChunk(n, c -> {
-      int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
-      int sLo = client ? lo : Math.max(lo, h), sHi = client ? Math.min(hi, h) : hi;
-      if (sLo < sHi) {
-        new Zp.Sampler(chunkStream(s, Party.HELPER, purpose, op, c), false).take(out, sLo * BITS, (sHi - sLo) * BITS);
-      }
-    });
-    return out;
-  }
-
-  /** Share holder: fills in the items it receives, from the dealt part of msg at off. */
-  static void partyBitsReceived(Session s, byte[] out, int n, byte[] msg, int off) {
-    int h = n / 2;
-    if (s.isClient()) System.arraycopy(msg, off, out, h * BITS, (n - h) * BITS);
-    else System.arraycopy(msg, off, out, 0, h * BITS);
-  }
-
-  private static Prg chunkStream(Session s, Party other, String purpose, long op, int chunk) {
-    return s.random().shared(other, purpose + "#" + chunk, op);
-  }
-
-  // ------------------------------------------------------------------ single values
-
-  /** Helper: deals v[0..n) over Z_L (odd = false) or Z_{L-1} (odd = true), as longs in the two messages. */
-  static void helperLongs(Session s, String purpose, long op, long[] v, int n, boolean odd, byte[] toC, int offC, byte[] toS, int offS) {
-    int h = n / 2;
-    long[] u = draw(s.random().shared(Party.CLIENT, purpose, op), h, odd);
-    for (int i = 0; i < h; i++) Wire.putLong(toS, offS + 8 * i, odd ? OddRing.sub(v[i], u[i]) : v[i] - u[i]);
-    u = draw(s.random().shared(Party.SERVER, purpose, op), n - h, odd);
-    for (int i = h; i < n; i++) Wire.putLong(toC, offC + 8 * (i - h), odd ? OddRing.sub(v[i], u[i - h]) : v[i] - u[i - h]);
-  }
-
-  /** Share holder: its n shares dealt by {@link #helperLongs}. */
-  static long[] partyLongs(Session s, String purpose, long op, int n, boolean odd, byte[] msg, int off) {
+  /** Share holder: its n shares dealt by {@link #helperLongs}, the received ones read from msg at off. */
+  public static long[] partyLongs(Session s, String purpose, long op, int n, Ring ring, byte[] msg, int off) {
     int h = n / 2;
     long[] out = new long[n];
     if (s.isClient()) {
-      long[] u = draw(s.random().shared(Party.HELPER, purpose, op), h, odd);
-      System.arraycopy(u, 0, out, 0, h);
+      ring.fill(s.random().shared(Party.HELPER, purpose, op), out, 0, h);
       Wire.getLongs(msg, off, out, h, n - h);
     } else {
       Wire.getLongs(msg, off, out, 0, h);
-      long[] u = draw(s.random().shared(Party.HELPER, purpose, op), n - h, odd);
-      System.arraycopy(u, 0, out, h, n - h);
+      ring.fill(s.random().shared(Party.HELPER, purpose, op), out, h, n - h);
     }
     return out;
   }
 
-  private static long[] draw(Prg prg, int n, boolean odd) {
+  private static long[] draw(Prg prg, int n, Ring ring) {
     long[] u = new long[n];
-    if (odd) OddRing.fill(prg, u, 0, n);
-    else prg.fill(u, 0, n);
+    ring.fill(prg, u, 0, n);
     return u;
   }
 }

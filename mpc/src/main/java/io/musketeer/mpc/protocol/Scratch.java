@@ -16,17 +16,17 @@ import java.util.Map;
  * and never use {@code length}. Not thread-safe: only the
  * protocol's own thread asks, parallel workers write into what it hands them.
  */
-final class Scratch {
+public final class Scratch {
   private final Map<String, byte[]> slots = new HashMap<>();
 
   /** The next frame from {@code from}, received into the start of this slot's buffer. */
-  byte[] receive(Transport net, Party from, int step, String slot, int length) {
+  public byte[] receive(Transport net, Party from, int step, String slot, int length) {
     byte[] b = bytes(slot, length);
     net.receive(from, step, b, 0, length);
     return b;
   }
 
-  byte[] bytes(String slot, int length) {
+  public byte[] bytes(String slot, int length) {
     byte[] b = slots.get(slot);
     if (b == null || b.length < length) {
       b = new byte[length];

@@ -8,24 +8,24 @@ import java.nio.ByteOrder;
  * Packs longs into byte messages (little-endian), so that one flight carries Z_L values and Z_p bytes
  * together in a single frame per direction.
  */
-final class Wire {
+public final class Wire {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private Wire() {}
 
-  static void putLongs(long[] src, int srcOff, byte[] dst, int dstOff, int count) {
+  public static void putLongs(long[] src, int srcOff, byte[] dst, int dstOff, int count) {
     for (int i = 0; i < count; i++) LONGS.set(dst, dstOff + 8 * i, src[srcOff + i]);
   }
 
-  static void getLongs(byte[] src, int srcOff, long[] dst, int dstOff, int count) {
+  public static void getLongs(byte[] src, int srcOff, long[] dst, int dstOff, int count) {
     for (int i = 0; i < count; i++) dst[dstOff + i] = (long) LONGS.get(src, srcOff + 8 * i);
   }
 
-  static void putLong(byte[] dst, int off, long v) {
+  public static void putLong(byte[] dst, int off, long v) {
     LONGS.set(dst, off, v);
   }
 
-  static long getLong(byte[] src, int off) {
+  public static long getLong(byte[] src, int off) {
     return (long) LONGS.get(src, off);
   }
 }

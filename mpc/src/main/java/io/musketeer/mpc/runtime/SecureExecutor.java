@@ -35,6 +35,12 @@ import java.util.Map;
  * {@link Comparison}; truncation and division by public counts are local
  * ({@link Truncation}). Outputs are opened to the client only.
  *
+ * <p>A ReLU whose only reader is a truncation, or a truncation whose only reader is a ReLU, is one
+ * {@link Comparison#reluTruncate} call in the protocol's {@link Comparison#fusedTruncation fused mode}
+ * (for Porthos: local truncation in the program's order, so the result is what the two ops give
+ * unfused). The pair's cost is reported on its first node. No input bounds are known yet: every
+ * comparison is called with {@link Comparison#UNBOUNDED}.
+ *
  * <p>Server weights are read only at the server; the other parties see their shapes alone.
  */
 public final class SecureExecutor {
@@ -61,13 +67,25 @@ public final class SecureExecutor {
     Party self = session.self();
     long[][] shares = new long[g.size()][];
     int[] uses = g.useCounts();
+    int[] fusedWith = fusions(g);
+    boolean[] done = new boolean[g.size()];
     for (int i = 0; i < g.size(); i++) {
       Node n = g.node(i);
       long start = System.nanoTime();
       TrafficStats.Snapshot before = session.net().stats().snapshot();
       long[][] in = new long[n.arity()][];
       for (int j = 0; j < in.length; j++) in[j] = shares[n.input(j)];
-      shares[i] = eval(g, i, n, in, clientInputs);
+      if (fusedWith[i] > i) {
+        // the first of a fused ReLU/truncation pair computes the second's value; its own is read by nobody else
+        int second = fusedWith[i];
+        boolean truncateFirst = n.op() instanceof Op.Truncate;
+        int bits = ((Op.Truncate) (truncateFirst ? n : g.node(second)).op()).bits();
+        shares[second] = comparison.reluTruncate(session, in[0], n.shape().size(), bits, Comparison.UNBOUNDED,
+            comparison.fusedTruncation(truncateFirst));
+        done[second] = true;
+      } else if (!done[i]) {
+        shares[i] = eval(g, i, n, in, clientInputs);
+      }
       for (int src : n.inputs()) {
         if (--uses[src] == 0) shares[src] = null;
       }
@@ -80,6 +98,30 @@ public final class SecureExecutor {
       if (self == Party.CLIENT) out.add(Outputs.decode(program, o, new RingTensor(n.shape(), opened)));
     }
     return out;
+  }
+
+  /**
+   * For each node, the other node of its fused ReLU/truncation pair, or −1: the pair is a node read only
+   * by the other (so neither value is needed elsewhere), paired greedily in program order.
+   */
+  private int[] fusions(Graph g) {
+    int size = g.size();
+    int[] uses = g.useCounts(), soleReader = new int[size], partner = new int[size];
+    Arrays.fill(soleReader, -1);
+    Arrays.fill(partner, -1);
+    for (int j = 0; j < size; j++) {
+      for (int src : g.node(j).inputs()) if (uses[src] == 1) soleReader[src] = j;
+    }
+    for (int i = 0; i < size; i++) {
+      int j = soleReader[i];
+      if (j < 0 || partner[i] >= 0) continue;
+      Op a = g.node(i).op(), b = g.node(j).op();
+      if ((a instanceof Op.Relu && b instanceof Op.Truncate) || (a instanceof Op.Truncate && b instanceof Op.Relu)) {
+        partner[i] = j;
+        partner[j] = i;
+      }
+    }
+    return partner;
   }
 
   private long[] eval(Graph g, int i, Node n, long[][] in, Map<String, FloatTensor> clientInputs) {
@@ -107,11 +149,11 @@ public final class SecureExecutor {
       case Op.Sub s -> helper ? null : RingOps.sub(share(g, n, 0, in), share(g, n, 1, in), shape).data();
       case Op.Mul m -> multiply(g, n, in);
       case Op.Neg neg -> helper ? null : RingOps.neg(share(g, n, 0, in)).data();
-      case Op.Relu r -> comparison.relu(session, in[0], size);
+      case Op.Relu r -> comparison.relu(session, in[0], size, Comparison.UNBOUNDED);
       case Op.MaxPool p -> {
         PoolGeometry geo = ShapeInference.poolGeometry(p.window(), g.node(n.input(0)).shape());
         long[] windows = helper ? null : RingKernels.gatherWindows(in[0], geo);
-        yield comparison.maxPool(session, windows, geo.kh() * geo.kw(), size);
+        yield comparison.maxPool(session, windows, geo.kh() * geo.kw(), size, Comparison.UNBOUNDED);
       }
       case Op.AvgPool p -> {
         if (helper) yield null;
@@ -173,7 +215,7 @@ public final class SecureExecutor {
       perm[k] = axis;
       lastAxis = IndexMaps.gather(x, IndexMaps.transpose(s, perm));
     }
-    return comparison.argMax(session, lastAxis, rows, len);
+    return comparison.argMax(session, lastAxis, rows, len, Comparison.UNBOUNDED);
   }
 
   private static RingTensor share(Graph g, Node n, int k, long[][] in) {

@@ -1,6 +1,7 @@
 package io.musketeer.mpc.runtime;
 
 import io.musketeer.core.FloatTensor;
+import io.musketeer.core.Parallel;
 import io.musketeer.ir.Node;
 import io.musketeer.ir.Program;
 import io.musketeer.ir.ProgramHash;
@@ -35,13 +36,20 @@ public final class SecureParty {
 
   /** The parameters every party must agree on besides the program itself. */
   public static String protocolParameters(String protocol) {
-    return "semi-honest;ring=64;comparison=" + protocol;
+    return "semi-honest;ring=64;comparison=" + protocol + ";batch=" + Session.DEFAULT_BATCH;
   }
 
+  /** Runs this party on the process-wide worker pool. */
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener) {
+    return run(role, program, protocol, transport, clientInputs, listener, Parallel.shared());
+  }
+
+  /** Runs this party with every parallel loop of its protocols and kernels on {@code workers}. */
+  public static Result run(Party role, Program program, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
     try {
-      return runOrThrow(role, program, protocol, transport, clientInputs, listener);
+      return runOrThrow(role, program, protocol, transport, clientInputs, listener, workers);
     } catch (RuntimeException e) {
       // tell the peers why we stop, so every party's log names the root cause
       transport.abort(role.label() + " failed: " + (e instanceof io.musketeer.MusketeerException ? e.getMessage() : "internal error"));
@@ -50,14 +58,14 @@ public final class SecureParty {
   }
 
   private static Result runOrThrow(Party role, Program program, String protocol, Transport transport,
-      Map<String, FloatTensor> clientInputs, LayerListener listener) {
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
     long start = System.nanoTime();
     double cpu0 = ProcessMetrics.cpuSeconds();
-    Comparison comparison = Comparison.byName(protocol);
+    Comparison comparison = Protocols.comparison(protocol);
     String hash = ProgramHash.of(program, protocolParameters(protocol));
     Handshake.verifyProgram(transport, hash);
     Randomness randomness = KeyAgreement.establish(transport, hash);
-    Session session = new Session(role, transport, randomness);
+    Session session = new Session(role, transport, randomness, Session.DEFAULT_BATCH, workers);
     List<PartyReport.Layer> layers = new ArrayList<>();
     LayerListener recording = (i, total, node, seconds, traffic) -> {
       layers.add(layer(i, node, seconds, traffic));

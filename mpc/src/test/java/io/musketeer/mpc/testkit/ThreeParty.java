@@ -50,6 +50,11 @@ public final class ThreeParty {
 
   /** Runs fn at each party; seedTag selects the (fixed, public) test seeds. */
   public static <T> Result<T> run(long seedTag, PartyFn<T> fn) {
+    return run(seedTag, Session.DEFAULT_BATCH, fn);
+  }
+
+  /** As {@link #run(long, PartyFn)} with sessions of the given batch size. */
+  public static <T> Result<T> run(long seedTag, int batchSize, PartyFn<T> fn) {
     InMemoryNetwork network = new InMemoryNetwork(Duration.ofSeconds(120));
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
@@ -58,7 +63,7 @@ public final class ThreeParty {
       for (Party p : Party.values()) {
         Transport t = network.transport(p);
         transports.put(p, t);
-        Session s = new Session(p, t, randomness(p, seedTag));
+        Session s = new Session(p, t, randomness(p, seedTag), batchSize, io.musketeer.core.Parallel.shared());
         futures.put(p, pool.submit(() -> fn.run(s)));
       }
       Map<Party, T> values = new EnumMap<>(Party.class);

@@ -1,6 +1,9 @@
-package io.musketeer.mpc.protocol;
+package io.musketeer.mpc.protocol.porthos;
 
-import io.musketeer.mpc.Party;
+import io.musketeer.mpc.protocol.Beaver;
+import io.musketeer.mpc.protocol.Comparison;
+import io.musketeer.mpc.protocol.Session;
+import java.util.Arrays;
 
 /**
  * Porthos's comparison stack (CrypTFlow, Porthos; SecureNN, DReLU, ReLU and Maxpool algorithms;
@@ -9,29 +12,23 @@ import io.musketeer.mpc.Party;
  * §4.8: bits in {0, 1}, products untruncated, so every result is exact.
  *
  * <p><b>DReLU</b>: [x ≥ 0] = 1 − MSB(2x) by {@link ShareConvert} then {@link ComputeMsb}; correct for
- * x ∈ [−2^62, 2^62). ComputeMSB's input-independent dealing rides in ShareConvert's last flight, so
+ * x ∈ [−2^62, 2^62). ComputeMSB's input-independent dealing travels with ShareConvert's dealing, so
  * DReLU takes 8 flights: 1280 bits from each share holder and 1408 from the helper per element.
- * <b>ReLU</b> = x · DReLU(x) by one more Beaver product whose C1 the helper sends in DReLU's seventh
- * flight: 9 flights and 1408 + 1408 + 1472 = 4288 bits per element, Porthos's figure.
+ * <b>ReLU</b> = x · DReLU(x) by one more Beaver product whose C1 the helper deals with ShareConvert's
+ * last message: 9 flights and 1408 + 1408 + 1472 = 4288 bits per element, Porthos's figure. Each
+ * primitive sends its own frames; frames sent back to back are one flight.
  *
  * <p><b>MaxPool and ArgMax</b> are tournament trees (§4.9's recommendation): ⌈log2 k⌉ levels, each one
  * batched DReLU over all pairs plus one batched select, 9 flights per level and the traffic of k − 1
  * ReLUs per window; ties keep the left (earlier) element, so ArgMax returns the first index of the
  * maximum. ArgMax selects values and indices in the same product.
  *
- * <p>Batches larger than {@link #MAX_BATCH} elements run as several sequential batches, each with the
- * flights above. The bound keeps a comparison layer's working set (about 600 bytes per element at a
- * share holder) near 80 MB, so the heap stays small and is reused: on a VM, touching fresh memory costs
- * several microseconds per page, which made big batches slower overall despite their fewer rounds.
+ * <p>Inputs longer than the session's {@link Session#batchSize()} run as several sequential batches,
+ * each with the flights above. The input bound is not used: Porthos's range is 2^62 whatever it is.
  */
 public final class Porthos implements Comparison {
   public static final String NAME = "porthos";
   public static final Porthos INSTANCE = new Porthos();
-  /** Largest number of comparisons in one batch (a PrivateCompare message is 64 bytes per element). */
-  public static final int MAX_BATCH = 1 << 17;
-  /** The batch size in use: {@link #MAX_BATCH}, lowered only by tests of the batching. */
-  static int maxBatch = MAX_BATCH;
-
   private Porthos() {}
 
   @Override
@@ -40,11 +37,13 @@ public final class Porthos implements Comparison {
   }
 
   @Override
-  public long[] drelu(Session s, long[] x, int n) {
+  public long[] drelu(Session s, long[] x, int n, int boundBits) {
+    Comparison.checkBound(boundBits);
     if (!s.isHelper()) Beaver.checkLength(x, n);
     long[] out = s.isHelper() ? null : new long[n];
-    for (int lo = 0; lo < n; lo += maxBatch) {
-      int len = Math.min(maxBatch, n - lo);
+    int batch = s.batchSize();
+    for (int lo = 0; lo < n; lo += batch) {
+      int len = Math.min(batch, n - lo);
       Bits b = dreluThen(s, slice(s, x, lo, len), len, 0);
       if (out != null) System.arraycopy(b.bit, 0, out, lo, len);
     }
@@ -52,11 +51,13 @@ public final class Porthos implements Comparison {
   }
 
   @Override
-  public long[] relu(Session s, long[] x, int n) {
+  public long[] relu(Session s, long[] x, int n, int boundBits) {
+    Comparison.checkBound(boundBits);
     if (!s.isHelper()) Beaver.checkLength(x, n);
     long[] out = s.isHelper() ? null : new long[n];
-    for (int lo = 0; lo < n; lo += maxBatch) {
-      int len = Math.min(maxBatch, n - lo);
+    int batch = s.batchSize();
+    for (int lo = 0; lo < n; lo += batch) {
+      int len = Math.min(batch, n - lo);
       long[] xs = slice(s, x, lo, len);
       Bits b = dreluThen(s, xs, len, len);
       if (out != null) System.arraycopy(Beaver.multiplyOnline(s, b.nextOp, xs, b.bit, len, b.nextC1), 0, out, lo, len);
@@ -65,14 +66,16 @@ public final class Porthos implements Comparison {
   }
 
   @Override
-  public long[] maxPool(Session s, long[] windows, int slots, int count) {
+  public long[] maxPool(Session s, long[] windows, int slots, int count, int boundBits) {
+    Comparison.checkBound(boundBits);
     if (slots < 1 || count < 0) throw new IllegalArgumentException("bad window shape");
     if (!s.isHelper()) Beaver.checkLength(windows, Math.multiplyExact(slots, count));
     return tournament(s, windows, slots, count, false)[0];
   }
 
   @Override
-  public long[] argMax(Session s, long[] x, int rows, int len) {
+  public long[] argMax(Session s, long[] x, int rows, int len, int boundBits) {
+    Comparison.checkBound(boundBits);
     if (len < 1 || rows < 0) throw new IllegalArgumentException("bad argmax shape");
     long[] slotMajor = null;
     if (!s.isHelper()) {
@@ -94,13 +97,13 @@ public final class Porthos implements Comparison {
     long[] idx = null;
     if (holder && withIndex) {
       idx = new long[k * count]; // public slot numbers: (j, 0)
-      if (s.isClient()) for (int j = 0; j < k; j++) java.util.Arrays.fill(idx, j * count, (j + 1) * count, j);
+      if (s.isClient()) for (int j = 0; j < k; j++) Arrays.fill(idx, j * count, (j + 1) * count, j);
     }
     while (k > 1) {
       int pairs = k / 2, m = pairs * count, next = pairs + (k & 1);
       long[] nv = holder ? new long[next * count] : null, ni = holder && withIndex ? new long[next * count] : null;
-      for (int lo = 0; lo < m; lo += maxBatch) {
-        int len = Math.min(maxBatch, m - lo), mul = withIndex ? 2 * len : len;
+      for (int lo = 0, batch = s.batchSize(); lo < m; lo += batch) {
+        int len = Math.min(batch, m - lo), mul = withIndex ? 2 * len : len;
         long[] d = null, bits = null;
         if (holder) {
           d = new long[mul];
@@ -112,9 +115,9 @@ public final class Porthos implements Comparison {
             if (withIndex) d[len + t] = idx[a] - idx[b];
           }
         }
-        Bits b = dreluThen(s, holder ? java.util.Arrays.copyOf(d, len) : null, len, mul);
+        Bits b = dreluThen(s, holder ? Arrays.copyOf(d, len) : null, len, mul);
         if (holder) {
-          bits = withIndex ? java.util.Arrays.copyOf(b.bit, mul) : b.bit;
+          bits = withIndex ? Arrays.copyOf(b.bit, mul) : b.bit;
           if (withIndex) System.arraycopy(b.bit, 0, bits, len, len);
           long[] sel = Beaver.multiplyOnline(s, b.nextOp, d, bits, mul, b.nextC1);
           for (int t = 0; t < len; t++) {
@@ -134,15 +137,18 @@ public final class Porthos implements Comparison {
       k = next;
     }
     if (!holder) return new long[2][];
-    return new long[][] {java.util.Arrays.copyOf(v, count), withIndex ? java.util.Arrays.copyOf(idx, count) : null};
+    return new long[][] {Arrays.copyOf(v, count), withIndex ? Arrays.copyOf(idx, count) : null};
   }
 
-  /** DReLU output and the pre-dealt Beaver product that follows it. */
+  /** DReLU output and, for the following product, its operation id and (at the server) its dealt C1. */
   record Bits(long[] bit, long[] nextC1, long nextOp) {}
 
   /**
-   * DReLU of n elements (8 flights); the helper's seventh flight also carries the server's C1 for a
-   * following elementwise product of nextMul elements under operation id {@code nextOp}.
+   * DReLU of n elements (8 flights); the helper also deals, with ShareConvert's last message, the C1 of
+   * a following elementwise product of nextMul elements under operation id {@code nextOp}.
+   *
+   * <p>Frames on each helper link, in order: ShareConvert's and ComputeMSB's dealings (flight 1), η'
+   * and the Beaver C1s of θ and of the next product (flight 2), β' (flight 3).
    */
   static Bits dreluThen(Session s, long[] x, int n, int nextMul) {
     long opSc = s.nextOpId(), opMsb = s.nextOpId(), opTheta = s.nextOpId(), opNext = s.nextOpId();
@@ -151,11 +157,11 @@ public final class Porthos implements Comparison {
       // The input-independent work (ComputeMSB's dealing, the Beaver C1s) is done while the share
       // holders compute their PrivateCompare messages, not while they wait for the helper.
       ShareConvert.helperDeal(s, opSc, n);
-      int extraCLength = ComputeMsb.dealBytes(Party.CLIENT, n), extraSLength = ComputeMsb.dealBytes(Party.SERVER, n);
-      byte[] extraC = s.scratch().bytes("msb/deal-client", extraCLength), extraS = s.scratch().bytes("msb/deal-server", extraSLength);
-      ComputeMsb.helperDeal(s, opMsb, n, extraC, 0, extraS, 0);
-      ShareConvert.helperFinish(s, opSc, n, extraC, extraCLength, extraS, extraSLength);
-      ComputeMsb.helperOnline(s, opMsb, n, ComputeMsb.helperC1(s, opTheta, n, opNext, nextMul), nextMul);
+      ComputeMsb.helperDeal(s, opMsb, n);
+      ShareConvert.helperFinish(s, opSc, n);
+      Beaver.deal(s, opTheta, n);
+      if (nextMul > 0) Beaver.deal(s, opNext, nextMul);
+      ComputeMsb.helperOnline(s, opMsb, n);
       return new Bits(null, null, opNext);
     }
     Beaver.checkLength(x, n);
@@ -163,18 +169,19 @@ public final class Porthos implements Comparison {
     for (int i = 0; i < n; i++) a[i] = x[i] << 1;
     ShareConvert.Pending pending = ShareConvert.partyStart(s, opSc, a, n);
     ComputeMsb.Prepared prep = ComputeMsb.prepare(s, opMsb, n); // while the helper opens ShareConvert's comparison
-    ShareConvert.PartyResult sc = ShareConvert.partyFinish(s, pending, ComputeMsb.dealBytes(s.self(), n));
-    ComputeMsb.PartyResult msb = ComputeMsb.party(s, opTheta, sc.y(), sc.last(), sc.extraOffset(), opNext, nextMul, prep);
-    long[] b = msb.b();
+    long[] y = ShareConvert.partyFinish(s, pending);
+    long[] c1Theta = Beaver.receiveC1(s, n);
+    long[] nextC1 = nextMul > 0 ? Beaver.receiveC1(s, nextMul) : (s.isServer() ? new long[0] : null);
+    long[] b = ComputeMsb.party(s, opTheta, y, prep, c1Theta);
     boolean p0 = s.isClient();
     for (int i = 0; i < n; i++) b[i] = (p0 ? 1 : 0) - b[i];
-    return new Bits(b, msb.nextC1(), opNext);
+    return new Bits(b, nextC1, opNext);
   }
 
   private static long[] slice(Session s, long[] x, int lo, int len) {
     if (s.isHelper()) return null;
     if (lo == 0 && x.length == len) return x;
     if (x.length < lo + len) throw new IllegalArgumentException("share array shorter than n");
-    return java.util.Arrays.copyOfRange(x, lo, lo + len);
+    return Arrays.copyOfRange(x, lo, lo + len);
   }
 }

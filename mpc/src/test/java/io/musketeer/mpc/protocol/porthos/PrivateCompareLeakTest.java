@@ -1,8 +1,9 @@
-package io.musketeer.mpc.protocol;
+package io.musketeer.mpc.protocol.porthos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.testkit.ThreeParty;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +58,7 @@ class PrivateCompareLeakTest {
   void openedSumsStillGiveTheRightAnswer() {
     for (boolean z : new boolean[] {false, true}) {
       Trial t = trial(z, 23);
-      byte[] bp = PrivateCompare.open(t.d0, t.d1, N);
+      byte[] bp = ThreeParty.run(s -> PrivateCompare.open(s, t.d0, t.d1, N)).helper();
       for (int i = 0; i < N; i++) assertEquals(t.beta[i] ^ (Long.compareUnsigned(t.x[i], t.r[i]) > 0 ? 1 : 0), bp[i]);
     }
   }
@@ -84,8 +85,14 @@ class PrivateCompareLeakTest {
     }
     byte[][] bits = PorthosTest.bitShares(x, rnd);
     var res = ThreeParty.run(seed, s -> s.isHelper() ? null
-        : PrivateCompare.messages(s, bits[s.self().ordinal()], r, beta, N, PrivateCompare.masks(s, "leak", 0, N, zeroSharing)));
+        : PrivateCompare.messages(s, bits[s.self().ordinal()], r, beta, N, masks(s, zeroSharing)));
     return new Trial(x, r, beta, bits, res.client(), res.server());
+  }
+
+  /** The real masks, or (defect D1, reproduced here only) the same with the zero-sharing z removed. */
+  static PrivateCompare.Masks masks(Session s, boolean zeroSharing) {
+    PrivateCompare.Masks m = PrivateCompare.masks(s, "leak", 0, N);
+    return zeroSharing ? m : new PrivateCompare.Masks(m.purpose(), m.op(), m.n(), m.rho(), m.mult(), new byte[m.mask().length]);
   }
 
   /** The helper's search: all (β, t) consistent with the ratios it received for value i (capped). */

@@ -1,4 +1,4 @@
-package io.musketeer.mpc.protocol;
+package io.musketeer.mpc.protocol.porthos;
 
 import static io.musketeer.mpc.testkit.ThreeParty.of;
 import static io.musketeer.mpc.testkit.ThreeParty.open;
@@ -8,9 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.TrafficStats;
+import io.musketeer.mpc.protocol.Comparison;
+import io.musketeer.mpc.protocol.Reveal;
+import io.musketeer.mpc.protocol.Session;
+import io.musketeer.mpc.protocol.TruncMode;
+import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.testkit.ThreeParty;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -19,7 +25,8 @@ class PorthosTest {
   static final int[] SIZES = {1, 2, 7, 129, 20001};
   static final long LO = -(1L << 62), HI = (1L << 62) - 1;
   static final long[] EDGES = {0, 1, -1, 2, -2, LO, HI, LO + 1, HI - 1, 4096, -4096};
-  static final Comparison PORTHOS = Comparison.byName("porthos");
+  static final Comparison PORTHOS = Protocols.comparison("porthos");
+  static final int UNBOUNDED = Comparison.UNBOUNDED;
 
   /** Values in the DReLU range [−2^62, 2^62), starting with the edge values. */
   static long[] inRange(int n, Random rnd) {
@@ -41,8 +48,8 @@ class PorthosTest {
 
   @Test
   void byNameFindsPorthosOnly() {
-    assertSame(Porthos.INSTANCE, Comparison.byName("Porthos"));
-    assertThrows(IllegalArgumentException.class, () -> Comparison.byName("nope"));
+    assertSame(Porthos.INSTANCE, Protocols.comparison("Porthos"));
+    assertThrows(IllegalArgumentException.class, () -> Protocols.comparison("nope"));
   }
 
   // ------------------------------------------------------------------ PrivateCompare
@@ -119,10 +126,11 @@ class PorthosTest {
       var r = ThreeParty.run(s -> ComputeMsb.run(s, s.isClient() ? a0 : s.isServer() ? a1 : null, n));
       long[] b = open(r.client(), r.server());
       for (int i = 0; i < n; i++) assertEquals(a[i] >>> 63, b[i], "element " + i);
-      // P_j: c (l), PrivateCompare (64 lam), Beaver E,F (2 l); H: bits and LSB of r (64 lam + l), β' (l), C1 (l).
+      // P_j: c (l), PrivateCompare (64 lam), Beaver E,F (2 l); H: bits and LSB of r (64 lam + l) and C1 (l)
+      // in one flight, β' (l) in the next.
       assertTraffic(r, Party.CLIENT, 88L * n + 48, 3, 3);
       assertTraffic(r, Party.SERVER, 88L * n + 48, 3, 3);
-      assertTraffic(r, Party.HELPER, 88L * n + 64, 4, 2);
+      assertTraffic(r, Party.HELPER, 88L * n + 5 * 16, 5, 2);
     }
   }
 
@@ -134,14 +142,16 @@ class PorthosTest {
     for (int n : SIZES) {
       long[] x = inRange(n, rnd);
       long[][] xs = share(x, rnd);
-      var r = ThreeParty.run(s -> PORTHOS.drelu(s, of(s, xs), n));
+      var r = ThreeParty.run(s -> PORTHOS.drelu(s, of(s, xs), n, UNBOUNDED));
       assertNull(r.helper());
       long[] b = open(r.client(), r.server());
       for (int i = 0; i < n; i++) assertEquals(x[i] >= 0 ? 1 : 0, b[i], "element " + i);
-      // 1280, 1280 and 1408 bits per element (PROTOCOLS §5) plus 16-byte frame headers.
+      // 1280, 1280 and 1408 bits per element (PROTOCOLS §5) plus 16-byte frame headers. The helper sends
+      // one frame per primitive: ShareConvert's and ComputeMSB's dealings, η' (and the server's C1 of θ),
+      // β', in 3 flights.
       assertTraffic(r, Party.CLIENT, 160L * n + 5 * 16, 5, 5);
       assertTraffic(r, Party.SERVER, 160L * n + 5 * 16, 5, 5);
-      assertTraffic(r, Party.HELPER, 176L * n + 6 * 16, 6, 3);
+      assertTraffic(r, Party.HELPER, 176L * n + 9 * 16, 9, 3);
     }
   }
 
@@ -151,23 +161,48 @@ class PorthosTest {
     for (int n : SIZES) {
       long[] x = inRange(n, rnd);
       long[][] xs = share(x, rnd);
-      var r = ThreeParty.run(s -> PORTHOS.relu(s, of(s, xs), n));
+      var r = ThreeParty.run(s -> PORTHOS.relu(s, of(s, xs), n, UNBOUNDED));
       long[] y = open(r.client(), r.server());
       for (int i = 0; i < n; i++) assertEquals(Math.max(x[i], 0), y[i], "element " + i);
       // 1408 + 1408 + 1472 = 4288 bits per element. Flights on the critical path: P->H, H->P, P->H,
-      // H->P, P<->P, P->H, H->P, P<->P, P<->P = 9; each share holder sends in 6 of them, the helper in 3.
+      // H->P, P<->P, P->H, H->P, P<->P, P<->P = 9; each share holder sends in 6 of them, the helper in 3
+      // (10 frames: the DReLU's 9 and the C1 of the final product).
       assertTraffic(r, Party.CLIENT, 176L * n + 6 * 16, 6, 6);
       assertTraffic(r, Party.SERVER, 176L * n + 6 * 16, 6, 6);
-      assertTraffic(r, Party.HELPER, 184L * n + 6 * 16, 6, 3);
+      assertTraffic(r, Party.HELPER, 184L * n + 10 * 16, 10, 3);
       long total = r.traffic(Party.CLIENT).bytesSent() + r.traffic(Party.SERVER).bytesSent() + r.traffic(Party.HELPER).bytesSent();
-      assertEquals(4288L * n / 8 + 18 * 16, total);
+      assertEquals(4288L * n / 8 + 22 * 16, total);
     }
+  }
+
+  @Test
+  void reluTruncateOffersTheLocalModesOnly() {
+    Random rnd = new Random(20);
+    int n = 301, f = 12;
+    long[] x = inRange(n, rnd);
+    for (int i = 0; i < n; i++) x[i] >>= 8; // keep the local truncation's failure probability negligible
+    long[][] xs = share(x, rnd);
+    for (TruncMode mode : new TruncMode[] {TruncMode.LOCAL_AFTER_RELU, TruncMode.LOCAL_BEFORE_RELU}) {
+      var r = ThreeParty.run(s -> PORTHOS.reluTruncate(s, of(s, xs), n, f, UNBOUNDED, mode));
+      long[] y = open(r.client(), r.server());
+      for (int i = 0; i < n; i++) {
+        long want = Math.max(x[i], 0) >> f;
+        assertTrue(y[i] - want == 0 || y[i] - want == 1 || (mode == TruncMode.LOCAL_BEFORE_RELU && want == 0 && y[i] == 0),
+            mode + " element " + i + ": " + y[i] + " for " + want);
+      }
+      assertTraffic(r, Party.CLIENT, 176L * n + 6 * 16, 6, 6); // a ReLU's traffic: truncation is local
+    }
+    assertEquals(java.util.EnumSet.of(TruncMode.LOCAL_AFTER_RELU, TruncMode.LOCAL_BEFORE_RELU), PORTHOS.truncModes());
+    for (TruncMode mode : new TruncMode[] {TruncMode.STOCHASTIC, TruncMode.EXACT}) {
+      assertThrows(UnsupportedOperationException.class, () -> PORTHOS.reluTruncate(null, null, 0, f, UNBOUNDED, mode));
+    }
+    assertThrows(IllegalArgumentException.class, () -> PORTHOS.relu(null, null, 0, 64));
   }
 
   @Test
   void reluOnTrivialInputShares() {
     long[] x = {5, -5, 0, HI, LO, -1, 1};
-    var r = ThreeParty.run(s -> Reveal.toClient(s, PORTHOS.relu(s, Reveal.clientInput(s, s.isClient() ? x : null, x.length), x.length)));
+    var r = ThreeParty.run(s -> Reveal.toClient(s, PORTHOS.relu(s, Reveal.clientInput(s, s.isClient() ? x : null, x.length), x.length, UNBOUNDED)));
     assertArrayEquals(new long[] {5, 0, 0, HI, 0, 0, 1}, r.client());
   }
 
@@ -177,8 +212,8 @@ class PorthosTest {
     long[] x = inRange(50, rnd);
     long[][] xs = share(x, rnd);
     var r = ThreeParty.run(s -> {
-      long[] a = PORTHOS.relu(s, of(s, xs), 50);
-      long[] b = PORTHOS.drelu(s, a, 50);
+      long[] a = PORTHOS.relu(s, of(s, xs), 50, UNBOUNDED);
+      long[] b = PORTHOS.drelu(s, a, 50, UNBOUNDED);
       long[] c = PORTHOS.select(s, b, of(s, xs), a, 50);
       return new long[][] {a, b, c};
     });
@@ -192,7 +227,7 @@ class PorthosTest {
 
   @Test
   void emptyInputsCostNothing() {
-    var r = ThreeParty.run(s -> PORTHOS.relu(s, s.isHelper() ? null : new long[0], 0));
+    var r = ThreeParty.run(s -> PORTHOS.relu(s, s.isHelper() ? null : new long[0], 0, UNBOUNDED));
     assertEquals(0, r.client().length);
     assertTraffic(r, Party.CLIENT, 0, 0, 0);
     assertTraffic(r, Party.HELPER, 0, 0, 0);
@@ -218,8 +253,12 @@ class PorthosTest {
   }
 
   private static void checkMaxPool(long[] windows, int slots, int count, Random rnd) {
+    checkMaxPool(windows, slots, count, rnd, Session.DEFAULT_BATCH);
+  }
+
+  private static void checkMaxPool(long[] windows, int slots, int count, Random rnd, int batch) {
     long[][] ws = share(windows, rnd);
-    var r = ThreeParty.run(s -> PORTHOS.maxPool(s, of(s, ws), slots, count));
+    var r = ThreeParty.run(1, batch, s -> PORTHOS.maxPool(s, of(s, ws), slots, count, UNBOUNDED));
     long[] m = open(r.client(), r.server());
     for (int i = 0; i < count; i++) {
       long best = windows[i];
@@ -227,7 +266,7 @@ class PorthosTest {
       assertEquals(best, m[i], "window " + i);
     }
     // k−1 ReLUs per window, 9 flights per level: the client sends in 6 of them per level.
-    if (Porthos.maxBatch != Porthos.MAX_BATCH) return;
+    if (batch != Session.DEFAULT_BATCH) return;
     int levels = 32 - Integer.numberOfLeadingZeros(slots - 1);
     long reluBytes = 176L * (slots - 1) * count;
     assertEquals(reluBytes + levels * 6L * 16, r.traffic(Party.CLIENT).bytesSent());
@@ -244,7 +283,7 @@ class PorthosTest {
       for (int j = 0; j < len; j++) x[3 * len + j] = 7; // a row of equal values: index 0
       if (len > 2) x[5 * len + len - 1] = HI; // maximum at the end
       long[][] xs = share(x, rnd);
-      var r = ThreeParty.run(s -> PORTHOS.argMax(s, of(s, xs), rows, len));
+      var r = ThreeParty.run(s -> PORTHOS.argMax(s, of(s, xs), rows, len, UNBOUNDED));
       long[] idx = open(r.client(), r.server());
       long[] want = io.musketeer.core.RingOps.argMax(new io.musketeer.core.RingTensor(io.musketeer.core.Shape.of(rows, len), x), 1);
       assertArrayEquals(want, idx, "len " + len);
@@ -257,30 +296,27 @@ class PorthosTest {
   @Test
   void largeInputsRunInSequentialBatches() {
     Random rnd = new Random(19);
-    int saved = Porthos.maxBatch;
-    Porthos.maxBatch = 50;
-    try {
+    int batch = 50;
+    {
       int n = 129; // batches of 50, 50, 29
       long[] x = inRange(n, rnd);
       long[][] xs = share(x, rnd);
-      var r = ThreeParty.run(s -> PORTHOS.relu(s, of(s, xs), n));
+      var r = ThreeParty.run(1, batch, s -> PORTHOS.relu(s, of(s, xs), n, UNBOUNDED));
       long[] y = open(r.client(), r.server());
       for (int i = 0; i < n; i++) assertEquals(Math.max(x[i], 0), y[i]);
       assertTraffic(r, Party.CLIENT, 176L * n + 3 * 6 * 16, 18, 18);
-      var d = ThreeParty.run(s -> PORTHOS.drelu(s, of(s, xs), n));
+      var d = ThreeParty.run(1, batch, s -> PORTHOS.drelu(s, of(s, xs), n, UNBOUNDED));
       long[] b = open(d.client(), d.server());
       for (int i = 0; i < n; i++) assertEquals(x[i] >= 0 ? 1 : 0, b[i]);
       long[] w = new long[5 * 31];
       for (int i = 0; i < w.length; i++) w[i] = rnd.nextLong() >> 3; // pairwise differences stay in range
-      checkMaxPool(w, 5, 31, rnd);
+      checkMaxPool(w, 5, 31, rnd, batch);
       long[] v = new long[7 * 20];
       for (int i = 0; i < v.length; i++) v[i] = rnd.nextInt(3);
       long[][] vs = share(v, rnd);
-      var a = ThreeParty.run(s -> PORTHOS.argMax(s, of(s, vs), 7, 20));
+      var a = ThreeParty.run(1, batch, s -> PORTHOS.argMax(s, of(s, vs), 7, 20, UNBOUNDED));
       assertArrayEquals(io.musketeer.core.RingOps.argMax(new io.musketeer.core.RingTensor(io.musketeer.core.Shape.of(7, 20), v), 1),
           open(a.client(), a.server()));
-    } finally {
-      Porthos.maxBatch = saved;
     }
   }
 }

@@ -1,4 +1,4 @@
-package io.musketeer.mpc.protocol;
+package io.musketeer.mpc.protocol.porthos;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.ShortVector;

@@ -1,4 +1,4 @@
-package io.musketeer.mpc.protocol;
+package io.musketeer.mpc.protocol.porthos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

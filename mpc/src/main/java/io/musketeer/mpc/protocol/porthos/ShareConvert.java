@@ -1,7 +1,11 @@
-package io.musketeer.mpc.protocol;
+package io.musketeer.mpc.protocol.porthos;
 
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Steps;
+import io.musketeer.mpc.protocol.Beaver;
+import io.musketeer.mpc.protocol.Dealer;
+import io.musketeer.mpc.protocol.Session;
+import io.musketeer.mpc.protocol.Wire;
 import io.musketeer.mpc.random.Prg;
 
 /**
@@ -24,7 +28,8 @@ import io.musketeer.mpc.random.Prg;
  * from the common stream, so the PrivateCompare special case never occurs here.
  *
  * <p>Cost per element: 64 + 64·8 bits from each share holder, 64·8 + 3·64 from the helper; 4 flights.
- * In DReLU the helper's last message also carries ComputeMSB's dealing ({@code extra}).
+ * The halves ({@link #helperDeal}, {@link #helperFinish}; {@link #partyStart}, {@link #partyFinish}) let
+ * DReLU interleave ComputeMSB's input-independent work with the waits.
  */
 public final class ShareConvert {
   static final int STEP_MASKED = Steps.id("share-convert/masked");
@@ -38,21 +43,14 @@ public final class ShareConvert {
   public static long[] run(Session s, long[] a, int n) {
     long op = s.nextOpId();
     if (s.isHelper()) {
-      helper(s, op, n);
+      helperDeal(s, op, n);
+      helperFinish(s, op, n);
       return null;
     }
-    return party(s, op, a, n, 0).y();
+    return partyFinish(s, partyStart(s, op, a, n));
   }
 
-  /** Share-holder result: the odd-ring shares and the helper's last message, whose tail from extraOffset belongs to the caller. */
-  record PartyResult(long[] y, byte[] last, int extraOffset) {}
-
-  static void helper(Session s, long op, int n) {
-    helperDeal(s, op, n);
-    helperFinish(s, op, n, new byte[0], 0, new byte[0], 0);
-  }
-
-  /** Helper, flights 1–2: opens the masked values and deals x's bits and [δ]'. */
+  /** Helper, flights 1–2: opens the masked values and deals x's bits and [δ]' (one frame to each share holder). */
   static void helperDeal(Session s, long op, int n) {
     int nc = Dealer.received(Party.CLIENT, n), ns = Dealer.received(Party.SERVER, n);
     long[] m0 = s.net().receiveLongs(Party.CLIENT, STEP_MASKED, n);
@@ -62,34 +60,28 @@ public final class ShareConvert {
       x[i] = m0[i] + m1[i];
       delta[i] = Long.compareUnsigned(x[i], m0[i]) < 0 ? 1 : 0;
     }
-    byte[] toC = s.scratch().bytes("sc/to-client", nc * (Dealer.BITS + 8)), toS = s.scratch().bytes("sc/to-server", ns * (Dealer.BITS + 8));
-    Dealer.helperBits(s, "sc/x", op, x, n, toC, 0, toS, 0);
-    Dealer.helperLongs(s, "sc/delta", op, delta, n, true, toC, nc * Dealer.BITS, toS, ns * Dealer.BITS);
-    s.net().send(Party.CLIENT, STEP_DEAL, toC, 0, nc * (Dealer.BITS + 8));
-    s.net().send(Party.SERVER, STEP_DEAL, toS, 0, ns * (Dealer.BITS + 8));
+    int bits = BitDealer.BITS;
+    byte[] toC = s.scratch().bytes("sc/to-client", nc * (bits + 8)), toS = s.scratch().bytes("sc/to-server", ns * (bits + 8));
+    BitDealer.helperBits(s, "sc/x", op, x, n, toC, 0, toS, 0);
+    Dealer.helperLongs(s, "sc/delta", op, delta, n, OddRing.RING, toC, nc * bits, toS, ns * bits);
+    s.net().send(Party.CLIENT, STEP_DEAL, toC, 0, nc * (bits + 8));
+    s.net().send(Party.SERVER, STEP_DEAL, toS, 0, ns * (bits + 8));
   }
 
-  /** Helper, flights 3–4: opens PrivateCompare and sends the shares of η', and the caller's extra bytes to each. */
-  static void helperFinish(Session s, long op, int n, byte[] extraC, int extraCLength, byte[] extraS, int extraSLength) {
+  /** Helper, flights 3–4: opens PrivateCompare and sends each share holder its share of η' (one frame each). */
+  static void helperFinish(Session s, long op, int n) {
     long[] e0 = new long[n];
     OddRing.fill(s.random().own("sc/eta", op), e0, 0, n);
-    byte[] d0 = s.scratch().receive(s.net(), Party.CLIENT, STEP_PC, "helper/pc-client", n * Dealer.BITS);
-    byte[] d1 = s.scratch().receive(s.net(), Party.SERVER, STEP_PC, "helper/pc-server", n * Dealer.BITS);
-    byte[] etaP = PrivateCompare.open(d0, d1, n);
-    int lastCLength = 8 * n + extraCLength, lastSLength = 8 * n + extraSLength;
-    byte[] lastC = s.scratch().bytes("sc/last-client", lastCLength), lastS = s.scratch().bytes("sc/last-server", lastSLength);
+    byte[] d0 = s.scratch().receive(s.net(), Party.CLIENT, STEP_PC, "helper/pc-client", n * BitDealer.BITS);
+    byte[] d1 = s.scratch().receive(s.net(), Party.SERVER, STEP_PC, "helper/pc-server", n * BitDealer.BITS);
+    byte[] etaP = PrivateCompare.open(s, d0, d1, n);
+    byte[] toC = s.scratch().bytes("sc/last-client", 8 * n), toS = s.scratch().bytes("sc/last-server", 8 * n);
     for (int i = 0; i < n; i++) {
-      Wire.putLong(lastC, 8 * i, e0[i]);
-      Wire.putLong(lastS, 8 * i, OddRing.sub(etaP[i], e0[i]));
+      Wire.putLong(toC, 8 * i, e0[i]);
+      Wire.putLong(toS, 8 * i, OddRing.sub(etaP[i], e0[i]));
     }
-    System.arraycopy(extraC, 0, lastC, 8 * n, extraCLength);
-    System.arraycopy(extraS, 0, lastS, 8 * n, extraSLength);
-    s.net().send(Party.CLIENT, STEP_ETA, lastC, 0, lastCLength);
-    s.net().send(Party.SERVER, STEP_ETA, lastS, 0, lastSLength);
-  }
-
-  static PartyResult party(Session s, long op, long[] a, int n, int extraBytes) {
-    return partyFinish(s, partyStart(s, op, a, n), extraBytes);
+    s.net().send(Party.CLIENT, STEP_ETA, toC, 0, 8 * n);
+    s.net().send(Party.SERVER, STEP_ETA, toS, 0, 8 * n);
   }
 
   /** A share holder's state between its PrivateCompare message and the helper's answer. */
@@ -117,25 +109,25 @@ public final class ShareConvert {
     s.net().send(Party.HELPER, STEP_MASKED, masked);
 
     // Input-independent randomness, drawn while the helper deals.
-    PrivateCompare.Masks masks = PrivateCompare.masks(s, "sc", op, n, true);
-    byte[] xBits = Dealer.partyBitsDrawn(s, "sc/x", op, n);
-    int recv = Dealer.received(self, n);
-    byte[] deal = s.scratch().receive(s.net(), Party.HELPER, STEP_DEAL, "sc/deal", recv * (Dealer.BITS + 8));
-    Dealer.partyBitsReceived(s, xBits, n, deal, 0);
-    long[] delta = Dealer.partyLongs(s, "sc/delta", op, n, true, deal, recv * Dealer.BITS);
+    PrivateCompare.Masks masks = PrivateCompare.masks(s, "sc", op, n);
+    byte[] xBits = BitDealer.partyBitsDrawn(s, "sc/x", op, n);
+    int recv = Dealer.received(self, n), bits = BitDealer.BITS;
+    byte[] deal = s.scratch().receive(s.net(), Party.HELPER, STEP_DEAL, "sc/deal", recv * (bits + 8));
+    BitDealer.partyBitsReceived(s, xBits, n, deal, 0);
+    long[] delta = Dealer.partyLongs(s, "sc/delta", op, n, OddRing.RING, deal, recv * bits);
     long[] rMinus1 = new long[n];
     for (int i = 0; i < n; i++) rMinus1[i] = r0[i] + r1[i] - 1;
     PrivateCompare.send(s, STEP_PC, xBits, rMinus1, eta2, n, masks);
     return new Pending(a, n, r0, r1, eta2, masked, delta);
   }
 
-  /** Share holder, flight 4: the odd-ring shares from the helper's η' shares (extraBytes more are the caller's). */
-  static PartyResult partyFinish(Session s, Pending st, int extraBytes) {
+  /** Share holder, flight 4: the odd-ring shares from the helper's η' shares. */
+  static long[] partyFinish(Session s, Pending st) {
     int n = st.n();
     boolean p0 = s.isClient();
     long[] a = st.a(), r0 = st.r0(), r1 = st.r1(), masked = st.masked(), delta = st.delta();
     byte[] eta2 = st.eta2();
-    byte[] last = s.scratch().receive(s.net(), Party.HELPER, STEP_ETA, "sc/last", 8 * n + extraBytes);
+    byte[] last = s.scratch().receive(s.net(), Party.HELPER, STEP_ETA, "sc/last", 8 * n);
     long[] y = new long[n];
     for (int i = 0; i < n; i++) {
       long etaP = Wire.getLong(last, 8 * i);
@@ -148,6 +140,6 @@ public final class ShareConvert {
       }
       y[i] = OddRing.sub(a[i], theta);
     }
-    return new PartyResult(y, last, 8 * n);
+    return y;
   }
 }

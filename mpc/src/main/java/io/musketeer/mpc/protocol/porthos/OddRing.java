@@ -1,5 +1,6 @@
-package io.musketeer.mpc.protocol;
+package io.musketeer.mpc.protocol.porthos;
 
+import io.musketeer.mpc.protocol.Dealer;
 import io.musketeer.mpc.random.Prg;
 
 /**
@@ -9,6 +10,19 @@ import io.musketeer.mpc.random.Prg;
  */
 final class OddRing {
   static final long TOP = -1L; // 2^64 - 1, which is 0 in this ring
+
+  /** The odd ring for {@link Dealer}'s dealing of single values. */
+  static final Dealer.Ring RING = new Dealer.Ring() {
+    @Override
+    public void fill(Prg prg, long[] dst, int off, int len) {
+      OddRing.fill(prg, dst, off, len);
+    }
+
+    @Override
+    public long sub(long a, long b) {
+      return OddRing.sub(a, b);
+    }
+  };
 
   private OddRing() {}
 

@@ -1,7 +1,10 @@
-package io.musketeer.mpc.protocol;
+package io.musketeer.mpc.protocol.porthos;
 
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Steps;
+import io.musketeer.mpc.protocol.Chunks;
+import io.musketeer.mpc.protocol.Scratch;
+import io.musketeer.mpc.protocol.Session;
 
 /**
  * PrivateCompare (SecureNN, PrivateCompare algorithm; Porthos's {@code funcPrivateCompareMPC};
@@ -46,17 +49,17 @@ public final class PrivateCompare {
   public static byte[] run(Session s, byte[] xBits, long[] r, byte[] beta, int n) {
     long op = s.nextOpId();
     if (s.isHelper()) {
-      byte[] d0 = s.net().receiveBytes(Party.CLIENT, STEP_PC, n * Dealer.BITS);
-      byte[] d1 = s.net().receiveBytes(Party.SERVER, STEP_PC, n * Dealer.BITS);
-      return open(d0, d1, n);
+      byte[] d0 = s.net().receiveBytes(Party.CLIENT, STEP_PC, n * BitDealer.BITS);
+      byte[] d1 = s.net().receiveBytes(Party.SERVER, STEP_PC, n * BitDealer.BITS);
+      return open(s, d0, d1, n);
     }
-    send(s, STEP_PC, xBits, r, beta, n, masks(s, "pc", op, n, true));
+    send(s, STEP_PC, xBits, r, beta, n, masks(s, "pc", op, n));
     return null;
   }
 
   /** Share holder: computes the messages for n values under m and sends them (n·64 bytes) to the helper. */
   static void send(Session s, int step, byte[] xBits, long[] r, byte[] beta, int n, Masks m) {
-    s.net().send(Party.HELPER, step, messages(s, xBits, r, beta, n, m), 0, n * Dealer.BITS);
+    s.net().send(Party.HELPER, step, messages(s, xBits, r, beta, n, m), 0, n * BitDealer.BITS);
   }
 
   /**
@@ -65,48 +68,46 @@ public final class PrivateCompare {
    */
   record Masks(String purpose, long op, int n, byte[] rho, byte[] mult, byte[] mask) {}
 
-  /** Draws {@link Masks} ({@code zeroSharing = false} reproduces defect D1 and exists only for the leak test). */
-  static Masks masks(Session s, String purpose, long op, int n, boolean zeroSharing) {
+  /** Draws {@link Masks} for n values from the client–server streams of this purpose and operation. */
+  static Masks masks(Session s, String purpose, long op, int n) {
     Party other = s.self().otherHolder();
     Scratch scratch = s.scratch();
-    byte[] rho = scratch.bytes(purpose + "/pc-rho", n), mult = scratch.bytes(purpose + "/pc-s", n * Dealer.BITS);
-    byte[] mask = zeroSharing ? scratch.bytes(purpose + "/pc-z", n * Dealer.BITS) : null;
-    Par.forEachChunk(n, chunk -> {
-      int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
+    byte[] rho = scratch.bytes(purpose + "/pc-rho", n), mult = scratch.bytes(purpose + "/pc-s", n * BitDealer.BITS);
+    byte[] mask = scratch.bytes(purpose + "/pc-z", n * BitDealer.BITS);
+    Chunks.forEach(s, n, chunk -> {
+      int lo = chunk * Chunks.SIZE, hi = Math.min(n, lo + Chunks.SIZE);
       s.random().shared(other, purpose + "/pc-rho#" + chunk, op).fill(rho, lo, hi - lo);
-      new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + chunk, op), true).take(mult, lo * Dealer.BITS, (hi - lo) * Dealer.BITS);
-      if (mask != null) {
-        new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + chunk, op), false).take(mask, lo * Dealer.BITS, (hi - lo) * Dealer.BITS);
-      }
+      new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + chunk, op), true).take(mult, lo * BitDealer.BITS, (hi - lo) * BitDealer.BITS);
+      new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + chunk, op), false).take(mask, lo * BitDealer.BITS, (hi - lo) * BitDealer.BITS);
     });
     return new Masks(purpose, op, n, rho, mult, mask);
   }
 
   /** The messages for n values under masks drawn by {@link #masks} for the same n: the first n·64 bytes of a scratch buffer. */
   static byte[] messages(Session s, byte[] xBits, long[] r, byte[] beta, int n, Masks m) {
-    if (xBits.length < n * Dealer.BITS || r.length < n || beta.length < n || m.n() != n) {
+    if (xBits.length < n * BitDealer.BITS || r.length < n || beta.length < n || m.n() != n) {
       throw new IllegalArgumentException("PrivateCompare inputs do not match n = " + n);
     }
     boolean p0 = s.isClient();
     Party other = s.self().otherHolder();
-    byte[] out = s.scratch().bytes("pc/out", n * Dealer.BITS); // dead once sent
-    Par.forEachChunk(n, chunk -> {
-      int lo = chunk * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
+    byte[] out = s.scratch().bytes("pc/out", n * BitDealer.BITS); // dead once sent
+    Chunks.forEach(s, n, chunk -> {
+      int lo = chunk * Chunks.SIZE, hi = Math.min(n, lo + Chunks.SIZE);
       // c is formed block by block so that it stays in the L1 cache until it is combined with s and z.
-      byte[] c = new byte[Math.min(BLOCK, hi - lo) * Dealer.BITS];
+      byte[] c = new byte[Math.min(BLOCK, hi - lo) * BitDealer.BITS];
       Zp.Sampler special = null;
       byte[] u = new byte[64];
       for (int b0 = lo; b0 < hi; b0 += BLOCK) {
-        int b1 = Math.min(hi, b0 + BLOCK), len = (b1 - b0) * Dealer.BITS;
+        int b1 = Math.min(hi, b0 + BLOCK), len = (b1 - b0) * BitDealer.BITS;
         for (int i = b0; i < b1; i++) {
           boolean sp = beta[i] == 1 && r[i] == -1L;
           if (sp) {
             if (special == null) special = new Zp.Sampler(s.random().shared(other, m.purpose() + "/pc-u#" + chunk, m.op()), false);
             special.take(u, 0, 64);
           }
-          prefix(p0, xBits, i * Dealer.BITS, r[i], beta[i], sp ? u : null, m.rho()[i] & 63, c, (i - b0) * Dealer.BITS);
+          prefix(p0, xBits, i * BitDealer.BITS, r[i], beta[i], sp ? u : null, m.rho()[i] & 63, c, (i - b0) * BitDealer.BITS);
         }
-        mulAdd(m.mult(), c, m.mask(), out, b0 * Dealer.BITS, len, p0);
+        mulAdd(m.mult(), c, m.mask(), out, b0 * BitDealer.BITS, len, p0);
       }
     });
     return out;
@@ -155,16 +156,13 @@ public final class PrivateCompare {
     }
   }
 
-  /**
-   * Second pass: out[oo + j] = mult[oo + j]·c[j] ± mask[oo + j] mod p (+ for the client, − for the
-   * server; no mask when it is null, the leak test's defect D1).
-   */
+  /** Second pass: out[oo + j] = mult[oo + j]·c[j] ± mask[oo + j] mod p (+ for the client, − for the server). */
   static void mulAdd(byte[] mult, byte[] c, byte[] mask, byte[] out, int oo, int len, boolean plus) {
     int j = 0;
-    if (Zp.VECTOR && mask != null) j = ZpVector.mulAdd(mult, c, mask, out, oo, len, plus);
+    if (Zp.VECTOR) j = ZpVector.mulAdd(mult, c, mask, out, oo, len, plus);
     int off = plus ? 0 : P, sign = plus ? 1 : -1;
     for (; j < len; j++) {
-      int v = mult[oo + j] * (c[j] & 0xff) + off + sign * (mask == null ? 0 : mask[oo + j]);
+      int v = mult[oo + j] * (c[j] & 0xff) + off + sign * mask[oo + j];
       v = (v & 127) + (v >>> 7);
       v = (v & 127) + (v >>> 7);
       v -= P & ((P - 1 - v) >> 31);
@@ -173,17 +171,17 @@ public final class PrivateCompare {
   }
 
   /** Helper: β'[i] = 1 iff d0[i·64+k] + d1[i·64+k] = 0 mod 127 for some k. */
-  static byte[] open(byte[] d0, byte[] d1, int n) {
+  static byte[] open(Session s, byte[] d0, byte[] d1, int n) {
     byte[] out = new byte[n];
-    Par.forEachChunk(n, c -> {
-      int lo = c * Par.CHUNK, hi = Math.min(n, lo + Par.CHUNK);
+    Chunks.forEach(s, n, c -> {
+      int lo = c * Chunks.SIZE, hi = Math.min(n, lo + Chunks.SIZE);
       if (Zp.VECTOR) {
         ZpVector.open(d0, d1, out, lo, hi);
         return;
       }
       for (int i = lo; i < hi; i++) {
         int zero = 0;
-        for (int k = i * Dealer.BITS, end = k + Dealer.BITS; k < end; k++) {
+        for (int k = i * BitDealer.BITS, end = k + BitDealer.BITS; k < end; k++) {
           int e = d0[k] + d1[k];
           zero |= (e == 0 || e == P) ? 1 : 0;
         }

@@ -1,4 +1,4 @@
-package io.musketeer.mpc.protocol;
+package io.musketeer.mpc.protocol.porthos;
 
 import io.musketeer.mpc.random.Prg;
 
