@@ -28,6 +28,9 @@ final class BenchCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin ReceiveTimeoutOption receiveTimeout;
 
+  @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
+  boolean plaintext;
+
   @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
   String protocol;
 
@@ -41,6 +44,7 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
     partyArgs.addAll(receiveTimeout.partyArgs());
+    if (plaintext) partyArgs.add("--plaintext");
     Graph g = model.load(false); // shapes only: the parties load the model themselves
     Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
     FloatTensor x = DemoCommand.syntheticInput(in);

@@ -12,6 +12,9 @@ import picocli.CommandLine.Option;
 final class LocalCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin ReceiveTimeoutOption receiveTimeout;
+
+  @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
+  boolean plaintext;
   @Mixin PreprocessOptions preprocess;
 
   @Option(names = "--input", required = true, paramLabel = "X", description = "The client's input (.npy or image).")
@@ -39,6 +42,7 @@ final class LocalCommand implements Callable<Integer> {
   private List<String> partyArgs() {
     java.util.ArrayList<String> args = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
     args.addAll(receiveTimeout.partyArgs());
+    if (plaintext) args.add("--plaintext");
     return args;
   }
 

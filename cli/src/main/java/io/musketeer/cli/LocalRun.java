@@ -2,12 +2,14 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.PartyKey;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -51,8 +53,22 @@ final class LocalRun {
     }
     try {
       Path peers = dir.resolve("peers.conf");
+      boolean plaintext = partyArgs.contains("--plaintext");
+      Map<Party, List<String>> keyArgs = new EnumMap<>(Party.class);
       StringBuilder pc = new StringBuilder();
-      for (Party p : Party.values()) pc.append(p.label()).append(" = 127.0.0.1:").append(freePort()).append('\n');
+      for (Party p : Party.values()) {
+        pc.append(p.label()).append(" = 127.0.0.1:").append(freePort());
+        if (!plaintext) {
+          // a throwaway key per party and run: the links use TLS as a real deployment's do
+          PartyKey k = PartyKey.generate(p, List.of("127.0.0.1"), Duration.ofDays(1));
+          k.write(dir, p);
+          pc.append(' ').append(k.fingerprint());
+          keyArgs.put(p, LinkOptions.partyArgs(PartyKey.keyFile(dir, p)));
+        } else {
+          keyArgs.put(p, List.of());
+        }
+        pc.append('\n');
+      }
       Files.writeString(peers, pc.toString());
       Map<Party, Process> procs = new EnumMap<>(Party.class);
       Map<Party, Path> logs = new EnumMap<>(Party.class);
@@ -62,6 +78,7 @@ final class LocalRun {
         cmd.addAll(List.of("run", "--role", p.label(), "--model", model, "--scale", "" + scale, "--protocol", protocol,
             "--peers", peers.toString(), "--report", dir.resolve(p.label() + ".json").toString()));
         cmd.addAll(partyArgs);
+        cmd.addAll(keyArgs.get(p));
         if (p == Party.CLIENT) {
           cmd.addAll(List.of("--input", input.toString(), "--output", output.toString()));
           cmd.addAll(clientArgs);

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
     description = "Secure three-party inference for trained neural networks (client, server, helper).",
     subcommands = {
       DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class,
-      LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, CommandLine.HelpCommand.class
+      LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main {
   static final int EXIT_USER_ERROR = 1;

@@ -5,15 +5,18 @@ import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
 import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.runtime.LayerListener;
 import io.musketeer.mpc.runtime.SecureParty;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,6 +29,7 @@ final class RunCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin PreprocessOptions preprocess;
   @Mixin ReceiveTimeoutOption receiveTimeout;
+  @Mixin LinkOptions link;
 
   @Option(names = "--role", required = true, description = "server, client or helper.")
   String role;
@@ -64,12 +68,16 @@ final class RunCommand implements Callable<Integer> {
     if (self != Party.CLIENT && output != null) throw new MusketeerException("only the client learns the output; drop --output for the " + self.label());
     Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
+    List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
+    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
+    // bound before the model is loaded: a port in use is reported at once, and peers that start sooner wait in the backlog
+    ServerSocket listening = self == Party.CLIENT ? null : connector.listen(link.listenAddress(self, peers));
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
     Program program = Compiler.compile(model.load(self == Party.SERVER), model.scale);
     Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(program.graph(), input, preprocess.toPreprocess()) : Map.of();
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
-        Transport transport = TcpTransport.connect(self, peers, timeouts)) {
+        Transport transport = TcpTransport.connect(connector, listening)) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       result = SecureParty.run(self, program, protocol, transport, inputs, listener);

@@ -41,6 +41,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -145,7 +146,7 @@ public record PartyKey(PrivateKey privateKey, X509Certificate certificate) {
       } catch (UnsupportedOperationException e) {
         Files.createFile(key); // not a POSIX file system: the directory's protection is all there is
       }
-      Files.writeString(key, pem(PrivateKeyInfo.getInstance(privateKey.getEncoded())), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+      Files.writeString(key, pem(new JcaPKCS8Generator(privateKey, null)), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
       Files.writeString(cert, pem(certificate), StandardCharsets.US_ASCII);
     } catch (IOException e) {
       throw new MusketeerException("cannot write " + key + " and " + cert + " (" + FramedTransport.describe(e) + ")");
@@ -189,7 +190,7 @@ public record PartyKey(PrivateKey privateKey, X509Certificate certificate) {
     try {
       JcaPEMKeyConverter c = new JcaPEMKeyConverter();
       if (o instanceof PrivateKeyInfo info) return c.getPrivateKey(info);
-      if (o instanceof PEMKeyPair pair) return c.getKeyPair(pair).getPrivate();
+      if (o instanceof PEMKeyPair pair) return c.getPrivateKey(pair.getPrivateKeyInfo());
     } catch (IOException e) {
       throw new MusketeerException("cannot read key file " + file + " (" + describe(e) + ")");
     }
