@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -24,15 +22,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
-import javax.net.ServerSocketFactory;
-import javax.net.SocketFactory;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -100,80 +95,26 @@ public final class TlsSecurity implements LinkSecurity {
 
   // ---------------------------------------------------------------- sockets
 
+  /** TLS layered over {@code raw} (closing it closes {@code raw}), handshake done before it returns. */
   @Override
-  public SocketFactory dialer() {
-    SocketFactory tls = context.getSocketFactory();
-    return new SocketFactory() {
-      @Override
-      public Socket createSocket() throws IOException {
-        return configure((SSLSocket) tls.createSocket());
-      }
-
-      @Override
-      public Socket createSocket(String host, int port) throws IOException {
-        return configure((SSLSocket) tls.createSocket(host, port));
-      }
-
-      @Override
-      public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-        return configure((SSLSocket) tls.createSocket(host, port, localHost, localPort));
-      }
-
-      @Override
-      public Socket createSocket(InetAddress host, int port) throws IOException {
-        return configure((SSLSocket) tls.createSocket(host, port));
-      }
-
-      @Override
-      public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
-        return configure((SSLSocket) tls.createSocket(address, port, localAddress, localPort));
-      }
-    };
-  }
-
-  private static SSLSocket configure(SSLSocket s) {
-    s.setEnabledProtocols(PROTOCOLS);
-    s.setUseClientMode(true);
-    return s;
-  }
-
-  @Override
-  public ServerSocketFactory listener() {
-    ServerSocketFactory tls = context.getServerSocketFactory();
-    return new ServerSocketFactory() {
-      @Override
-      public ServerSocket createServerSocket() throws IOException {
-        return configure((SSLServerSocket) tls.createServerSocket());
-      }
-
-      @Override
-      public ServerSocket createServerSocket(int port) throws IOException {
-        return configure((SSLServerSocket) tls.createServerSocket(port));
-      }
-
-      @Override
-      public ServerSocket createServerSocket(int port, int backlog) throws IOException {
-        return configure((SSLServerSocket) tls.createServerSocket(port, backlog));
-      }
-
-      @Override
-      public ServerSocket createServerSocket(int port, int backlog, InetAddress ifAddress) throws IOException {
-        return configure((SSLServerSocket) tls.createServerSocket(port, backlog, ifAddress));
-      }
-    };
-  }
-
-  private static SSLServerSocket configure(SSLServerSocket s) {
-    s.setEnabledProtocols(PROTOCOLS);
-    s.setNeedClientAuth(true);
-    return s;
+  public Socket secure(Socket raw, Party self, Party peer, String where) throws IOException {
+    SSLSocket ssl;
+    if (peer != null) {
+      ssl = (SSLSocket) context.getSocketFactory().createSocket(raw, raw.getInetAddress().getHostAddress(), raw.getPort(), true);
+      ssl.setUseClientMode(true);
+    } else {
+      ssl = (SSLSocket) context.getSocketFactory().createSocket(raw, null, true);
+      ssl.setUseClientMode(false);
+      ssl.setNeedClientAuth(true);
+    }
+    ssl.setEnabledProtocols(PROTOCOLS);
+    handshake(ssl, self, peer, where);
+    return ssl;
   }
 
   // ---------------------------------------------------------------- checks
 
-  @Override
-  public void handshake(Socket s, Party self, Party peer, String where) throws IOException {
-    SSLSocket ssl = (SSLSocket) s;
+  private void handshake(SSLSocket ssl, Party self, Party peer, String where) throws IOException {
     String who = peer != null ? "the " + peer.label() + " at " + where : "the peer at " + where;
     try {
       ssl.startHandshake();

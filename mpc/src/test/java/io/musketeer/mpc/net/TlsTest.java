@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,18 +23,18 @@ import org.junit.jupiter.api.Timeout;
 /** TLS links: the same frames and counts as plaintext, and every way a certificate can be wrong refused before a share is sent. */
 @Timeout(120)
 class TlsTest {
-  private static final Timeouts SHORT = ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(2));
+  private static final Timeouts SHORT = ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(2));
 
   @Test
   void tlsCarriesTheSameFramesAndCountsAsInMemory() {
     Map<Party, TrafficStats.Snapshot> tls, mem;
-    try (ThreeParties n = ThreeParties.tls()) {
-      ThreeParties.run(p -> TcpTransportTest.script(n.get(p)));
-      tls = ThreeParties.run(p -> n.get(p).stats().snapshot());
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TLS)) {
+      ThreeParty.parallel(p -> TcpTransportTest.script(n.get(p)));
+      tls = ThreeParty.parallel(p -> n.get(p).stats().snapshot());
     }
-    try (ThreeParties n = ThreeParties.inMemory()) {
-      ThreeParties.run(p -> TcpTransportTest.script(n.get(p)));
-      mem = ThreeParties.run(p -> n.get(p).stats().snapshot());
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.MEMORY)) {
+      ThreeParty.parallel(p -> TcpTransportTest.script(n.get(p)));
+      mem = ThreeParty.parallel(p -> n.get(p).stats().snapshot());
     }
     assertEquals(mem, tls);
   }
@@ -41,7 +43,7 @@ class TlsTest {
   void bothEndsOfALinkShareItsBindingAndNoOtherLinkHasIt() {
     List<byte[]> all = new java.util.ArrayList<>();
     for (int session = 0; session < 2; session++) {
-      try (ThreeParties n = ThreeParties.tls()) {
+      try (ThreeParty.Connected n = ThreeParty.connect(Net.TLS)) {
         for (Party a : Party.values()) {
           for (Party b : Party.values()) {
             if (a.ordinal() >= b.ordinal()) continue;
@@ -85,11 +87,11 @@ class TlsTest {
     Map<Party, ServerSocket> listeners = new EnumMap<>(Party.class);
     int[] ports = new int[3];
     for (Party p : new Party[] {Party.SERVER, Party.HELPER}) {
-      ServerSocket ss = ThreeParties.listen(security.getOrDefault(p, LinkSecurity.plaintext()));
+      ServerSocket ss = ThreeParty.listen();
       ports[p.ordinal()] = ss.getLocalPort();
       if (setups.containsKey(p)) listeners.put(p, ss);
     }
-    Map<Party, Object> out = ThreeParties.outcomes(p -> {
+    Map<Party, Object> out = ThreeParty.outcomes(p -> {
       Setup s = setups.get(p);
       if (s == null) return null;
       Peers peers = new Peers(s.peers().client(), new Peers.Address("127.0.0.1", ports[1]), new Peers.Address("127.0.0.1", ports[2]), s.peers().pins());
@@ -99,7 +101,7 @@ class TlsTest {
     return out;
   }
 
-  private static Map<Party, Setup> everyone(ThreeParties.Keys keys, Function<Party, Setup> change) {
+  private static Map<Party, Setup> everyone(ThreeParty.Keys keys, Function<Party, Setup> change) {
     Map<Party, Setup> m = new EnumMap<>(Party.class);
     for (Party p : Party.values()) {
       Setup custom = change.apply(p);
@@ -114,14 +116,14 @@ class TlsTest {
 
   @Test
   void allRightConnects() {
-    ThreeParties.Keys keys = ThreeParties.Keys.fresh();
+    ThreeParty.Keys keys = ThreeParty.Keys.fresh();
     Map<Party, Object> out = connect(everyone(keys, p -> null));
     for (Party p : Party.values()) assertInstanceOf(FramedTransport.class, out.get(p), String.valueOf(out.get(p)));
   }
 
   @Test
   void aServerWithAnotherCertificateIsRefusedByTheClientWithBothFingerprints() {
-    ThreeParties.Keys keys = ThreeParties.Keys.fresh();
+    ThreeParty.Keys keys = ThreeParty.Keys.fresh();
     PartyKey impostor = PartyKey.generate(Party.SERVER, List.of(), PartyKey.DEFAULT_VALIDITY);
     Map<Party, Object> out = connect(everyone(keys, p -> p == Party.SERVER ? new Setup(keys.pins(), impostor) : null));
     String c = error(out, Party.CLIENT);
@@ -134,7 +136,7 @@ class TlsTest {
 
   @Test
   void aClientWithAnUnpinnedCertificateIsRefusedByServerAndHelper() {
-    ThreeParties.Keys keys = ThreeParties.Keys.fresh();
+    ThreeParty.Keys keys = ThreeParty.Keys.fresh();
     PartyKey stranger = PartyKey.generate(Party.CLIENT, List.of(), PartyKey.DEFAULT_VALIDITY);
     Map<Party, Object> out = connect(everyone(keys, p -> p == Party.CLIENT ? new Setup(keys.pins(), stranger) : null));
     String s = error(out, Party.SERVER);
@@ -145,7 +147,7 @@ class TlsTest {
 
   @Test
   void aPeerWhoseRoleHasNoPinIsRefused() {
-    ThreeParties.Keys keys = ThreeParties.Keys.fresh();
+    ThreeParty.Keys keys = ThreeParty.Keys.fresh();
     Peers noHelperPin = keys.pins().withPins(Party.HELPER, List.of());
     Map<Party, Object> out = connect(everyone(keys, p -> p == Party.SERVER ? new Setup(noHelperPin, keys.keys().get(p)) : null));
     String s = error(out, Party.SERVER);
@@ -154,7 +156,7 @@ class TlsTest {
 
   @Test
   void anExpiredCertificateIsRefusedWithItsDate() {
-    ThreeParties.Keys keys = ThreeParties.Keys.fresh();
+    ThreeParty.Keys keys = ThreeParty.Keys.fresh();
     Instant t = Instant.parse("2025-03-01T10:00:00Z");
     PartyKey expired = PartyKey.generate(Party.HELPER, List.of(), t.minus(Duration.ofDays(30)), t);
     Peers pins = keys.pins().withPins(Party.HELPER, List.of(expired.fingerprint()));
@@ -168,7 +170,7 @@ class TlsTest {
 
   @Test
   void aPlaintextClientIsRefusedByATlsServer() {
-    ThreeParties.Keys keys = ThreeParties.Keys.fresh();
+    ThreeParty.Keys keys = ThreeParty.Keys.fresh();
     Map<Party, Object> out = connect(everyone(keys, p -> p == Party.CLIENT ? new Setup(keys.pins(), null) : null));
     String s = error(out, Party.SERVER);
     assertTrue(s.matches("the peer at /127\\.0\\.0\\.1:\\d+ does not speak TLS \\(is it running with --plaintext\\?\\); run all three parties with TLS "
@@ -180,7 +182,7 @@ class TlsTest {
 
   @Test
   void aTlsClientIsRefusedByAPlaintextServer() {
-    ThreeParties.Keys keys = ThreeParties.Keys.fresh();
+    ThreeParty.Keys keys = ThreeParty.Keys.fresh();
     Map<Party, Object> out = connect(everyone(keys, p -> p == Party.SERVER ? new Setup(keys.pins(), null) : null));
     String s = error(out, Party.SERVER);
     assertTrue(s.matches("peer at /127\\.0\\.0\\.1:\\d+ speaks TLS, but the server runs with --plaintext; run all three parties with TLS "
