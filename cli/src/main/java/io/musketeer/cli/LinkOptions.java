@@ -39,13 +39,13 @@ final class LinkOptions {
   /** The security for {@code self}'s links, after checking that the key, its certificate and the peers file fit together. */
   LinkSecurity security(Party self, Peers peers, Path peersFile, List<Party> talksTo) {
     if (plaintext) {
-      if (key != null || cert != null) throw new MusketeerException("--plaintext and --key/--cert exclude each other: choose TLS (--key) or no TLS");
+      if (key != null || cert != null) throw new UsageError("--plaintext and --key/--cert exclude each other: choose TLS (--key) or no TLS");
       System.err.println(PLAINTEXT_WARNING);
       return LinkSecurity.plaintext();
     }
     if (key == null) {
-      if (cert != null) throw new MusketeerException("--cert needs --key (the certificate's private key)");
-      throw new MusketeerException("the links are TLS by default: give the " + self.label() + "'s key with --key FILE (make one with: musketeer keygen --role "
+      if (cert != null) throw new UsageError("--cert needs --key (the certificate's private key)");
+      throw new UsageError("the links are TLS by default: give the " + self.label() + "'s key with --key FILE (make one with: musketeer keygen --role "
           + self.label() + " --out DIR, and pin its fingerprint in every peers file), or --plaintext on a network you trust completely");
     }
     PartyKey own = PartyKey.load(key, cert != null ? cert : PartyKey.certBeside(key));
@@ -78,7 +78,7 @@ final class LinkOptions {
     try {
       return Peers.Address.parse(listen);
     } catch (IllegalArgumentException e) {
-      throw new MusketeerException("--listen: " + e.getMessage());
+      throw new UsageError("--listen: " + e.getMessage());
     }
   }
 

@@ -1,6 +1,5 @@
 package io.musketeer.cli;
 
-import io.musketeer.MusketeerException;
 import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -13,7 +12,9 @@ final class ReceiveTimeoutOption {
   int seconds;
 
   Duration duration() {
-    if (seconds < 1) throw new MusketeerException("--receive-timeout must be at least 1 second, got " + seconds);
+    if (seconds < 1 || seconds > RunCommand.MAX_CONNECT_TIMEOUT) {
+      throw new UsageError("--receive-timeout must be in 1.." + RunCommand.MAX_CONNECT_TIMEOUT + " seconds, got " + seconds);
+    }
     return Duration.ofSeconds(seconds);
   }
 
