@@ -1,6 +1,5 @@
 package io.musketeer.cli;
 
-import io.musketeer.MusketeerException;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.PartyKey;
 import java.nio.file.Path;
@@ -11,7 +10,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "keygen", description = {
+@Command(name = "keygen", mixinStandardHelpOptions = true, description = {
     "Make a party's TLS key and self-signed certificate: DIR/ROLE.key.pem (mode 0600) and DIR/ROLE.cert.pem.",
     "Prints the certificate's SHA-256 fingerprint on stdout: pin it in every peers file, as 'ROLE = host:port sha256:HEX'."})
 final class KeygenCommand implements Callable<Integer> {
@@ -34,9 +33,9 @@ final class KeygenCommand implements Callable<Integer> {
     try {
       self = Party.parse(role);
     } catch (IllegalArgumentException e) {
-      throw new MusketeerException(e.getMessage());
+      throw new UsageError(e.getMessage());
     }
-    if (days < 1 || days > 36_500) throw new MusketeerException("--days must be between 1 and 36500, got " + days);
+    if (days < 1 || days > 36_500) throw new UsageError("--days must be between 1 and 36500, got " + days);
     PartyKey k = PartyKey.generate(self, sans, Duration.ofDays(days));
     k.write(out, self);
     System.err.println("wrote " + PartyKey.keyFile(out, self) + " (private: keep it on the " + self.label() + "'s machine) and "

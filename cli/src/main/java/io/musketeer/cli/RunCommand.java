@@ -95,10 +95,6 @@ final class RunCommand implements Callable<Integer> {
     OutputFile.requireDistinct(reportFile, outputFile);
     Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
-    List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
-    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
-    // bound before the model is loaded: a port in use is reported at once, and peers that start sooner wait in the backlog
-    ServerSocket listening = self == Party.CLIENT ? null : connector.listen(link.listenAddress(self, peers));
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
     Program program = Compiler.compile(model.load(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE), model.scale);
     Map<String, FloatTensor> inputs = Map.of();
@@ -106,6 +102,9 @@ final class RunCommand implements Callable<Integer> {
       inputs = InferCommand.loadSingleInput(program.graph(), input, pre);
       Scales.checkSecureInput(inputs.values().iterator().next(), input, model.scale);
     }
+    List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
+    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
+    ServerSocket listening = self == Party.CLIENT ? null : connector.listen(link.listenAddress(self, peers));
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
         Transport transport = TcpTransport.connect(connector, listening)) {
