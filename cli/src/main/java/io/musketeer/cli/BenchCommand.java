@@ -39,6 +39,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @ParentCommand Main main;
   @Mixin ModelOptions model;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
+
+  @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
+  boolean plaintext;
 
   @Option(names = "--protocol", defaultValue = "porthos", split = ",",
       description = "Comparison protocol(s), comma-separated (porthos,fast runs both, alternating, and prints fast's ratios to porthos; default: ${DEFAULT-VALUE}).")
@@ -64,6 +68,9 @@ final class BenchCommand implements Callable<Integer> {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
     for (String p : protocols) RunCommand.checkProtocol(p);
     model.check();
+    List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
+    partyArgs.addAll(receiveTimeout.partyArgs());
+    if (plaintext) partyArgs.add("--plaintext");
     String warning = Scales.checkSecure(model.scale);
     if (warning != null) System.err.println(warning);
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
@@ -88,7 +95,7 @@ final class BenchCommand implements Callable<Integer> {
         for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
           Path output = dir.resolve("output.npy");
           last = LocalRun.execute(model.model, input, model.scale, protocol, output,
-              List.of("--batch", "" + model.batch, "--signature", model.signature), List.of(), false, main.verbose);
+              partyArgs, List.of(), false, main.verbose);
           System.out.println(protocol + ", run " + (r + 1) + ":");
           LocalRun.printSummary(last);
           String exact = "";
