@@ -170,6 +170,18 @@ class SavedModelImporterTest {
     checkAgainstTf(dir.resolve("seq"), "serving_default", probe, tf);
   }
 
+  /** Keras 3's Dense on a [batch, steps, features] input: a BatchMatMulV3 by the kernel. */
+  @Test
+  void keras3DenseOnSequences() throws IOException {
+    SavedModels.Body body = (tf, x, w) -> {
+      Operand<TFloat32> h = tf.nn.relu(tf.math.add(tf.train.batchMatMul(x, w.get("dense/kernel"), TFloat32.class), w.get("dense/bias")));
+      return tf.math.add(tf.train.batchMatMul(h, w.get("dense_1/kernel"), TFloat32.class), w.get("dense_1/bias"));
+    };
+    FloatTensor probe = TfOracle.gaussian(rng, 1, 2, 3, 20);
+    FloatTensor tf = SavedModels.keras(dir.resolve("seq3"), "tokens", new long[] {-1, 3, 20}, mlpWeights(), body, "dense_1", probe, SavedModels.Options.defaults());
+    checkAgainstTf(dir.resolve("seq3"), "serving_default", probe, tf);
+  }
+
   @Test
   void tf1DenseNetwork() throws IOException {
     FloatTensor probe = TfOracle.gaussian(rng, 1, 4, 20);
