@@ -110,7 +110,10 @@ class LocalLifecycleTest {
     assertEquals(1, kept.size(), "" + kept);
     Path logs = tmp.resolve(kept.get(0));
     assertTrue(last.contains("the parties' logs are in " + logs), last);
-    for (String party : new String[] {"client", "server", "helper"}) assertTrue(Files.exists(logs.resolve(party + ".log")), party);
+    for (String party : new String[] {"client", "server", "helper"}) {
+      assertTrue(Files.exists(logs.resolve(party + ".log")), party);
+      assertFalse(Files.exists(logs.resolve(party + ".key.pem")), "no private key kept: " + party);
+    }
     assertFalse(Files.exists(out));
     WorkDir.deleteTree(logs);
   }
