@@ -17,13 +17,14 @@ import java.util.TreeMap;
 
 /**
  * Manual profiling main (not a test): a built-in network run securely in one JVM over the in-memory
- * network, printing wall time, traffic and time by op kind per party. Arguments: model name
- * (default resnet50) and number of runs (default 2; the first warms the JIT).
+ * network, printing wall time, traffic, flights and time by op kind per party. Arguments: model name
+ * (default resnet50), number of runs (default 2; the first warms the JIT) and protocol (default porthos).
  */
 public final class ResNetProfile {
   public static void main(String[] args) {
     String name = args.length > 0 ? args[0] : "resnet50";
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    String protocol = args.length > 2 ? args[2] : "porthos";
     Graph g = TfImporter.fromGraphDef(SyntheticModels.build(name, 1), ImportOptions.defaults());
     Program p = Compiler.compile(g, 12);
     Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
@@ -32,11 +33,16 @@ public final class ResNetProfile {
     for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextDouble();
     for (int run = 0; run < runs; run++) {
       long t0 = System.nanoTime();
-      InProcessRun.Result r = InProcessRun.run(p, "porthos", Map.of(in.name(), new FloatTensor(in.shape(), x)));
+      InProcessRun.Result r = InProcessRun.run(p, protocol, Map.of(in.name(), new FloatTensor(in.shape(), x)));
       double wall = (System.nanoTime() - t0) / 1e9;
-      long bytes = 0;
-      for (Party party : Party.values()) bytes += r.reports().get(party).bytesSent();
-      System.out.printf("%s: wall %.2f s, traffic %.3f GB%n", name, wall, bytes / 1e9);
+      long bytes = 0, offline = 0, rounds = 0;
+      for (Party party : Party.values()) {
+        PartyReport rep = r.reports().get(party);
+        bytes += rep.bytesSent();
+        offline += rep.offlineBytesSent();
+        rounds = Math.max(rounds, rep.rounds());
+      }
+      System.out.printf("%s (%s): wall %.2f s, traffic %.3f GB (%.3f offline), %d flights%n", name, protocol, wall, bytes / 1e9, offline / 1e9, rounds);
       for (Party party : Party.values()) {
         TreeMap<String, double[]> byOp = new TreeMap<>();
         for (PartyReport.Layer l : r.reports().get(party).layers()) {

@@ -229,7 +229,6 @@ public final class FastRelu {
     }
     byte prime = (byte) p.p();
     byte[] half0 = buffer(1, half), corr = buffer(2, half);
-    long[] values = new long[ring + wrap];
     for (int side = 0; side < 2; side++) {
       // side 0: the client's stream gives the halves of elements [0, half), the server receives corrections
       int from = side * half;
@@ -253,62 +252,58 @@ public final class FastRelu {
         }
       }
       // ring items (whole longs) and wrap items (f bits), column-major, minus the stream party's halves
-      Prg items = pair(s, streamParty, "fast/it", op, c);
-      long[] hv = items.longs((ring + wrap) * half);
+      long[] hv = pair(s, streamParty, "fast/it", op, c).longs((ring + wrap) * half);
+      int[] codes = itemCodes(p.mode());
+      for (int m = 0; m < codes.length; m++) itemColumn(codes[m], r, e, e2, from, half, k, f, hv, m * half);
+      for (int q = 0; q < ring * half; q++) msg[o + q] = hv[q];
       BitPack.Writer wrapOut = new BitPack.Writer(msg, o + ring * half);
-      long[][] cols = new long[ring + wrap][half];
-      for (int i = 0; i < half; i++) {
-        int el = from + i;
-        items(p, r[el], (e[el >>> 6] >>> el) & 1, exact ? (e2[el >>> 6] >>> el) & 1 : 0, values);
-        for (int m = 0; m < ring + wrap; m++) cols[m][i] = values[m];
-      }
-      for (int m = 0; m < ring; m++) {
-        for (int i = 0; i < half; i++) msg[o + m * half + i] = cols[m][i] - hv[m * half + i];
-      }
-      for (int m = 0; m < wrap; m++) {
-        for (int i = 0; i < half; i++) wrapOut.put((cols[ring + m][i] - hv[(ring + m) * half + i]) & fMask, f);
-      }
+      for (int q = ring * half; q < (ring + wrap) * half; q++) wrapOut.put(hv[q] & fMask, f);
       wrapOut.flush();
     }
   }
 
-  /** The dealt item values of one element, in wire order: ring items, then wrap items (mod 2^f). */
-  private static void items(Params p, long r, long e, long e2, long[] out) {
-    int k = p.k(), f = p.f();
-    int at = switch (p.mode()) {
-      case DRELU -> {
-        out[0] = e;
-        yield 1;
-      }
-      case RELU -> {
-        out[0] = e;
-        out[1] = e * r;
-        yield 2;
-      }
-      case RELU_TRUNC, RELU_TRUNC_EXACT -> {
-        long rh = r >>> f;
-        out[0] = e;
-        out[1] = rh;
-        out[2] = e * rh;
-        if (p.mode() == Mode.RELU_TRUNC) yield 3;
-        out[3] = e2;
-        out[4] = e & e2;
-        yield 5;
-      }
-      case TRUNC -> {
-        out[0] = r >>> f;
-        out[1] = e2;
-        yield 2;
-      }
+  // the dealt items, by code: E, ER, RH, ERH, E2, EE2, then the wrap items OM, OME, OMRK, OMRKE
+  private static final int E = 0, ER = 1, RH = 2, ERH = 3, E2 = 4, EE2 = 5, OM = 6, OME = 7, OMRK = 8, OMRKE = 9;
+
+  /** The dealt items of a mode, in wire order: ring items, then wrap items (mod 2^f). */
+  static int[] itemCodes(Mode mode) {
+    return switch (mode) {
+      case DRELU -> new int[] {E};
+      case RELU -> new int[] {E, ER};
+      case RELU_TRUNC -> new int[] {E, RH, ERH, OM, OME, OMRK, OMRKE};
+      case RELU_TRUNC_EXACT -> new int[] {E, RH, ERH, E2, EE2, OM, OME, OMRK, OMRKE};
+      case TRUNC -> new int[] {RH, E2, OM, OME, OMRK, OMRKE};
     };
-    if (p.mode().truncates()) {
-      // ω = 1 iff bits k+1..63 of r are all ones (always for k = 63; Java's r >>> 64 would be r)
-      long omega = k == 63 ? 1 : ((r >>> (k + 1)) == (1L << (63 - k)) - 1 ? 1 : 0);
-      long rk = (r >>> k) & 1;
-      out[at] = omega;
-      out[at + 1] = omega & e;
-      out[at + 2] = omega & rk;
-      out[at + 3] = omega & rk & e;
+  }
+
+  /**
+   * Helper: out[at + i] = item(element from + i) − out[at + i] (the stream party's half there), for one
+   * item over half elements of a chunk. r_k = bit k of r; ω = 1 iff bits k+1..63 of r are all ones
+   * (always for k = 63, where Java's r >>> 64 would be r).
+   */
+  private static void itemColumn(int code, long[] r, long[] e, long[] e2, int from, int count, int k, int f, long[] out, int at) {
+    long allOnes = k == 63 ? 0 : (1L << (63 - k)) - 1;
+    for (int i = 0; i < count; i++) {
+      int el = from + i;
+      long ri = r[el], ei = (e[el >>> 6] >>> el) & 1;
+      long v = switch (code) {
+        case E -> ei;
+        case ER -> ei * ri;
+        case RH -> ri >>> f;
+        case ERH -> ei * (ri >>> f);
+        case E2 -> (e2[el >>> 6] >>> el) & 1;
+        case EE2 -> ei & (e2[el >>> 6] >>> el);
+        default -> {
+          long omega = k == 63 || (ri >>> (k + 1)) == allOnes ? 1 : 0, rk = (ri >>> k) & 1;
+          yield switch (code) {
+            case OM -> omega;
+            case OME -> omega & ei;
+            case OMRK -> omega & rk;
+            default -> omega & rk & ei;
+          };
+        }
+      };
+      out[at + i] = v - out[at + i];
     }
   }
 
@@ -403,6 +398,13 @@ public final class FastRelu {
 
   /** Per-thread scratch buffers. */
   private static final ThreadLocal<byte[][]> BUFFERS = ThreadLocal.withInitial(() -> new byte[12][]);
+  private static final ThreadLocal<long[][]> LONG_BUFFERS = ThreadLocal.withInitial(() -> new long[2][]);
+
+  private static long[] longBuffer(int slot, int length) {
+    long[][] b = LONG_BUFFERS.get();
+    if (b[slot] == null || b[slot].length < length) b[slot] = new long[length];
+    return b[slot];
+  }
 
   private static byte[] buffer(int slot, int length) {
     byte[][] b = BUFFERS.get();
@@ -546,7 +548,7 @@ public final class FastRelu {
     long fMask = f == 0 ? 0 : (1L << f) - 1;
     long[] beta = pair(s, other, "fast/beta", op, c).longs(2 * (len / 64));
     // this holder's item halves, item-major: its stream for the elements it draws, corrections for the rest
-    long[] it = new long[items * len];
+    long[] it = longBuffer(0, items * len);
     int from = t == 0 ? 0 : half, cFrom = t == 0 ? half : 0;
     long[] hv = pair(s, Party.HELPER, "fast/it", op, c).longs(items * half);
     int ringBase = lay.dealOff[t][c] + lay.thermoLongs(half);
@@ -556,47 +558,57 @@ public final class FastRelu {
       for (int i = 0; i < half; i++) it[m * len + cFrom + i] = m < ring ? corr[ringBase + m * half + i] : wrapIn.get(f);
     }
     int words = gWords(p);
-    boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
-    long twoK = 1L << k;
-    long high = p.mode().truncates() ? 1L << (k - f) : 0;
+    long[] b1 = new long[real], h = new long[real];
     for (int i = 0; i < real; i++) {
-      long cv = cOpen[lo + i];
-      int wi = (lo + i) >>> 6, bit = (lo + i) & 63;
-      long b = (beta[i >>> 6] >>> i) & 1;
-      long gi = (g[wi * words] >>> bit) & 1;
-      long ck = (cv >>> k) & 1;
-      long h = ck ^ b ^ gi;
-      long sgn = 1 - 2 * h;
-      long bt = one * h + sgn * it[i]; // share of b = DReLU(x)
-      long res;
-      switch (p.mode()) {
-        case DRELU -> res = bt;
-        case RELU -> res = (cv - twoK) * bt - (h * r[lo + i] + sgn * it[len + i]);
-        case TRUNC -> {
-          // ⌊x/2^f⌋ = (c >>> f) − 2^(k−f) − r_h − t_f + 2^(64−f)·w, with w = ω·γ from the public c_k and a = g ⊕ β
-          long h2 = ((beta[len / 64 + (i >>> 6)] >>> i) & 1) ^ ((g[wi * words + 1] >>> bit) & 1);
-          long tf = one * h2 + (1 - 2 * h2) * it[len + i];
-          int w0 = ring * len + i;
-          long a = gi ^ b;
-          long om = it[w0], ome = it[w0 + len], omrk = it[w0 + 2 * len], omrke = it[w0 + 3 * len];
-          long w = ck == 0 ? omrk + a * (om - omrk) + (1 - 2 * a) * (ome - omrke) : (1 - a) * omrk + (2 * a - 1) * omrke;
-          res = one * ((cv >>> f) - high) - it[i] - tf + (w << (64 - f));
-        }
-        default -> {
-          res = ((cv >>> f) - high) * bt - (h * it[len + i] + sgn * it[2 * len + i]);
-          int w0 = ring * len + i;
-          long a = gi ^ b;
-          long bw = ck == 0 ? h * it[w0] + sgn * it[w0 + len] : (1 - a) * it[w0 + 2 * len] + (2 * a - 1) * it[w0 + 3 * len];
-          res += bw << (64 - f);
-          if (exact) {
-            long b2 = (beta[len / 64 + (i >>> 6)] >>> i) & 1;
-            long h2 = b2 ^ ((g[wi * words + 1] >>> bit) & 1);
-            long sgn2 = 1 - 2 * h2;
-            res -= one * h * h2 + h * sgn2 * it[3 * len + i] + sgn * h2 * it[i] + sgn * sgn2 * it[4 * len + i];
-          }
+      int e = lo + i;
+      // h = c_k ⊕ β ⊕ g = b ⊕ e, public to both holders
+      b1[i] = (beta[i >>> 6] >>> i) & 1;
+      h[i] = ((cOpen[e] >>> k) & 1) ^ b1[i] ^ ((g[(e >>> 6) * words] >>> e) & 1);
+    }
+    switch (p.mode()) {
+      case DRELU -> {
+        for (int i = 0; i < real; i++) outAll[lo + i] = one * h[i] + (1 - 2 * h[i]) * it[i];
+      }
+      case RELU -> {
+        long twoK = 1L << k;
+        for (int i = 0; i < real; i++) {
+          long hi = h[i], sgn = 1 - 2 * hi, bt = one * hi + sgn * it[i]; // bt: share of b = DReLU(x)
+          outAll[lo + i] = (cOpen[lo + i] - twoK) * bt - (hi * r[lo + i] + sgn * it[len + i]);
         }
       }
-      outAll[lo + i] = res;
+      case TRUNC -> {
+        long high = 1L << (k - f);
+        int w0 = ring * len;
+        for (int i = 0; i < real; i++) {
+          // ⌊x/2^f⌋ = (c >>> f) − 2^(k−f) − r_h − t_f + 2^(64−f)·w, with w = ω·γ from the public c_k and a = g ⊕ β
+          int e = lo + i;
+          long cv = cOpen[e], ck = (cv >>> k) & 1, a = h[i] ^ ck; // a = g ⊕ β
+          long h2 = ((beta[len / 64 + (i >>> 6)] >>> i) & 1) ^ ((g[(e >>> 6) * words + 1] >>> e) & 1);
+          long tf = one * h2 + (1 - 2 * h2) * it[len + i];
+          long om = it[w0 + i], ome = it[w0 + len + i], omrk = it[w0 + 2 * len + i], omrke = it[w0 + 3 * len + i];
+          long w = ck == 0 ? omrk + a * (om - omrk) + (1 - 2 * a) * (ome - omrke) : (1 - a) * omrk + (2 * a - 1) * omrke;
+          outAll[e] = one * ((cv >>> f) - high) - it[i] - tf + (w << (64 - f));
+        }
+      }
+      case RELU_TRUNC, RELU_TRUNC_EXACT -> {
+        boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
+        long high = 1L << (k - f);
+        int w0 = ring * len;
+        for (int i = 0; i < real; i++) {
+          int e = lo + i;
+          long cv = cOpen[e], ck = (cv >>> k) & 1, hi = h[i], sgn = 1 - 2 * hi, a = hi ^ ck;
+          long bt = one * hi + sgn * it[i];
+          long res = ((cv >>> f) - high) * bt - (hi * it[len + i] + sgn * it[2 * len + i]);
+          // b·w mod 2^f, shifted to the top: the wrap of y + r, from the four ω items
+          long bw = ck == 0 ? hi * it[w0 + i] + sgn * it[w0 + len + i] : (1 - a) * it[w0 + 2 * len + i] + (2 * a - 1) * it[w0 + 3 * len + i];
+          res += bw << (64 - f);
+          if (exact) {
+            long h2 = ((beta[len / 64 + (i >>> 6)] >>> i) & 1) ^ ((g[(e >>> 6) * words + 1] >>> e) & 1), sgn2 = 1 - 2 * h2;
+            res -= one * hi * h2 + hi * sgn2 * it[3 * len + i] + sgn * h2 * it[i] + sgn * sgn2 * it[4 * len + i];
+          }
+          outAll[e] = res;
+        }
+      }
     }
   }
 
