@@ -63,6 +63,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--note", paramLabel = "TEXT", description = "Free text stored with each row (machine load, what changed).")
   String note = "";
 
+  @Option(names = "--warm", description = "Each party runs the inference twice in one session: the first figures are cold, the second warm (compiled code, kept weight masks).")
+  boolean warm;
+
   @Override
   public Integer call() {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
@@ -71,6 +74,7 @@ final class BenchCommand implements Callable<Integer> {
     List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
     partyArgs.addAll(receiveTimeout.partyArgs());
     if (plaintext) partyArgs.add("--plaintext");
+    if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     String warning = Scales.checkSecure(model.scale);
     if (warning != null) System.err.println(warning);
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
@@ -98,6 +102,11 @@ final class BenchCommand implements Callable<Integer> {
               partyArgs, List.of(), false, main.verbose);
           System.out.println(protocol + ", run " + (r + 1) + ":");
           LocalRun.printSummary(last);
+          if (warm) {
+            double[][] inf = Row.inferences(last, 2);
+            System.out.printf(Locale.ROOT, "  inference 1 (cold): %.2f s, %s; inference 2 (warm): %.2f s, %s%n", inf[0][0], Units.bytes((long) inf[0][1]), inf[1][0],
+                Units.bytes((long) inf[1][1]));
+          }
           String exact = "";
           if (expected != null) {
             FloatTensor got = Npy.read(output);
@@ -105,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  output equals the fixed-point emulation: %s%s%n", exact,
                 exact.equals("yes") ? "" : " (largest difference " + largestDifference(expected, got) + ")");
           }
-          Row row = Row.of(model.model, protocol, r + 1, last, exact, note);
+          Row row = Row.of(model.model, protocol, r + 1, last, exact, note, warm ? 2 : 1);
           byProtocol.computeIfAbsent(protocol, k -> new ArrayList<>()).add(row);
           if (rows != null) append(rows, row.json());
         }
@@ -155,8 +164,29 @@ final class BenchCommand implements Callable<Integer> {
 
   /** One secure run's figures, as `bench` prints and stores them. */
   record Row(String date, String model, String protocol, int run, double wallSeconds, double sessionSeconds, long bytes, long offlineBytes,
-      long rounds, long[] peakMemory, double[] cpuSeconds, String exact, String note) {
-    static Row of(String model, String protocol, int run, LocalRun.Summary s, String exact, String note) {
+      long rounds, long[] peakMemory, double[] cpuSeconds, String exact, String note, double[][] inferences) {
+    /**
+     * Per inference of a session that ran the program {@code n} times: its time (the slowest party's sum
+     * over its layers) and the bytes all parties sent during it.
+     */
+    static double[][] inferences(LocalRun.Summary s, int n) {
+      double[][] out = new double[n][2];
+      for (PartyReport r : s.parties().values()) {
+        List<PartyReport.Layer> layers = r.layers();
+        int per = layers.size() / n;
+        for (int k = 0; k < n; k++) {
+          double sec = 0;
+          for (PartyReport.Layer l : layers.subList(k * per, (k + 1) * per)) {
+            sec += l.seconds();
+            out[k][1] += l.bytesSent();
+          }
+          out[k][0] = Math.max(out[k][0], sec);
+        }
+      }
+      return out;
+    }
+
+    static Row of(String model, String protocol, int run, LocalRun.Summary s, String exact, String note, int inferences) {
       long[] peak = new long[3];
       double[] cpu = new double[3];
       double session = 0;
@@ -169,7 +199,7 @@ final class BenchCommand implements Callable<Integer> {
         offline += r.offlineBytesSent();
       }
       return new Row(LocalDate.now().toString(), model, protocol, run, s.wallSeconds(), session, s.totalBytes(), offline, s.maxRounds(), peak, cpu,
-          exact, note);
+          exact, note, inferences > 1 ? inferences(s, inferences) : new double[0][]);
     }
 
     /** The run with the median wall time (traffic and flights are the same in every run). */
@@ -190,9 +220,19 @@ final class BenchCommand implements Callable<Integer> {
     String json() {
       return String.format(Locale.ROOT,
           "{\"date\": \"%s\", \"model\": %s, \"protocol\": %s, \"run\": %d, \"wall_seconds\": %.3f, \"session_seconds\": %.3f, \"bytes\": %d, "
-              + "\"offline_bytes\": %d, \"rounds\": %d, \"peak_memory_bytes\": [%d, %d, %d], \"cpu_seconds\": [%.3f, %.3f, %.3f], \"exact\": \"%s\", \"note\": %s}",
+              + "\"offline_bytes\": %d, \"rounds\": %d, \"peak_memory_bytes\": [%d, %d, %d], \"cpu_seconds\": [%.3f, %.3f, %.3f], \"exact\": \"%s\", \"note\": %s%s}",
           date, quote(model), quote(protocol), run, wallSeconds, sessionSeconds, bytes, offlineBytes, rounds, peakMemory[0], peakMemory[1], peakMemory[2],
-          cpuSeconds[0], cpuSeconds[1], cpuSeconds[2], exact, quote(note));
+          cpuSeconds[0], cpuSeconds[1], cpuSeconds[2], exact, quote(note), inferenceJson());
+    }
+
+    private String inferenceJson() {
+      if (inferences.length == 0) return "";
+      StringBuilder sec = new StringBuilder(), b = new StringBuilder();
+      for (double[] inf : inferences) {
+        sec.append(sec.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", inf[0]));
+        b.append(b.length() == 0 ? "" : ", ").append((long) inf[1]);
+      }
+      return ", \"inference_seconds\": [" + sec + "], \"inference_bytes\": [" + b + "]";
     }
 
     private static String quote(String s) {

@@ -94,8 +94,8 @@ final class BenchReportCommand implements Callable<Integer> {
 
   static String table(List<Group> groups) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| network | protocol | runs: wall time | median wall | median session | traffic (offline part) | flights | peak memory, largest party | output = emulation | dates |\n");
-    sb.append("|---|---|---|---:|---:|---:|---:|---:|---|---|\n");
+    sb.append("| network | protocol | runs: wall time | median wall | median session | inference cold / warm | traffic (offline part) | flights | peak memory, largest party | output = emulation | dates |\n");
+    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|\n");
     for (Group g : groups) {
       Map<String, String> m = g.median();
       StringBuilder walls = new StringBuilder();
@@ -105,8 +105,9 @@ final class BenchReportCommand implements Callable<Integer> {
         dates.add(r.getOrDefault("date", "?"));
       }
       String exact = g.runs().stream().map(r -> r.getOrDefault("exact", "")).filter(e -> !e.isEmpty()).distinct().reduce((a, b) -> a + "/" + b).orElse("not checked");
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %s s | %.1f s | %.1f s | %.2f GB (%.2f) | %d | %.2f GB | %s | %s |%n", g.model(), g.protocol(), walls,
-          num(m, "wall_seconds"), num(m, "session_seconds"), num(m, "bytes") / 1e9, num(m, "offline_bytes") / 1e9, (long) num(m, "rounds"),
+      String inf = m.containsKey("inference_seconds") ? m.get("inference_seconds").replaceAll("[\\[\\] ]", "").replace(",", " / ") + " s" : "–";
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s s | %.1f s | %.1f s | %s | %.2f GB (%.2f) | %d | %.2f GB | %s | %s |%n", g.model(), g.protocol(), walls,
+          num(m, "wall_seconds"), num(m, "session_seconds"), inf, num(m, "bytes") / 1e9, num(m, "offline_bytes") / 1e9, (long) num(m, "rounds"),
           max(m, "peak_memory_bytes") / 1e9, exact, dates.first().equals(dates.last()) ? dates.first() : dates.first() + " .. " + dates.last()));
     }
     // ratios of each protocol to the first one listed for the same network

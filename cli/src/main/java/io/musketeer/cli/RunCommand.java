@@ -64,6 +64,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--progress", description = "Show a progress bar by layer on stderr.")
   boolean progress;
 
+  @Option(names = "--repeat", defaultValue = "1", paramLabel = "N",
+      description = "Run the inference N times in one session, on the same input (the later runs are warm; every party must give the same N; default: ${DEFAULT-VALUE}).")
+  int repeat;
+
   /** local, bench and demo start their parties with this: stop at once when the parent is gone (our stdin closes). */
   @Option(names = "--local-party", hidden = true)
   boolean localParty;
@@ -78,6 +82,7 @@ final class RunCommand implements Callable<Integer> {
       throw new UsageError(e.getMessage());
     }
     if (self == Party.CLIENT && input == null) throw new UsageError("the client needs --input");
+    if (repeat < 1 || repeat > 100) throw new UsageError("--repeat must be in 1..100, got " + repeat);
     if (self != Party.CLIENT && input != null) throw new UsageError("only the client takes --input; the " + self.label() + " must not see it");
     if (self != Party.CLIENT && output != null) throw new UsageError("only the client learns the output; drop --output for the " + self.label());
     if (connectTimeout < 1 || connectTimeout > MAX_CONNECT_TIMEOUT) {
@@ -107,11 +112,11 @@ final class RunCommand implements Callable<Integer> {
     Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
     ServerSocket listening = listenAt == null ? null : connector.listen(listenAt);
     SecureParty.Result result;
-    try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
+    try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size() * repeat) : null;
         Transport transport = TcpTransport.connect(connector, listening)) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
-      result = SecureParty.run(self, program, protocol, transport, inputs, listener);
+      result = SecureParty.run(self, program, protocol, transport, inputs, listener, io.musketeer.core.Parallel.shared(), repeat);
     }
     if (reportFile != null) reportFile.write(result.report().toJson().getBytes(StandardCharsets.UTF_8));
     if (self == Party.CLIENT) {

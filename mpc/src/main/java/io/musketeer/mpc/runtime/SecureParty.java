@@ -36,7 +36,13 @@ public final class SecureParty {
 
   /** The parameters every party must agree on besides the program itself. */
   public static String protocolParameters(String protocol) {
-    return "semi-honest;ring=64;comparison=" + protocol + ";batch=" + Protocols.comparison(protocol).defaultBatch();
+    return protocolParameters(protocol, 1);
+  }
+
+  /** The same, for a session running the program {@code inferences} times. */
+  public static String protocolParameters(String protocol, int inferences) {
+    return "semi-honest;ring=64;comparison=" + protocol + ";batch=" + Protocols.comparison(protocol).defaultBatch()
+        + (inferences == 1 ? "" : ";inferences=" + inferences);
   }
 
   /** Runs this party on the process-wide worker pool. */
@@ -48,8 +54,19 @@ public final class SecureParty {
   /** Runs this party with every parallel loop of its protocols and kernels on {@code workers}. */
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
+    return run(role, program, protocol, transport, clientInputs, listener, workers, 1);
+  }
+
+  /**
+   * Runs the program {@code inferences} times in one session (one handshake and key agreement), on the
+   * same inputs: the later runs show warm figures (compiled code, kept weight masks). The report covers
+   * the whole session; its layers list every node of every inference, in order.
+   */
+  public static Result run(Party role, Program program, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, int inferences) {
+    if (inferences < 1) throw new IllegalArgumentException("inferences must be positive");
     try {
-      return runOrThrow(role, program, protocol, transport, clientInputs, listener, workers);
+      return runOrThrow(role, program, protocol, transport, clientInputs, listener, workers, inferences);
     } catch (RuntimeException e) {
       // tell the peers why we stop, so every party's log names the root cause
       transport.abort(role.label() + " failed: " + (e instanceof io.musketeer.MusketeerException ? e.getMessage() : "internal error"));
@@ -58,11 +75,11 @@ public final class SecureParty {
   }
 
   private static Result runOrThrow(Party role, Program program, String protocol, Transport transport,
-      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, int inferences) {
     long start = System.nanoTime();
     double cpu0 = ProcessMetrics.cpuSeconds();
     Comparison comparison = Protocols.comparison(protocol);
-    String hash = ProgramHash.of(program, protocolParameters(protocol));
+    String hash = ProgramHash.of(program, protocolParameters(protocol, inferences));
     Handshake.verifyProgram(transport, hash);
     Randomness randomness = KeyAgreement.establish(transport, hash);
     Session session = new Session(role, transport, randomness, comparison.defaultBatch(), workers);
@@ -71,7 +88,9 @@ public final class SecureParty {
       layers.add(layer(i, node, seconds, traffic));
       listener.done(i, total, node, seconds, traffic);
     };
-    List<FloatTensor> outputs = new SecureExecutor(program, session, comparison, recording).run(clientInputs);
+    SecureExecutor executor = new SecureExecutor(program, session, comparison, recording, inferences > 1);
+    List<FloatTensor> outputs = null;
+    for (int k = 0; k < inferences; k++) outputs = executor.run(clientInputs);
     TrafficStats.Snapshot s = transport.stats().snapshot();
     PartyReport report = new PartyReport(role, hash, protocol, s.bytesSent(), s.bytesReceived(), s.messagesSent(),
         s.messagesReceived(), s.rounds(), (System.nanoTime() - start) / 1e9, ProcessMetrics.cpuSeconds() - cpu0,

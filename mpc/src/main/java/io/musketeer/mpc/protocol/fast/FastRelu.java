@@ -450,49 +450,57 @@ public final class FastRelu {
     byte[] dv = buffer(8, (m + m2) * len);
     byte[] u = buffer(9, 2 * m * Lanes.VL), u2 = buffer(10, 2 * m2 * Lanes.VL);
     ByteVector one = ByteVector.broadcast(Lanes.B, (byte) (t == 0 ? 1 : 0));
-    ByteVector zero = ByteVector.zero(Lanes.B);
     ByteVector logT = ByteVector.fromArray(Lanes.B, tables.log, 0), expT = ByteVector.fromArray(Lanes.B, tables.exp, 0);
-    int[] ohOff = new int[nb];
+    int[] ohOff = new int[nb], tops = new int[nb];
     for (int j = 0, q = 0; j < nb; j++) {
       ohOff[j] = q;
-      q += (1 << p.width(j)) - 1;
+      tops[j] = (1 << p.width(j)) - 1;
+      q += tops[j];
     }
+    boolean vectorTables = p.p() <= Lanes.VL;
     for (int e0 = 0; e0 < len; e0 += Lanes.VL) {
       long bw = beta[e0 >>> 6] >>> (e0 & 63), bw2 = beta[len / 64 + (e0 >>> 6)] >>> (e0 & 63);
-      VectorMask<Byte> b1 = VectorMask.fromLong(Lanes.B, bw), b21 = VectorMask.fromLong(Lanes.B, bw2);
-      ByteVector sum = zero, sum2 = zero;
-      for (int j = nb - 1; j >= 0; j--) {
-        ByteVector cj = ByteVector.fromArray(Lanes.B, cb, j * len + e0);
-        // tc = T_j[C_j] (T_j[0] = one), tc1 = T_j[C_j + 1] (T_j[2^w] = 0)
-        ByteVector tc = one, tc1 = zero;
-        VectorMask<Byte> prev = cj.compare(VectorOperators.EQ, (byte) 0);
-        int top = (1 << p.width(j)) - 1;
-        for (int v = 1; v <= top; v++) {
-          ByteVector tv = ByteVector.fromArray(Lanes.B, th, (ohOff[j] + v - 1) * len + e0);
-          VectorMask<Byte> here = cj.compare(VectorOperators.EQ, (byte) v);
-          tc = tc.blend(tv, here);
-          tc1 = tc1.blend(tv, prev);
-          prev = here;
-        }
-        // β = 0: u = one − [C < R] + S; β = 1: u = one − [C > R] + S = [C ≤ R] + S
-        ByteVector u0 = one.sub(tc1).add(prime).add(sum), u1 = tc.add(sum);
-        Lanes.reduce(Lanes.reduce(u0.blend(u1, b1), prime), prime).intoArray(u, j * Lanes.VL);
-        ByteVector neq = Lanes.reduce(Lanes.reduce(one.sub(tc).add(tc1).add(prime), prime), prime);
-        if (j < mf) {
-          ByteVector v0 = one.sub(tc1).add(prime).add(sum2), v1 = tc.add(sum2);
-          Lanes.reduce(Lanes.reduce(v0.blend(v1, b21), prime), prime).intoArray(u2, j * Lanes.VL);
-          sum2 = Lanes.reduce(sum2.add(neq), prime);
-        }
-        sum = Lanes.reduce(sum.add(neq), prime);
-      }
-      one.blend(sum, b1).intoArray(u, nb * Lanes.VL);
-      finish(u, m, rho, 0, la, z, 0, dv, len, e0, t, prime, logT, expT, p.p() <= Lanes.VL, tables);
-      if (exact) {
-        one.blend(sum2, b21).intoArray(u2, mf * Lanes.VL);
-        finish(u2, m2, rho, len, la, z, m * len, dv, len, e0, t, prime, logT, expT, p.p() <= Lanes.VL, tables);
-      }
+      blockCompare(cb, th, len, e0, nb, mf, ohOff, tops, one, prime, bw, bw2, u, u2);
+      finish(u, m, rho, 0, la, z, 0, dv, len, e0, t, prime, logT, expT, vectorTables, tables);
+      if (exact) finish(u2, m2, rho, len, la, z, m * len, dv, len, e0, t, prime, logT, expT, vectorTables, tables);
     }
     Lanes.packPlanes(dv, 0, p.positions() * len, lambda, d, lay.dOff[c]);
+  }
+
+  /**
+   * BlockCompare's entries for one vector of elements (FASTRELU.md §4.2, steps 1–4), before rotation:
+   * u[j·VL ..] for the blocks j &lt; nb and u[nb·VL ..] for the last position; u2 likewise over the
+   * blocks below f. Per block, tc = T_j[C_j] (with T_j[0] = one) and tc1 = T_j[C_j + 1] (with
+   * T_j[2^w] = 0) are read off the thermometer shares by C_j.
+   */
+  private static void blockCompare(byte[] cb, byte[] th, int len, int e0, int nb, int mf, int[] ohOff, int[] tops, ByteVector one, byte prime,
+      long betaBits, long beta2Bits, byte[] u, byte[] u2) {
+    VectorMask<Byte> b1 = VectorMask.fromLong(Lanes.B, betaBits), b21 = VectorMask.fromLong(Lanes.B, beta2Bits);
+    ByteVector zero = ByteVector.zero(Lanes.B), sum = zero, sum2 = zero;
+    for (int j = nb - 1; j >= 0; j--) {
+      ByteVector cj = ByteVector.fromArray(Lanes.B, cb, j * len + e0);
+      ByteVector tc = one, tc1 = zero;
+      VectorMask<Byte> prev = cj.compare(VectorOperators.EQ, (byte) 0);
+      for (int v = 1, top = tops[j]; v <= top; v++) {
+        ByteVector tv = ByteVector.fromArray(Lanes.B, th, (ohOff[j] + v - 1) * len + e0);
+        VectorMask<Byte> here = cj.compare(VectorOperators.EQ, (byte) v);
+        tc = tc.blend(tv, here);
+        tc1 = tc1.blend(tv, prev);
+        prev = here;
+      }
+      // β = 0: u = one − [C < R] + S; β = 1: u = one − [C > R] + S = [C ≤ R] + S
+      ByteVector u0 = one.sub(tc1).add(prime).add(sum), u1 = tc.add(sum);
+      Lanes.reduce(Lanes.reduce(u0.blend(u1, b1), prime), prime).intoArray(u, j * Lanes.VL);
+      ByteVector neq = Lanes.reduce(Lanes.reduce(one.sub(tc).add(tc1).add(prime), prime), prime);
+      if (j < mf) {
+        ByteVector v0 = one.sub(tc1).add(prime).add(sum2), v1 = tc.add(sum2);
+        Lanes.reduce(Lanes.reduce(v0.blend(v1, b21), prime), prime).intoArray(u2, j * Lanes.VL);
+        sum2 = Lanes.reduce(sum2.add(neq), prime);
+      }
+      sum = Lanes.reduce(sum.add(neq), prime);
+    }
+    one.blend(sum, b1).intoArray(u, nb * Lanes.VL);
+    if (mf > 0) one.blend(sum2, b21).intoArray(u2, mf * Lanes.VL);
   }
 
   /**
