@@ -38,7 +38,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Graph g = model.load(false); // shapes only: the parties load the model themselves
+    // shapes only: the parties load the model themselves; compiling here refuses a bad scale before they start
+    Graph g = model.isProgram() ? model.program(false).graph() : model.load(false);
+    if (!model.isProgram()) Programs.compile(g, model.scale);
     Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
     FloatTensor x = DemoCommand.syntheticInput(in);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,

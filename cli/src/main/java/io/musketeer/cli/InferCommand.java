@@ -1,12 +1,12 @@
 package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
-import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -31,13 +31,18 @@ final class InferCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Graph g = model.load();
-    Map<String, FloatTensor> inputs = loadSingleInput(g, input, preprocess.toPreprocess());
-    List<FloatTensor> outs = switch (mode) {
-      case "float" -> FloatInterpreter.run(g, inputs);
-      case "fixed" -> FixedPointInterpreter.run(Compiler.compile(g, model.scale), inputs);
-      default -> throw new MusketeerException("unknown --mode '" + mode + "' (use float or fixed)");
-    };
+    if (!mode.equals("float") && !mode.equals("fixed")) throw new MusketeerException("unknown --mode '" + mode + "' (use float or fixed)");
+    List<FloatTensor> outs;
+    if (model.isProgram()) {
+      // a compiled program: fixed point as compiled, or its float semantics (the same graph in float)
+      Program p = model.program(true);
+      Map<String, FloatTensor> inputs = loadSingleInput(p.graph(), input, preprocess.toPreprocess());
+      outs = mode.equals("float") ? Programs.runFloat(p, inputs) : FixedPointInterpreter.run(p, inputs);
+    } else {
+      Graph g = model.load();
+      Map<String, FloatTensor> inputs = loadSingleInput(g, input, preprocess.toPreprocess());
+      outs = mode.equals("float") ? FloatInterpreter.run(g, inputs) : FixedPointInterpreter.run(Programs.compile(g, model.scale), inputs);
+    }
     TopK.print(System.out, "top-5 (" + mode + "):", outs.get(0), 5);
     Npy.write(output, outs.get(0));
     System.out.println("wrote " + output + " " + outs.get(0).shape());
@@ -45,9 +50,14 @@ final class InferCommand implements Callable<Integer> {
   }
 
   static Map<String, FloatTensor> loadSingleInput(Graph g, Path file, Preprocess p) {
+    Op.Input in = singleInput(g);
+    return Map.of(in.name(), p.load(file, in.name(), in.shape()));
+  }
+
+  /** The model's one input; several are refused, since the command line gives one. */
+  static Op.Input singleInput(Graph g) {
     int[] ins = g.inputs();
     if (ins.length != 1) throw new MusketeerException("the model has " + ins.length + " inputs; only single-input models are supported on the command line");
-    Op.Input in = (Op.Input) g.node(ins[0]).op();
-    return Map.of(in.name(), p.load(file, in.name(), in.shape()));
+    return (Op.Input) g.node(ins[0]).op();
   }
 }

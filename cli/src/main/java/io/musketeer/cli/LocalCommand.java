@@ -27,7 +27,7 @@ final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    model.load(false); // fail fast on a bad model before starting three processes
+    model.program(false); // fail fast on a bad model or a refused scale before starting three processes
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
         List.of("--batch", "" + model.batch, "--signature", model.signature), preprocessArgs(preprocess), true);
     LocalRun.printSummary(s);

@@ -59,8 +59,10 @@ final class LocalRun {
       long start = System.nanoTime();
       for (Party p : new Party[] {Party.HELPER, Party.SERVER, Party.CLIENT}) {
         List<String> cmd = new ArrayList<>(javaCommand());
-        cmd.addAll(List.of("run", "--role", p.label(), "--model", model, "--scale", "" + scale, "--protocol", protocol,
+        cmd.addAll(List.of("run", "--role", p.label(), "--model", model, "--protocol", protocol,
             "--peers", peers.toString(), "--report", dir.resolve(p.label() + ".json").toString()));
+        // a compiled program carries its scale
+        if (!Programs.isProgram(model)) cmd.addAll(List.of("--scale", "" + scale));
         cmd.addAll(partyArgs);
         if (p == Party.CLIENT) {
           cmd.addAll(List.of("--input", input.toString(), "--output", output.toString()));

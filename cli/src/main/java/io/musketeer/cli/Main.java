@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
     version = "musketeer 0.1.0",
     description = "Secure three-party inference for trained neural networks (client, server, helper).",
     subcommands = {
-      DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class,
+      DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class, CompileCommand.class,
       LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main {

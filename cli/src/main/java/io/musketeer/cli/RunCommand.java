@@ -1,7 +1,6 @@
 package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
-import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
@@ -63,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     if (self != Party.CLIENT && output != null) throw new MusketeerException("only the client learns the output; drop --output for the " + self.label());
     Peers peers = Peers.parse(peersFile);
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
-    Program program = Compiler.compile(model.load(self == Party.SERVER), model.scale);
+    Program program = model.program(self == Party.SERVER);
     Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(program.graph(), input, preprocess.toPreprocess()) : Map.of();
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;

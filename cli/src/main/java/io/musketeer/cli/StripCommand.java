@@ -1,6 +1,7 @@
 package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
+import io.musketeer.programfile.ProgramFile;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
@@ -36,6 +37,7 @@ final class StripCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (ProgramFile.isProgramFile(model)) return stripProgram();
     Models.load(model.toString(), ImportOptions.defaults(), true, signature); // refuse what could not run anyway
     Path savedModel = Models.savedModelDir(model);
     GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : GraphDef.parseFrom(Files.readAllBytes(model));
@@ -58,6 +60,15 @@ final class StripCommand implements Callable<Integer> {
     if (Files.exists(output) && Files.isSameFile(output, model)) throw new MusketeerException("--output must differ from --model");
     Files2.writeAtomically(output, out.build().toByteArray());
     System.out.printf("wrote %s: %,d weights removed, %s%n", output, removed, Units.bytes(Files.size(output)));
+    return 0;
+  }
+
+  /** A compiled program's weight-free part: the same manifest and public constants, no weights part. */
+  private int stripProgram() throws IOException {
+    if (Files.exists(output) && Files.isSameFile(output, model)) throw new MusketeerException("--output must differ from --model");
+    ProgramFile.Loaded loaded = ProgramFile.read(model, true);
+    ProgramFile.write(output, loaded.program(), ProgramFile.Part.WEIGHT_FREE, loaded.info());
+    System.out.printf("wrote %s: the weight-free part of %s (program hash %s), %s%n", output, model, loaded.hash().substring(0, 16), Units.bytes(Files.size(output)));
     return 0;
   }
 
