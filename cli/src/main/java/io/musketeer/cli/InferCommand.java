@@ -40,8 +40,9 @@ final class InferCommand implements Callable<Integer> {
       outs = mode.equals("float") ? Programs.runFloat(p, inputs) : FixedPointInterpreter.run(p, inputs);
     } else {
       Graph g = model.load();
+      Program p = mode.equals("fixed") ? Programs.compile(g, model.scale) : null; // a refused scale before any input is read
       Map<String, FloatTensor> inputs = loadSingleInput(g, input, preprocess.toPreprocess());
-      outs = mode.equals("float") ? FloatInterpreter.run(g, inputs) : FixedPointInterpreter.run(Programs.compile(g, model.scale), inputs);
+      outs = p == null ? FloatInterpreter.run(g, inputs) : FixedPointInterpreter.run(p, inputs);
     }
     TopK.print(System.out, "top-5 (" + mode + "):", outs.get(0), 5);
     Npy.write(output, outs.get(0));
