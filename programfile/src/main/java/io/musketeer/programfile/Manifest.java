@@ -70,7 +70,8 @@ final class Manifest {
 
     float[][] publicData = allocate(publicConsts, nodeJson);
     ProgramFile.readPart(zip, ProgramFile.PUBLIC, publicAt, publicAt == 0 && !pub.has("sha256") ? null : pub.string("sha256"), publicConsts, publicData, file);
-    float[][] weightData = allocate(weightConsts, nodeJson);
+    // without its weights, a program's server constants are zeros nobody reads: one shared array per size
+    float[][] weightData = readWeights ? allocate(weightConsts, nodeJson) : sharedZeros(weightConsts, nodeJson);
     if (readWeights) ProgramFile.readPart(zip, ProgramFile.WEIGHTS, weightAt, weights.string("sha256"), weightConsts, weightData, file);
 
     List<Node> built = new ArrayList<>(size);
@@ -100,6 +101,13 @@ final class Manifest {
     } catch (IrException | IllegalArgumentException e) {
       throw ProgramFile.bad(file, "its program does not check (" + e.getMessage() + ")");
     }
+  }
+
+  private static float[][] sharedZeros(List<int[]> consts, List<Json> nodes) {
+    java.util.Map<Integer, float[]> bySize = new java.util.HashMap<>();
+    float[][] data = new float[consts.size()][];
+    for (int k = 0; k < data.length; k++) data[k] = bySize.computeIfAbsent(Shape.of(nodes.get(consts.get(k)[0]).ints("shape")).size(), float[]::new);
+    return data;
   }
 
   private static float[][] allocate(List<int[]> consts, List<Json> nodes) {
