@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
  * fixed point and keeps the one whose top-1 agrees best with float; the program records the scale and
  * the per-layer bounds. Without it, compiles at --scale with the check that needs no data.
  */
-@Command(name = "compile", description = "Compile a model to a program file (scale chosen by calibration, or --scale); weights in a part only the server loads.")
+@Command(name = "compile", mixinStandardHelpOptions = true, description = "Compile a model to a program file (scale chosen by calibration, or --scale); weights in a part only the server loads.")
 final class CompileCommand implements Callable<Integer> {
   /** Samples per float run while calibrating, when the model takes a batch. */
   private static final int CALIBRATION_BATCH = 100;
@@ -75,7 +75,7 @@ final class CompileCommand implements Callable<Integer> {
     info.put("model", model.model.startsWith(Models.BUILTIN) ? model.model : String.valueOf(Path.of(model.model).getFileName()));
     Program program;
     if (calibrate == null) {
-      program = Programs.compile(g, model.scale);
+      program = Programs.compileChecked(g, model.scale);
       info.put("calibration", "none: scale " + model.scale + " given, checked without data; bounds unknown (63)");
       System.out.printf(Locale.ROOT, "compiled at scale %d without calibration (bounds unknown); give --calibrate DATA to choose the scale and bounds%n", model.scale);
     } else {

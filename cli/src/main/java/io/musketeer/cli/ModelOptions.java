@@ -9,8 +9,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** --model and --scale, shared by the commands that load a model. */
+/** --model, --scale and --batch, shared by the commands that load a model. */
 final class ModelOptions {
+  /** Beyond this a batch is no longer an inference but a dataset; eval takes datasets. */
+  static final int MAX_BATCH = 65536;
+
   @Option(names = "--model", required = true, paramLabel = "M",
       description = "A program written by 'musketeer compile', a frozen TensorFlow GraphDef (.pb), TensorFlow SavedModel directory (TF2/Keras or TF1), "
           + "or builtin:NAME (demo, squeezenet, resnet50, densenet121: generated graphs with random weights).")
@@ -23,7 +26,7 @@ final class ModelOptions {
   String signature;
 
   @Option(names = "--scale", defaultValue = "" + Compiler.DEFAULT_SCALE, paramLabel = "S",
-      description = "Fixed-point fractional bits (default: ${DEFAULT-VALUE}).")
+      description = "Fixed-point fractional bits, 1..30 (default: ${DEFAULT-VALUE}; secure runs accept at most " + Scales.SECURE_MAX + ", see README).")
   int scale;
 
   @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
@@ -41,28 +44,41 @@ final class ModelOptions {
   }
 
   /**
-   * The program to run: a compiled program file as written, or the model compiled at --scale (checked by
-   * the headroom check that needs no data).
+   * The program to run: a compiled program file as written, or the model compiled at --scale.
    *
-   * @param weights false at a party without weights (client, helper)
+   * @param secure whether the program runs securely: a model's --scale must then pass the headroom check
+   *     that needs no data (a cleartext run checks the actual values instead)
    */
-  Program program(boolean weights) {
-    if (isProgram()) return Programs.read(model, weights, scaleGiven(), scale);
-    return Programs.compile(load(weights), scale);
+  Program program(Models.Use use, boolean secure) {
+    check();
+    if (isProgram()) return Programs.read(model, use, scaleGiven(), scale);
+    Graph g = load(use);
+    return secure ? Programs.compileChecked(g, scale) : Compiler.compile(g, scale);
   }
 
-  /** The model with the requested batch size. */
+  /** The scale the run will use: a compiled program's own, or --scale. */
+  int effectiveScale() {
+    return isProgram() ? Programs.read(model, Models.Use.STRUCTURE, false, scale).fracBits() : scale;
+  }
+
+  /** The model with its weights, at the requested batch size. */
   Graph load() {
-    return load(true);
+    return load(Models.Use.WEIGHTS);
   }
 
-  /** @param weights false at a party without weights (see {@link Models#load(String, ImportOptions, boolean)}) */
-  Graph load(boolean weights) {
-    if (batch < 1) throw new io.musketeer.MusketeerException("--batch must be positive");
-    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), weights, signature);
+  Graph load(Models.Use use) {
+    check();
+    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), use, signature);
   }
 
   Graph load(int batch) {
-    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), true, signature);
+    check();
+    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), Models.Use.WEIGHTS, signature);
+  }
+
+  /** Option values that no model could take. */
+  void check() {
+    if (batch < 1 || batch > MAX_BATCH) throw new UsageError("--batch must be in 1.." + MAX_BATCH + ", got " + batch);
+    Scales.check(scale);
   }
 }

@@ -31,11 +31,17 @@ final class Programs {
   /**
    * The program file's program.
    *
-   * @param weights true at the server and in cleartext runs (a weight-free part is refused)
+   * @param use what the caller does with the weights: {@code WEIGHTS} reads them (a weight-free part is
+   *     refused); {@code STRUCTURE} does not read them; {@code STRUCTURE_FOR_SERVER} does not read them
+   *     but refuses a weight-free part, which the server it starts could not run
    * @param scaleGiven whether --scale was given: a compiled program's scale is fixed, so a different one is an error
    */
-  static Program read(String spec, boolean weights, boolean scaleGiven, int scale) {
-    Program p = ProgramFile.read(Path.of(spec), weights).program();
+  static Program read(String spec, Models.Use use, boolean scaleGiven, int scale) {
+    ProgramFile.Loaded loaded = ProgramFile.read(Path.of(spec), use == Models.Use.WEIGHTS);
+    if (use == Models.Use.STRUCTURE_FOR_SERVER && !loaded.hasWeights()) {
+      throw new MusketeerException(spec + " is the weight-free part of a program (for the client and the helper); the server needs the full program that 'musketeer compile' wrote");
+    }
+    Program p = loaded.program();
     if (scaleGiven && scale != p.fracBits()) {
       throw new MusketeerException(spec + " is a program compiled at scale " + p.fracBits() + "; --scale " + scale
           + " does not apply to it (drop --scale, or compile the model again at that scale)");
@@ -44,7 +50,7 @@ final class Programs {
   }
 
   /** Compiles a model at {@code scale} and refuses the scale if the headroom check that needs no data does. */
-  static Program compile(Graph g, int scale) {
+  static Program compileChecked(Graph g, int scale) {
     Program p = Compiler.compile(g, scale);
     String refusal = Headroom.checkStatic(p, Headroom.DEFAULT_MARGIN);
     if (refusal != null) throw new MusketeerException("--scale " + scale + " is refused by the headroom check: " + refusal + "; use a lower --scale");

@@ -27,9 +27,16 @@ import java.util.function.IntPredicate;
 public final class TruncationPlacement {
   private TruncationPlacement() {}
 
-  /** The placement with no range information: every chain runs to its end. */
+  /**
+   * Without ranges, values are assumed below 2^this in magnitude (activations of trained networks are):
+   * a chain is held at 2s only where that leaves the default margin below a comparison's limit.
+   */
+  public static final int ASSUMED_MAGNITUDE_BITS = 8;
+
+  /** The placement with no range information: chains run to their end unless 2s leaves too little room (s above 25). */
   public static ScalePlan plan(Graph g, int scale) {
-    return plan(g, scale, node -> true);
+    boolean room = 2 * scale + ASSUMED_MAGNITUDE_BITS + Headroom.DEFAULT_MARGIN <= Headroom.PAIRWISE_BITS;
+    return plan(g, scale, node -> room);
   }
 
   /** @param mayHoldWide whether float node i's value may be held at scale 2s (and read there by its readers) */

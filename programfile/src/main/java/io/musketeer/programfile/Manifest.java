@@ -30,7 +30,7 @@ final class Manifest {
     if (version < 1) throw ProgramFile.bad(file, "its format version " + version + " is not one musketeer ever wrote");
   }
 
-  static ProgramFile.Loaded load(JsonObject m, String file, ZipFile zip, boolean readWeights) throws IOException {
+  static ProgramFile.Loaded load(JsonObject m, String file, ZipFile zip, boolean readWeights, boolean hasWeights) throws IOException {
     Json top = new Json(m, file, "manifest");
     JsonArray nodes = top.array("nodes");
     int size = nodes.size();
@@ -97,7 +97,7 @@ final class Manifest {
         throw new MusketeerException(file + ": its manifest does not give the program hash it records (it was changed after compiling); "
             + "refusing it: compile the program again with 'musketeer compile'");
       }
-      return new ProgramFile.Loaded(program, readWeights, hash, ProgramFile.info(m));
+      return new ProgramFile.Loaded(program, hasWeights, hash, ProgramFile.info(m));
     } catch (IrException | IllegalArgumentException e) {
       throw ProgramFile.bad(file, "its program does not check (" + e.getMessage() + ")");
     }

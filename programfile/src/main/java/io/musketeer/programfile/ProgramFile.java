@@ -87,7 +87,8 @@ public final class ProgramFile {
   /**
    * A program read from a file.
    *
-   * @param hasWeights false for a weight-free part (every server constant is then zero)
+   * @param hasWeights whether the file holds the weights part; the program's server constants are its
+   *     weights only if they were asked for, zeros otherwise
    * @param hash the program hash recorded in (and checked against) the manifest
    * @param info the manifest's free-text entries
    */
@@ -222,7 +223,7 @@ public final class ProgramFile {
       if (needWeights && !hasWeights) {
         throw new MusketeerException(name + " is the weight-free part of a program (for the client and the helper); computing with the weights (the server, infer, eval) needs the full program that 'musketeer compile' wrote");
       }
-      return Manifest.load(m, name, zip, needWeights && hasWeights);
+      return Manifest.load(m, name, zip, needWeights, hasWeights);
     } catch (NoSuchFileException e) {
       throw new MusketeerException("program file " + name + " does not exist");
     } catch (AccessDeniedException e) {
