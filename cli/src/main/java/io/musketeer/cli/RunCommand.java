@@ -11,6 +11,9 @@ import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.runtime.LayerListener;
 import io.musketeer.mpc.runtime.SecureParty;
+import io.musketeer.mpc.runtime.ServerWeights;
+import io.musketeer.core.Parallel;
+import io.musketeer.programfile.ProgramFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -89,18 +92,22 @@ final class RunCommand implements Callable<Integer> {
     OutputFile.requireDistinct(reportFile, outputFile);
     Peers peers = Peers.parse(peersFile);
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
-    Program program = model.program(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE, true);
+    // a server given a program file streams its weights from it as the run reaches them (one tensor at a time)
+    boolean stream = self == Party.SERVER && model.isProgram();
+    Program program = model.program(self == Party.SERVER && !stream ? Models.Use.WEIGHTS : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.STRUCTURE, true);
     Map<String, FloatTensor> inputs = Map.of();
     if (self == Party.CLIENT) {
       inputs = InferCommand.loadSingleInput(program.graph(), input, pre);
       Scales.checkSecureInput(inputs.values().iterator().next(), input, program.fracBits());
     }
     SecureParty.Result result;
-    try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
+    try (ProgramFile.WeightStream weights = stream ? ProgramFile.openWeights(Path.of(model.model)) : null;
+        Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
         Transport transport = TcpTransport.connect(self, peers, Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
-      result = SecureParty.run(self, program, protocol, transport, inputs, listener);
+      ServerWeights source = weights == null ? ServerWeights.IN_PROGRAM : (node, constant) -> weights.next(node, constant.value().shape());
+      result = SecureParty.run(self, program, source, protocol, transport, inputs, listener, Parallel.shared());
     }
     if (reportFile != null) reportFile.write(result.report().toJson().getBytes(StandardCharsets.UTF_8));
     if (self == Party.CLIENT) {

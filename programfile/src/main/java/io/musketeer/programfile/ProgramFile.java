@@ -9,6 +9,8 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.musketeer.MusketeerException;
+import io.musketeer.core.FloatTensor;
+import io.musketeer.core.Shape;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Node;
 import io.musketeer.ir.Op;
@@ -232,6 +234,105 @@ public final class ProgramFile {
       throw bad(name, "it is not a readable zip archive (" + e.getMessage() + "); the file is damaged or truncated");
     } catch (IOException e) {
       throw new MusketeerException("cannot read program file " + name + ": " + describe(e));
+    }
+  }
+
+  /**
+   * Opens the server's weights of a program file for streaming: the part is first checked against the
+   * manifest's size and SHA-256 in one pass (nothing is kept), then read one tensor at a time as the run
+   * asks, so the server never holds all its float weights at once.
+   */
+  public static WeightStream openWeights(Path file) {
+    String name = file.toString();
+    ZipFile zip = null;
+    try {
+      zip = new ZipFile(file.toFile());
+      ZipEntry manifestEntry = zip.getEntry(MANIFEST);
+      if (manifestEntry == null) throw bad(name, "it has no " + MANIFEST);
+      Json weights = new Json(parseManifest(zip, manifestEntry, name), name, "manifest").object("parts").object(WEIGHTS);
+      long count = weights.number("floats");
+      ZipEntry entry = zip.getEntry(WEIGHTS);
+      if (entry == null) {
+        throw new MusketeerException(name + " is the weight-free part of a program (for the client and the helper); the server needs the full program that 'musketeer compile' wrote");
+      }
+      MessageDigest sha = sha256();
+      long bytes = 0;
+      try (InputStream in = new DigestInputStream(zip.getInputStream(entry), sha)) {
+        byte[] chunk = new byte[1 << 16];
+        for (int r; (r = in.read(chunk)) > 0; ) bytes += r;
+      }
+      if (bytes != 4 * count) throw mismatch(name, WEIGHTS, "holds " + bytes + " bytes where its manifest says " + count + " numbers");
+      if (!HexFormat.of().formatHex(sha.digest()).equals(weights.string("sha256"))) {
+        throw mismatch(name, WEIGHTS, "does not match the manifest's SHA-256 (the part was changed, damaged, or comes from another program)");
+      }
+      WeightStream s = new WeightStream(name, zip, zip.getInputStream(entry), count);
+      zip = null;
+      return s;
+    } catch (ZipException e) {
+      throw bad(name, "it is not a readable zip archive (" + e.getMessage() + "); the file is damaged or truncated");
+    } catch (IOException e) {
+      throw new MusketeerException("cannot read program file " + name + ": " + describe(e));
+    } finally {
+      if (zip != null) {
+        try {
+          zip.close();
+        } catch (IOException ignored) {
+          // closing after a failure
+        }
+      }
+    }
+  }
+
+  /** A program file's weights, read in node order one tensor at a time (see {@link #openWeights}). */
+  public static final class WeightStream implements AutoCloseable {
+    private final String file;
+    private final ZipFile zip;
+    private final InputStream in;
+    private final long count;
+    private long read;
+    private int lastNode = -1;
+
+    private WeightStream(String file, ZipFile zip, InputStream in, long count) {
+      this.file = file;
+      this.zip = zip;
+      this.in = new java.io.BufferedInputStream(in, 1 << 16);
+      this.count = count;
+    }
+
+    /** The next weight tensor, which must be that of {@code node}, the next server constant in node order. */
+    public FloatTensor next(int node, Shape shape) {
+      if (node <= lastNode) throw new IllegalStateException("weights are streamed in node order: " + node + " after " + lastNode);
+      lastNode = node;
+      int n = shape.size();
+      if (read + n > count) throw mismatch(file, WEIGHTS, "ends before the weights of node " + node);
+      float[] v = new float[n];
+      byte[] buf = new byte[Math.min(1 << 16, 4 * Math.max(1, n))];
+      ByteBuffer bb = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
+      try {
+        for (int k = 0; k < n; ) {
+          int want = Math.min(buf.length, 4 * (n - k));
+          if (in.readNBytes(buf, 0, want) != want) throw mismatch(file, WEIGHTS, "ends before the weights of node " + node);
+          for (int b = 0; b < want; b += 4) v[k++] = bb.getFloat(b);
+        }
+      } catch (IOException e) {
+        throw new MusketeerException("cannot read program file " + file + ": " + describe(e));
+      }
+      read += n;
+      return new FloatTensor(shape, v);
+    }
+
+    /** How many weights were read so far. */
+    public long read() {
+      return read;
+    }
+
+    @Override
+    public void close() {
+      try {
+        zip.close();
+      } catch (IOException e) {
+        // reading is done
+      }
     }
   }
 

@@ -137,6 +137,30 @@ class ProgramFileTest {
   }
 
   @Test
+  void streamedWeightsAreTheFullReadsAndAreCheckedFirst() throws IOException {
+    Program p = program();
+    Path f = dir.resolve("p.mkp");
+    ProgramFile.write(f, p, ProgramFile.Part.FULL, Map.of());
+    Program weightFree = ProgramFile.read(f, false).program();
+    try (ProgramFile.WeightStream s = ProgramFile.openWeights(f)) {
+      for (int i = 0; i < p.graph().size(); i++) {
+        if (p.graph().node(i).op() instanceof Op.Constant c && !c.isPublic()) {
+          Op.Constant free = (Op.Constant) weightFree.graph().node(i).op();
+          assertEquals(c.value(), s.next(i, free.value().shape()), "node " + i);
+        }
+      }
+    }
+    Map<String, byte[]> entries = entries(f);
+    entries.get("weights.bin")[5] ^= 4;
+    Path bad = rewrite(entries);
+    MusketeerException e = assertThrows(MusketeerException.class, () -> ProgramFile.openWeights(bad));
+    assertTrue(e.getMessage().contains("SHA-256"), e.getMessage());
+    Path pub = dir.resolve("pub.mkp");
+    ProgramFile.write(pub, p, ProgramFile.Part.WEIGHT_FREE, Map.of());
+    assertTrue(assertThrows(MusketeerException.class, () -> ProgramFile.openWeights(pub)).getMessage().contains("weight-free part"));
+  }
+
+  @Test
   void weightsOfAnotherProgramAreRefused() throws IOException {
     Program p = program();
     Path a = dir.resolve("a.mkp");
