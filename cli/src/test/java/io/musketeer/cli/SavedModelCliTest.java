@@ -71,6 +71,16 @@ class SavedModelCliTest {
   }
 
   @Test
+  void secureEvalOfTheSavedModel() {
+    Outcome o = run("eval", "--model", model.toString(), "--images", "100", "--batch", "100", "--secure");
+    assertEquals(0, o.code(), o.err());
+    String secure = o.out().lines().filter(l -> l.startsWith("secure")).findFirst().orElseThrow();
+    System.out.println("SavedModelCliTest: " + secure.strip());
+    double agreement = Double.parseDouble(secure.substring(secure.lastIndexOf(' ') + 1, secure.length() - 1));
+    assertTrue(agreement >= 99, secure); // a rare one-ulp truncation error may flip a close call
+  }
+
+  @Test
   void inferTakesTheDirectoryOrItsSavedModelPb() {
     Path x = dir.resolve("x.npy");
     Npy.write(x, FloatTensor.zeros(Shape.of(1, 784)));

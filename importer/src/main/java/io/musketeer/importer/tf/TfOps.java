@@ -47,6 +47,7 @@ final class TfOps {
     op(c -> c.in.clone(), "IdentityN");
     op(c -> new Value[0], "NoOp");
     op(TfOps::matmul, "MatMul");
+    op(TfOps::batchMatMul, "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3");
     op(TfOps::biasAdd, "BiasAdd");
     op(c -> one(c.emit("", new Op.Add(), c.ir(0), c.ir(1))), "Add", "AddV2");
     op(TfOps::addN, "AddN");
@@ -143,6 +144,27 @@ final class TfOps {
     if (c.boolAttr("transpose_a", false) || c.boolAttr("adj_x", false)) a = c.emit("transpose_a", new Op.Transpose(new int[] {1, 0}), a);
     if (c.boolAttr("transpose_b", false) || c.boolAttr("adj_y", false)) b = c.emit("transpose_b", new Op.Transpose(new int[] {1, 0}), b);
     return one(c.emit("", new Op.MatMul(), a, b));
+  }
+
+  /**
+   * A batched product by a matrix (Keras 3's Dense on [batch, steps, features]): one MatMul over the
+   * flattened leading dimensions.
+   */
+  private static Value[] batchMatMul(Ctx c) {
+    Shape as = c.shape(0), bs = c.shape(1);
+    if (c.boolAttr("adj_x", false)) throw c.fail("with adj_x is not supported");
+    if (as.rank() < 2 || bs.rank() < 2) throw c.fail("needs operands of rank 2 or more, got " + as + " and " + bs);
+    int b = c.ir(1);
+    int rows = bs.dim(bs.rank() - 2), cols = bs.dim(bs.rank() - 1);
+    if (bs.size() != rows * cols) throw c.fail("multiplies by " + bs + "; only a matrix (or batches of one) on the right is supported");
+    if (bs.rank() > 2) b = c.emit("matrix", new Op.Reshape(Shape.of(rows, cols)), b);
+    if (c.boolAttr("adj_y", false)) b = c.emit("transpose_b", new Op.Transpose(new int[] {1, 0}), b);
+    if (as.rank() == 2) return one(c.emit("", new Op.MatMul(), c.ir(0), b));
+    int k = as.dim(as.rank() - 1);
+    int a = c.emit("rows", new Op.Reshape(Shape.of(as.size() / k, k)), c.ir(0));
+    int[] out = as.dims().clone();
+    out[out.length - 1] = c.boolAttr("adj_y", false) ? rows : cols;
+    return one(c.emit("", new Op.Reshape(new Shape(out)), c.emit("matmul", new Op.MatMul(), a, b)));
   }
 
   private static Value[] biasAdd(Ctx c) {
