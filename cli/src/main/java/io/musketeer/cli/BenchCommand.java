@@ -31,6 +31,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @ParentCommand Main main;
   @Mixin ModelOptions model;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
+
+  @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
+  boolean plaintext;
 
   @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
   String protocol;
@@ -46,6 +50,9 @@ final class BenchCommand implements Callable<Integer> {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
     RunCommand.checkProtocol(protocol);
     model.check();
+    List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
+    partyArgs.addAll(receiveTimeout.partyArgs());
+    if (plaintext) partyArgs.add("--plaintext");
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
     // shapes only: the parties load the model themselves; compiling here refuses a bad scale before they start
     String warning = Scales.checkSecure(model.effectiveScale());
@@ -61,8 +68,7 @@ final class BenchCommand implements Callable<Integer> {
       Npy.write(input, x);
       LocalRun.Summary last = null;
       for (int r = 0; r < runs; r++) {
-        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"),
-            List.of("--batch", "" + model.batch, "--signature", model.signature), List.of(), false, main.verbose);
+        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), partyArgs, List.of(), false, main.verbose);
         LocalRun.printSummary(last);
       }
       long peak = last.parties().values().stream().mapToLong(PartyReport::peakMemoryBytes).max().orElse(0);

@@ -4,6 +4,7 @@ import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
 import io.musketeer.mpc.net.Timeouts;
@@ -14,11 +15,13 @@ import io.musketeer.mpc.runtime.SecureParty;
 import io.musketeer.mpc.runtime.ServerWeights;
 import io.musketeer.core.Parallel;
 import io.musketeer.programfile.ProgramFile;
+import java.net.ServerSocket;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,6 +39,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
   @Mixin PreprocessOptions preprocess;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
+  @Mixin LinkOptions link;
 
   @Option(names = "--role", required = true, description = "server, client or helper.")
   String role;
@@ -90,6 +95,7 @@ final class RunCommand implements Callable<Integer> {
     OutputFile outputFile = self != Party.CLIENT ? null
         : OutputFile.check("--output", output != null ? output : Path.of("output.npy"), input, modelFile, peersFile);
     OutputFile.requireDistinct(reportFile, outputFile);
+    Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
     // a server given a program file streams its weights from it as the run reaches them (one tensor at a time)
@@ -100,10 +106,13 @@ final class RunCommand implements Callable<Integer> {
       inputs = InferCommand.loadSingleInput(program.graph(), input, pre);
       Scales.checkSecureInput(inputs.values().iterator().next(), input, program.fracBits());
     }
+    List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
+    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
+    ServerSocket listening = self == Party.CLIENT ? null : connector.listen(link.listenAddress(self, peers));
     SecureParty.Result result;
     try (ProgramFile.WeightStream weights = stream ? ProgramFile.openWeights(Path.of(model.model)) : null;
         Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
-        Transport transport = TcpTransport.connect(self, peers, Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
+        Transport transport = TcpTransport.connect(connector, listening)) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       ServerWeights source = weights == null ? ServerWeights.IN_PROGRAM : (node, constant) -> weights.next(node, constant.value().shape());
