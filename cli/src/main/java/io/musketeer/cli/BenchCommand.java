@@ -1,11 +1,12 @@
 package io.musketeer.cli;
 
-import io.musketeer.compiler.Compiler;
+
 import io.musketeer.core.FloatTensor;
 import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.runtime.PartyReport;
 import java.io.IOException;
@@ -75,17 +76,19 @@ final class BenchCommand implements Callable<Integer> {
     partyArgs.addAll(receiveTimeout.partyArgs());
     if (plaintext) partyArgs.add("--plaintext");
     if (warm) partyArgs.addAll(List.of("--repeat", "2"));
-    String warning = Scales.checkSecure(model.scale);
-    if (warning != null) System.err.println(warning);
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
-    Graph g = model.load(check ? Models.Use.WEIGHTS : Models.Use.STRUCTURE_FOR_SERVER); // shapes only unless checking
+    // shapes only unless checking: the parties load the model themselves; compiling here refuses a bad scale before they start
+    String warning = Scales.checkSecure(model.effectiveScale());
+    if (warning != null) System.err.println(warning);
+    Program program = model.program(check ? Models.Use.WEIGHTS : Models.Use.STRUCTURE_FOR_SERVER, true);
+    Graph g = program.graph();
     Op.Input in = InferCommand.singleInput(g);
     FloatTensor x = DemoCommand.syntheticInput(in);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape());
     FloatTensor expected = null;
     if (check) {
-      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(Compiler.compile(g, model.scale), Map.of(in.name(), x));
+      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(program, Map.of(in.name(), x));
       expected = run.outputs().get(0);
       if (run.outOfBound() > 0) System.out.printf(Locale.ROOT, "the emulation saw %,d values outside their bounds%n", run.outOfBound());
     }

@@ -12,10 +12,11 @@ import java.util.Arrays;
  * @param softmaxOutput whether the client applies softmax to the opened outputs (a final Softmax is
  *     computed in the clear by the client, since it only sees the output anyway)
  * @param bounds for each node, the bound k (1..63) promised for the values it reads: every input value
- *     x of node i satisfies −2^k ≤ x &lt; 2^k at that input's ring scale (calibration, with a margin);
- *     what a comparison protocol with bounds needs on the inputs of Relu, MaxPool, ArgMax and Truncate;
- *     {@link #UNBOUNDED} = no promise. The interpreter emulates what such a protocol does with a value
- *     out of its bound.
+ *     x of node i satisfies −2^k ≤ x &lt; 2^k at that input's ring scale. It is what a cheaper comparison
+ *     protocol needs (FASTRELU.md §7) on the inputs of Relu, MaxPool and ArgMax, and on the input of a
+ *     Truncate (so that a fused Truncate→Relu pair finds its input's bound on its first node).
+ *     Calibration sets it, with a safety margin, for those nodes; every other node, and every node of an
+ *     uncalibrated program, has {@link #UNBOUNDED}. Part of the program hash.
  */
 public record Program(Graph graph, int[] scales, int fracBits, boolean softmaxOutput, int[] bounds) {
   /** The bound that promises nothing. */
@@ -26,18 +27,14 @@ public record Program(Graph graph, int[] scales, int fracBits, boolean softmaxOu
     bounds = bounds.clone();
     if (scales.length != graph.size()) throw new IrException("one scale per node expected");
     if (bounds.length != graph.size()) throw new IrException("one bound per node expected");
-    for (int b : bounds) if (b < 1 || b > UNBOUNDED) throw new IrException("a value bound must be in 1..63 bits, got " + b);
+    for (int i = 0; i < bounds.length; i++) {
+      if (bounds[i] < 1 || bounds[i] > UNBOUNDED) throw new IrException("node '" + graph.node(i).name() + "': bound must be in 1.." + UNBOUNDED + ", got " + bounds[i]);
+    }
   }
 
-  /** A program without bounds. */
+  /** A program that promises no bounds. */
   public Program(Graph graph, int[] scales, int fracBits, boolean softmaxOutput) {
     this(graph, scales, fracBits, softmaxOutput, unbounded(graph.size()));
-  }
-
-  private static int[] unbounded(int n) {
-    int[] b = new int[n];
-    Arrays.fill(b, UNBOUNDED);
-    return b;
   }
 
   @Override
@@ -45,13 +42,13 @@ public record Program(Graph graph, int[] scales, int fracBits, boolean softmaxOu
     return scales.clone();
   }
 
-  public int scale(int node) {
-    return scales[node];
-  }
-
   @Override
   public int[] bounds() {
     return bounds.clone();
+  }
+
+  public int scale(int node) {
+    return scales[node];
   }
 
   /** The bound k (1..63) on the values node {@code node} reads; 63 means unknown or unbounded. */
@@ -62,5 +59,11 @@ public record Program(Graph graph, int[] scales, int fracBits, boolean softmaxOu
   /** This program with the given bounds. */
   public Program withBounds(int[] bounds) {
     return new Program(graph, scales, fracBits, softmaxOutput, bounds);
+  }
+
+  private static int[] unbounded(int n) {
+    int[] b = new int[n];
+    Arrays.fill(b, UNBOUNDED);
+    return b;
   }
 }

@@ -55,6 +55,7 @@ public final class SecureExecutor {
   private final LayerListener listener;
   /** The comparison calls of the program, by node. */
   private final ComparisonPlan plan;
+  private final ServerWeights weights;
 
   /** The server's weight masks of this executor's session (kept across runs only when asked). */
   private final WeightProduct.Masks weightMasks;
@@ -62,18 +63,24 @@ public final class SecureExecutor {
   private final boolean[] weightsOnly;
 
   public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener) {
-    this(program, session, comparison, listener, false);
+    this(program, session, comparison, listener, ServerWeights.IN_PROGRAM);
+  }
+
+  /** @param weights where the server takes each weight from (the other parties never ask) */
+  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, ServerWeights weights) {
+    this(program, session, comparison, listener, weights, false);
   }
 
   /**
    * @param keepWeightMasks whether the client keeps the masked weights for later {@link #run}s of this
    *     executor (memory of the weights' size, against sending them once per run)
    */
-  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, boolean keepWeightMasks) {
+  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, ServerWeights weights, boolean keepWeightMasks) {
     this.program = program;
     this.session = session;
     this.comparison = comparison;
     this.listener = listener;
+    this.weights = weights;
     this.weightMasks = new WeightProduct.Masks(keepWeightMasks);
     this.weightsOnly = weightsOnly(program.graph());
     this.plan = ComparisonPlan.of(program);
@@ -151,7 +158,8 @@ public final class SecureExecutor {
           self == Party.CLIENT ? encode(input.valueIn(clientInputs), program.scale(i), "the client's input") : null, size);
       case Op.Constant c -> {
         // public constants are held as (k, 0) like client inputs; weights as (0, w), read only at the server
-        long[] value = self == (c.isPublic() ? Party.CLIENT : Party.SERVER) ? encode(c.value(), program.scale(i), "weights of node '" + n.name() + "'") : null;
+        FloatTensor known = self != (c.isPublic() ? Party.CLIENT : Party.SERVER) ? null : c.isPublic() ? c.value() : weights.take(i, c);
+        long[] value = known == null ? null : encode(known, program.scale(i), "weights of node '" + n.name() + "'");
         if (weightsOnly[i]) yield value; // only weight products read it: the server's w, nothing elsewhere
         yield c.isPublic() ? Reveal.clientInput(session, value, size) : Reveal.serverInput(session, value, size);
       }

@@ -54,19 +54,29 @@ public final class SecureParty {
   /** Runs this party with every parallel loop of its protocols and kernels on {@code workers}. */
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
-    return run(role, program, protocol, transport, clientInputs, listener, workers, 1);
+    return run(role, program, ServerWeights.IN_PROGRAM, protocol, transport, clientInputs, listener, workers, 1);
+  }
+
+  /**
+   * Runs this party; a server takes its weights from {@code weights} (streamed from a program file, say)
+   * rather than from the program's constants.
+   */
+  public static Result run(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
+    return run(role, program, weights, protocol, transport, clientInputs, listener, workers, 1);
   }
 
   /**
    * Runs the program {@code inferences} times in one session (one handshake and key agreement), on the
    * same inputs: the later runs show warm figures (compiled code, kept weight masks). The report covers
-   * the whole session; its layers list every node of every inference, in order.
+   * the whole session; its layers list every node of every inference, in order. With more than one
+   * inference the server asks {@code weights} for each weight once per inference.
    */
-  public static Result run(Party role, Program program, String protocol, Transport transport,
+  public static Result run(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, int inferences) {
     if (inferences < 1) throw new IllegalArgumentException("inferences must be positive");
     try {
-      return runOrThrow(role, program, protocol, transport, clientInputs, listener, workers, inferences);
+      return runOrThrow(role, program, weights, protocol, transport, clientInputs, listener, workers, inferences);
     } catch (RuntimeException e) {
       // tell the peers why we stop, so every party's log names the root cause
       transport.abort(role.label() + " failed: " + (e instanceof io.musketeer.MusketeerException ? e.getMessage() : "internal error"));
@@ -74,7 +84,7 @@ public final class SecureParty {
     }
   }
 
-  private static Result runOrThrow(Party role, Program program, String protocol, Transport transport,
+  private static Result runOrThrow(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, int inferences) {
     long start = System.nanoTime();
     double cpu0 = ProcessMetrics.cpuSeconds();
@@ -88,7 +98,7 @@ public final class SecureParty {
       layers.add(layer(i, node, seconds, traffic));
       listener.done(i, total, node, seconds, traffic);
     };
-    SecureExecutor executor = new SecureExecutor(program, session, comparison, recording, inferences > 1);
+    SecureExecutor executor = new SecureExecutor(program, session, comparison, recording, weights, inferences > 1);
     List<FloatTensor> outputs = null;
     for (int k = 0; k < inferences; k++) outputs = executor.run(clientInputs);
     TrafficStats.Snapshot s = transport.stats().snapshot();
