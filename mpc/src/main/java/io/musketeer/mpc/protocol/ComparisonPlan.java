@@ -27,6 +27,14 @@ public final class ComparisonPlan {
   /** A fused pair: the call's input is the first node's input, its result the second node's value. */
   public record ReluTruncate(int node, int second, int n, int bits, int bound, boolean truncateFirst) implements Call {}
 
+  /**
+   * A truncation whose result only an addition reads, whose sum only a ReLU reads: ReLU(⌊a/2^f⌋ + b)
+   * is computed as one fused call on a + b·2^f, which is the same value exactly (b·2^f is a multiple of
+   * 2^f). {@code node} is the addition, {@code truncate} and {@code relu} the other two; {@code addend}
+   * is the operand index of b in the addition.
+   */
+  public record ReluTruncateAdd(int node, int truncate, int relu, int addend, int n, int bits, int bound) implements Call {}
+
   public record MaxPool(int node, int slots, int count, int bound) implements Call {}
 
   public record ArgMax(int node, int rows, int len, int bound) implements Call {}
@@ -34,9 +42,16 @@ public final class ComparisonPlan {
   public record TruncateRevealed(int node, int n, int bits, int bound) implements Call {}
 
   private final Call[] byNode;
+  private final boolean[] deferred;
 
-  private ComparisonPlan(Call[] byNode) {
+  private ComparisonPlan(Call[] byNode, boolean[] deferred) {
     this.byNode = byNode;
+    this.deferred = deferred;
+  }
+
+  /** Whether node i is the truncation of a {@link ReluTruncateAdd}: it passes its input on, untruncated. */
+  public boolean deferred(int node) {
+    return deferred[node];
   }
 
   /** The call node i makes, or null. */
@@ -51,14 +66,24 @@ public final class ComparisonPlan {
     return out;
   }
 
+  /** The plan of a protocol without an exact fused truncation. */
   public static ComparisonPlan of(Program p) {
+    return of(p, false);
+  }
+
+  /**
+   * @param exactFusion whether the protocol's fused ReLU and truncation is exact, so that a truncation
+   *     may also be fused across an addition ({@link ReluTruncateAdd})
+   */
+  public static ComparisonPlan of(Program p, boolean exactFusion) {
     Graph g = p.graph();
     int[] pair = reluTruncatePairs(g);
     boolean[] revealed = revealedTruncations(g);
     Call[] calls = new Call[g.size()];
-    boolean[] second = new boolean[g.size()];
+    boolean[] second = new boolean[g.size()], deferred = new boolean[g.size()];
+    if (exactFusion) truncateAddRelu(p, pair, revealed, calls, second, deferred);
     for (int i = 0; i < g.size(); i++) {
-      if (second[i]) continue;
+      if (second[i] || deferred[i] || calls[i] != null) continue;
       Node n = g.node(i);
       int bound = p.bound(i); // the bound of the values node i reads
       if (pair[i] > i) {
@@ -84,7 +109,33 @@ public final class ComparisonPlan {
         calls[i] = new TruncateRevealed(i, n.shape().size(), t.bits(), bound);
       }
     }
-    return new ComparisonPlan(calls);
+    return new ComparisonPlan(calls, deferred);
+  }
+
+  /**
+   * Finds Relu(Add(Truncate(a), b)) with each of the first two read only by the next, b of the sum's
+   * shape, and the truncation neither fused nor revealed otherwise (ResNet's identity shortcuts).
+   */
+  private static void truncateAddRelu(Program p, int[] pair, boolean[] revealed, Call[] calls, boolean[] second, boolean[] deferred) {
+    Graph g = p.graph();
+    int[] uses = g.useCounts(), reader = new int[g.size()];
+    Arrays.fill(reader, -1);
+    for (int j = 0; j < g.size(); j++) for (int src : g.node(j).inputs()) if (uses[src] == 1) reader[src] = j;
+    for (int s = 0; s < g.size(); s++) {
+      Node add = g.node(s);
+      if (!(add.op() instanceof Op.Add) || add.arity() != 2 || reader[s] < 0 || !(g.node(reader[s]).op() instanceof Op.Relu)) continue;
+      int relu = reader[s];
+      if (pair[relu] >= 0 || revealed[s]) continue;
+      for (int k = 0; k < 2; k++) {
+        int t = add.input(k), other = add.input(1 - k);
+        if (t == other || !(g.node(t).op() instanceof Op.Truncate tr) || reader[t] != s || pair[t] >= 0 || revealed[t] || deferred[t]) continue;
+        if (!g.node(other).shape().equals(add.shape()) || !g.node(t).shape().equals(add.shape()) || p.scale(other) != p.scale(t)) continue;
+        calls[s] = new ReluTruncateAdd(s, t, relu, 1 - k, add.shape().size(), tr.bits(), Math.min(Program.UNBOUNDED, p.bound(relu) + tr.bits()));
+        deferred[t] = true;
+        second[relu] = true;
+        break;
+      }
+    }
   }
 
   /**

@@ -23,6 +23,7 @@ import io.musketeer.mpc.protocol.Comparison;
 import io.musketeer.mpc.protocol.ComparisonPlan;
 import io.musketeer.mpc.protocol.Reveal;
 import io.musketeer.mpc.protocol.Session;
+import io.musketeer.mpc.protocol.TruncMode;
 import io.musketeer.mpc.protocol.Truncation;
 import io.musketeer.mpc.protocol.WeightProduct;
 import java.util.ArrayList;
@@ -83,7 +84,7 @@ public final class SecureExecutor {
     this.weights = weights;
     this.weightMasks = new WeightProduct.Masks(keepWeightMasks);
     this.weightsOnly = weightsOnly(program.graph());
-    this.plan = ComparisonPlan.of(program);
+    this.plan = ComparisonPlan.of(program, comparison.fusedTruncation(true) == TruncMode.EXACT);
   }
 
   /** Whether node j is server weights (a private constant). */
@@ -127,7 +128,19 @@ public final class SecureExecutor {
       TrafficStats.Snapshot before = session.net().stats().snapshot();
       long[][] in = new long[n.arity()][];
       for (int j = 0; j < in.length; j++) in[j] = shares[n.input(j)];
-      if (plan.at(i) instanceof ComparisonPlan.ReluTruncate c) {
+      if (plan.deferred(i)) {
+        shares[i] = in[0]; // the truncation happens in the fused call of the addition that reads it
+      } else if (plan.at(i) instanceof ComparisonPlan.ReluTruncateAdd c) {
+        // ReLU(⌊a/2^f⌋ + b) as one exact fused call on a + b·2^f (the same value)
+        long[] sum = null;
+        if (self != Party.HELPER) {
+          long[] a = in[1 - c.addend()], b = in[c.addend()];
+          sum = new long[c.n()];
+          for (int e = 0; e < sum.length; e++) sum[e] = a[e] + (b[e] << c.bits());
+        }
+        shares[c.relu()] = comparison.reluTruncate(session, sum, c.n(), c.bits(), c.bound(), TruncMode.EXACT);
+        done[c.relu()] = true;
+      } else if (plan.at(i) instanceof ComparisonPlan.ReluTruncate c) {
         // the first of a fused ReLU/truncation pair computes the second's value; its own is read by nobody else
         shares[c.second()] = comparison.reluTruncate(session, in[0], c.n(), c.bits(), c.bound(), comparison.fusedTruncation(c.truncateFirst()));
         done[c.second()] = true;

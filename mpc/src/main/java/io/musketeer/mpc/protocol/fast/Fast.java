@@ -242,6 +242,7 @@ public final class Fast implements Comparison {
       switch (c) {
         case ComparisonPlan.Relu r -> planner.run(null, r.n(), Params.forLayer(r.bound(), Mode.RELU, 0));
         case ComparisonPlan.ReluTruncate r -> planner.run(null, r.n(), fused(r.bits(), r.bound(), fusedTruncation(r.truncateFirst())));
+        case ComparisonPlan.ReluTruncateAdd r -> planner.run(null, r.n(), fused(r.bits(), r.bound(), TruncMode.EXACT));
         case ComparisonPlan.MaxPool m -> tournament(planner, null, m.slots(), m.count(), m.bound());
         case ComparisonPlan.ArgMax a -> argMax(planner, null, a.rows(), a.len(), a.bound());
         case ComparisonPlan.TruncateRevealed t -> {

@@ -75,6 +75,36 @@ class FastProgramTest {
         .run(s -> new SecureExecutor(p, s, Protocols.comparison(protocol), LayerListener.NONE).run(s.isClient() ? Map.of("x", in) : Map.of()));
   }
 
+  /** A residual block's tail: ReLU(⌊x²/2^f⌋ + x), the truncation fused across the addition. */
+  static Program residual(int bound) {
+    Graph.Builder b = new Graph.Builder();
+    int x = b.add("x", new Op.Input("x", Shape.of(1, 7, 9, 11)));
+    int sq = b.add("sq", new Op.Mul(), x, x);
+    int t = b.add("t", new Op.Truncate(12), sq);
+    int sum = b.add("sum", new Op.Add(), t, x);
+    int r = b.add("r", new Op.Relu(), sum);
+    Graph g = b.build(r);
+    int[] bounds = new int[g.size()];
+    Arrays.fill(bounds, Program.UNBOUNDED);
+    bounds[t] = Math.min(63, 2 * bound);
+    bounds[r] = bound;
+    return new Program(g, new int[] {12, 24, 12, 12, 12}, 12, false, bounds);
+  }
+
+  @BothTransports
+  void aTruncationFusedAcrossAnAdditionIsExact(Net net) {
+    for (int bound : new int[] {Program.UNBOUNDED, 14}) {
+      Program p = residual(bound);
+      FloatTensor in = input(new Random(bound), 3);
+      var clear = FixedPointInterpreter.execute(p, Map.of("x", in));
+      if (bound < 63) assertTrue(clear.outOfBound() > 0, "some values out of range");
+      var r = secure(net, p, in, "fast");
+      assertArrayEquals(clear.outputs().get(0).data(), r.client().get(0).data(), "bound " + bound);
+      // one comparison call: three flights, no local truncation
+      assertEquals(2, r.traffic(Party.CLIENT).rounds() - 1, "bound " + bound + ": the product's flight and the fused call's two");
+    }
+  }
+
   /**
    * The dealing pipeline changes when the helper's messages travel, not what anyone computes: streamed,
    * each batch's dealing rides in the previous batch's g flight; ahead of time, it all goes first.
