@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One session's FastReLU batches. With a plan ({@link Fast#prepare}) the batches run in the planned
- * order under plan operation ids, and the helper deals them on a background thread, in order, a couple
- * of batches ahead of the calls:
+ * order under plan operation ids, and the helper deals them on a background thread, in order, one batch
+ * ahead of the calls:
  *
  * <ul>
  *   <li><b>streamed</b> (default): the helper sends batch j+1's dealing right after batch j's g, in
@@ -90,11 +90,11 @@ final class Pipeline {
     masks.put(sent++, d.masks());
   }
 
-  /** The helper's background dealing of a plan, in order, at most two batches ahead of their sending. */
+  /** The helper's background dealing of a plan, in order, one batch ahead of its sending. */
   private final class Dealer implements Runnable {
     private final List<Fast.Batch> batches;
     private final long first;
-    private final BlockingQueue<FastRelu.Dealt> out = new ArrayBlockingQueue<>(2);
+    private final BlockingQueue<FastRelu.Dealt> out = new ArrayBlockingQueue<>(1); // one batch ahead: memory, not speed, is what more would buy
     private final Thread consumer = Thread.currentThread();
     private volatile RuntimeException failure;
 
