@@ -264,8 +264,8 @@ public final class FramedTransport implements Transport {
     for (Link l : links) if (l != null) l.close(reason != null, drainDeadline);
   }
 
-  /** Test hook: drops every connection without a CLOSE frame, as a crashed process would. */
-  void crashForTest(boolean reset) {
+  /** For fault tests: drops every connection without a CLOSE frame, as a crashed process would (with a TCP reset if asked). */
+  public void crashForTest(boolean reset) {
     closed = true;
     for (Link l : links) if (l != null) l.crash(reset);
   }
