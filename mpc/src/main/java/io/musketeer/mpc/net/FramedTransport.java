@@ -230,6 +230,9 @@ public final class FramedTransport implements Transport {
 
   static String describe(IOException e) {
     if (e instanceof UnknownHostException) return "unknown host " + e.getMessage();
+    if (e instanceof javax.net.ssl.SSLException && String.valueOf(e.getMessage()).matches("(?s).*(bad_record_mac|Tag mismatch|decrypt).*")) {
+      return "its data failed TLS's integrity check: changed on the network, or a broken link; " + e.getMessage();
+    }
     String m = e.getMessage();
     return m != null && !m.isBlank() ? m : e.getClass().getSimpleName();
   }
