@@ -18,6 +18,7 @@ import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
 import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.net.TransportException;
+import io.musketeer.mpc.testkit.FaultProxy;
 import io.musketeer.mpc.testkit.ThreeParty;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -172,6 +173,52 @@ class PartyServiceTest {
     }
     awaitIdle(deployment);
     assertCorrect(input(2), deployment.infer(input(2)));
+  }
+
+  /**
+   * Faults on the client's links to a long-running pair (kill, reset, stall, tampering at a random
+   * byte, on either link and direction): each ends that session with a clear error at the client,
+   * the service keeps running, and a clean client afterwards gets the right answer.
+   */
+  @Test
+  void faultsOnClientLinksEndOnlyTheirSessionThenTheServiceAnswersCorrectly() throws Exception {
+    deployment = new Deployment(2);
+    Random rnd = new Random(Long.getLong("musketeer.seed", 30));
+    FaultProxy.Action[] actions = FaultProxy.Action.values();
+    int trials = Integer.getInteger("musketeer.serviceTrials", 12);
+    long[][] sizes = new long[2][]; // bytes each way of a clean session: [0] client-server, [1] client-helper
+    for (int i = -1; i < trials; i++) {
+      boolean clean = i < 0;
+      FaultProxy.Action action = actions[rnd.nextInt(actions.length)];
+      boolean toServer = rnd.nextBoolean(), forward = rnd.nextBoolean();
+      FaultProxy.Fault f = clean ? null
+          : new FaultProxy.Fault(action, forward, (long) (rnd.nextDouble() * 0.9 * sizes[toServer ? 0 : 1][forward ? 0 : 1]), rnd.nextLong());
+      Peers view = deployment.peers;
+      try (FaultProxy toS = new FaultProxy(view.server().port(), toServer ? f : null); FaultProxy toH = new FaultProxy(view.helper().port(), toServer ? null : f)) {
+        Peers through = new Peers(view.client(), new Peers.Address("127.0.0.1", toS.port()), new Peers.Address("127.0.0.1", toH.port()), view.pins());
+        Throwable e = catching(() -> {
+          try (FramedTransport t = TcpTransport.connect(new Connector(Party.CLIENT, through, TIMEOUTS, deployment.keys.security(Party.CLIENT)), null)) {
+            assertCorrect(input(9), SecureParty.run(Party.CLIENT, PUBLIC_PROGRAM, "porthos", t, Map.of("x", input(9)), LayerListener.NONE).outputs().get(0));
+          }
+        });
+        if (clean) {
+          assertEquals(null, e);
+          sizes[0] = new long[] {toS.bytes(true), toS.bytes(false)};
+          sizes[1] = new long[] {toH.bytes(true), toH.bytes(false)};
+          awaitOutcomes(deployment, 2);
+          continue;
+        }
+        String what = "trial " + i + " " + action + " toward the " + (toServer ? "server" : "helper") + " at byte " + f.offset();
+        assertTrue((toServer ? toS : toH).applied(), what + ": never reached");
+        assertInstanceOf(io.musketeer.MusketeerException.class, e, what);
+        assertTrue(e.getMessage().contains("server") || e.getMessage().contains("helper"), what + ": " + e.getMessage());
+      }
+    }
+    awaitIdle(deployment);
+    // a fault in the server's last message leaves the server done and the client without output
+    long before = deployment.server.stats().served();
+    for (int i = 0; i < 3; i++) assertCorrect(input(50 + i), deployment.infer(input(50 + i)));
+    assertEquals(before + 3, deployment.server.stats().served(), deployment.log.toString());
   }
 
   private static Throwable catching(Runnable r) {
