@@ -1,10 +1,8 @@
 package io.musketeer.cli;
 
-import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
-import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
@@ -63,7 +61,7 @@ public final class Musketeer {
       this.keyFile = keyFile;
     }
 
-    /** A model file, SavedModel directory or {@code builtin:NAME}; its weight-free copy suffices. */
+    /** A model file, SavedModel directory, compiled program or {@code builtin:NAME}; its weight-free copy suffices. */
     public Builder model(String spec) {
       this.model = spec;
       return this;
@@ -114,8 +112,9 @@ public final class Musketeer {
         PartyKey own = PartyKey.load(keyFile, certFile != null ? certFile : PartyKey.certBeside(keyFile));
         security = new TlsSecurity(own, peers);
       }
-      Graph g = Models.load(model, ImportOptions.defaults(), Models.Use.STRUCTURE, signature);
-      return new Client(Compiler.compile(g, scale), protocol, new Connector(Party.CLIENT, peers, timeouts, security));
+      Program program = Programs.isProgram(model) ? Programs.read(model, Models.Use.STRUCTURE, false, scale)
+          : Programs.compileChecked(Models.load(model, ImportOptions.defaults(), Models.Use.STRUCTURE, signature), scale);
+      return new Client(program, protocol, new Connector(Party.CLIENT, peers, timeouts, security));
     }
   }
 

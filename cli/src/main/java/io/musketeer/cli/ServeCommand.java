@@ -1,6 +1,5 @@
 package io.musketeer.cli;
 
-import io.musketeer.compiler.Compiler;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Connector;
@@ -70,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
     List<Party> talksTo = self == Party.SERVER ? List.of(Party.CLIENT, Party.HELPER) : List.of(Party.CLIENT, Party.SERVER);
     Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, talksTo));
     // the helper never sees the weights: it compiles the weight-free structure, as in a single run
-    Program program = Compiler.compile(model.load(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE), model.scale);
+    Program program = model.program(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE, true);
     ServerSocket listener = connector.listen(link.listenAddress(self, peers));
     PartyService service = new PartyService(self, program, protocol, connector, listener, maxSessions, System.err::println, o -> {});
     Thread stopper = new Thread(() -> {
