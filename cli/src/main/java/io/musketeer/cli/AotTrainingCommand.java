@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
  * included, with the cache: classes come loaded and linked and methods come with profiles, so the JIT
  * compiles the hot loops sooner. Not for users: hidden from the help.
  */
-@Command(name = "aot-training", hidden = true, description = "Training run for the launcher's ahead-of-time JVM cache.")
+@Command(name = "aot-training", hidden = true, mixinStandardHelpOptions = true, description = "Training run for the launcher's ahead-of-time JVM cache.")
 final class AotTrainingCommand implements Callable<Integer> {
   @Override
   public Integer call() {
