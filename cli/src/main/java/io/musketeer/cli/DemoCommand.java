@@ -29,7 +29,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Graph g = Models.load(model, io.musketeer.importer.tf.ImportOptions.defaults());
+    Graph g = Models.load(model, io.musketeer.importer.ImportOptions.defaults());
     Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
     FloatTensor x = syntheticInput(in);
     System.out.printf(Locale.ROOT, "model %s: %d nodes, %,d parameters, %.1f MMAC, %,d secure comparisons; input '%s' %s%n",

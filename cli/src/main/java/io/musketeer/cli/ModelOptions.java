@@ -1,7 +1,7 @@
 package io.musketeer.cli;
 
 import io.musketeer.compiler.Compiler;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.ir.Graph;
 import picocli.CommandLine.Option;

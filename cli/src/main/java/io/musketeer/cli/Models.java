@@ -1,7 +1,8 @@
 package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
+import io.musketeer.importer.onnx.OnnxImporter;
 import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.ir.Graph;
@@ -10,8 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Resolves a --model argument: a file (.pb frozen GraphDef), a SavedModel directory (or its
- * saved_model.pb), or {@code builtin:NAME} (a generated graph).
+ * Resolves a --model argument: an ONNX model (.onnx, or any file that reads as one), a frozen
+ * TensorFlow GraphDef (.pb), a SavedModel directory (or its saved_model.pb), or {@code builtin:NAME}
+ * (a generated graph).
  */
 final class Models {
   static final String BUILTIN = "builtin:";
@@ -42,9 +44,9 @@ final class Models {
     }
     Path file = Path.of(spec);
     if (!Files.exists(file)) throw new MusketeerException("model file " + spec + " does not exist");
-    String lower = spec.toLowerCase();
-    if (lower.endsWith(".onnx")) {
-      throw new MusketeerException("ONNX models are not supported yet (" + spec + "); export a frozen TensorFlow GraphDef (.pb)");
+    String lower = spec.toLowerCase(java.util.Locale.ROOT);
+    if (lower.endsWith(".onnx") || (!lower.endsWith(".pb") && !Files.isDirectory(file) && OnnxImporter.looksLikeOnnx(head(file)))) {
+      return OnnxImporter.load(file, options);
     }
     if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
       throw new MusketeerException(spec + " is a Keras model file, which holds layer configurations rather than a graph; export a SavedModel "
@@ -53,6 +55,15 @@ final class Models {
     Path savedModel = savedModelDir(file);
     if (savedModel != null) return SavedModelImporter.load(savedModel, signature, options);
     return TfImporter.load(file, options);
+  }
+
+  /** The first bytes of a file (empty if unreadable: the importer then reports the problem). */
+  private static byte[] head(Path file) {
+    try (var in = Files.newInputStream(file)) {
+      return in.readNBytes(2);
+    } catch (java.io.IOException e) {
+      return new byte[0];
+    }
   }
 
   /** The SavedModel directory {@code file} is or holds the saved_model.pb of, or null for a plain file. */

@@ -2,7 +2,7 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import io.musketeer.importer.ModelImportException;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
 import java.io.IOException;
 import java.nio.file.Files;

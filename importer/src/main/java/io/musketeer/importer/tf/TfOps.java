@@ -3,6 +3,8 @@ package io.musketeer.importer.tf;
 import io.musketeer.core.IndexMaps;
 import io.musketeer.core.Shape;
 import io.musketeer.importer.Known;
+import io.musketeer.importer.Lowerings;
+import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.Value;
 import io.musketeer.importer.tf.TfImporter.Ctx;
 import io.musketeer.ir.Op;
@@ -56,7 +58,7 @@ final class TfOps {
     op(TfOps::divide, "RealDiv", "Div", "TruncateDiv");
     op(c -> one(c.emit("", new Op.Neg(), c.ir(0))), "Neg");
     op(c -> one(c.emit("", new Op.Relu(), c.ir(0))), "Relu");
-    op(TfOps::relu6, "Relu6");
+    op(c -> one(Lowerings.relu6(c.graph, c.name(), c.ir(0))), "Relu6");
     op(TfOps::conv2d, "Conv2D");
     op(TfOps::depthwise, "DepthwiseConv2dNative");
     op(c -> pool(c, true), "MaxPool", "MaxPoolV2");
@@ -86,10 +88,10 @@ final class TfOps {
     op(c -> knownOnly(c, TfOps::prod), "Prod");
     op(c -> knownOnly(c, TfOps::range), "Range");
     op(c -> knownOnly(c, k -> Known.elementwise(k[0], k[1], (a, b) -> Math.floor(a / b))), "FloorDiv");
-    op(c -> maxMin(c, true), "Maximum");
-    op(c -> maxMin(c, false), "Minimum");
-    op(TfOps::leakyRelu, "LeakyRelu");
-    op(TfOps::clipByValue, "ClipByValue");
+    op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], true)}, "Maximum");
+    op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], false)}, "Minimum");
+    op(c -> one(Lowerings.leakyRelu(c.graph, c.name(), c.ir(0), c.floatAttr("alpha", 0.2f))), "LeakyRelu");
+    op(c -> one(Lowerings.clip(c.graph, c.name(), c.ir(0), c.ir(1), c.ir(2))), "ClipByValue");
     op(c -> knownOnly(c, k -> k[0].map(v -> 1 / Math.sqrt(v), true)), "Rsqrt");
     op(c -> knownOnly(c, k -> k[0].map(Math::sqrt, true)), "Sqrt");
     op(c -> knownOnly(c, k -> k[0].map(Math::floor, true)), "Floor");
@@ -106,33 +108,17 @@ final class TfOps {
         && dtype != DataType.DT_BFLOAT16_VALUE) {
       throw c.fail("has type " + DataType.forNumber(dtype) + "; only floating-point model inputs are supported");
     }
-    Shape override = c.options.inputShapes().get(name);
-    Shape shape;
     TensorShapeProto proto = c.attr("shape") == null ? null : c.attr("shape").getShape();
+    int[] declared = null;
     if (proto != null && !proto.getUnknownRank()) {
-      int[] dims = new int[proto.getDimCount()];
-      for (int i = 0; i < dims.length; i++) {
-        long d = proto.getDim(i).getSize();
-        if (i == 0 && c.options.batchSize() > 0) d = c.options.batchSize();
-        if (i == 0 && d < 0) d = 1;
-        if (d < 0 && override == null) throw c.fail("has an unknown dimension " + i + "; give the input shape explicitly");
-        dims[i] = (int) Math.max(d, 0);
-      }
-      shape = new Shape(dims);
-      if (override != null) {
-        if (override.rank() != dims.length) throw c.fail("has rank " + dims.length + " but the given input shape " + override + " has rank " + override.rank());
-        for (int i = 0; i < dims.length; i++) {
-          long d = proto.getDim(i).getSize();
-          if (d >= 0 && i > 0 && d != override.dim(i)) {
-            throw c.fail("has shape " + shape + " which the given input shape " + override + " contradicts");
-          }
-        }
-        shape = override;
-      }
-    } else if (override != null) {
-      shape = override;
-    } else {
-      throw c.fail("has no shape; give the input shape explicitly");
+      declared = new int[proto.getDimCount()];
+      for (int i = 0; i < declared.length; i++) declared[i] = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, proto.getDim(i).getSize()));
+    }
+    Shape shape;
+    try {
+      shape = c.options.inputShape(name, declared, c.onlyInput);
+    } catch (ModelImportException e) {
+      throw c.fail(e.getMessage());
     }
     return one(c.graph.emit(name, new Op.Input(name, shape)));
   }
@@ -167,59 +153,6 @@ final class TfOps {
     }
     int recip = c.irOf(Value.known(new Known(d.shape(), inv, true)));
     return one(c.emit("", new Op.Mul(), c.ir(0), recip));
-  }
-
-  /** Relu6(x) = Relu(x) - Relu(x - 6): two secure comparisons, no clipping op in the IR. */
-  private static Value[] relu6(Ctx c) {
-    int x = c.ir(0);
-    int six = c.publicConstant("six", 6f);
-    int relu = c.emit("relu", new Op.Relu(), x);
-    int over = c.emit("relu_over", new Op.Relu(), c.emit("minus6", new Op.Sub(), x, six));
-    return one(c.emit("", new Op.Sub(), relu, over));
-  }
-
-  /**
-   * max(a, b) = Relu(a - b) + b and min(a, b) = a - Relu(a - b): one secure comparison, so
-   * {@code tf.maximum(x, 0.)}, {@code tf.clip_by_value} and Keras' ReLU(max_value) import. Maximum with a
-   * zero constant that does not widen the input is a plain Relu.
-   */
-  private static Value[] maxMin(Ctx c, boolean max) {
-    if (c.in[0].isKnown() && c.in[1].isKnown()) {
-      Known[] k = {c.in[0].known(), c.in[1].known()};
-      return one(Known.elementwise(k[0], k[1], max ? Math::max : Math::min));
-    }
-    int a = 0, b = 1;
-    if (c.in[0].isKnown()) {
-      a = 1; // both formulas are symmetric in a and b; keep the run-time value first
-      b = 0;
-    }
-    if (max && c.in[b].isKnown() && Arrays.stream(c.in[b].known().values()).allMatch(v -> v == 0)
-        && IndexMaps.broadcastShape(c.shape(a), c.shape(b)).equals(c.shape(a))) {
-      return one(c.emit("", new Op.Relu(), c.ir(a)));
-    }
-    return one(maxMin(c, "", c.ir(a), c.ir(b), max, ""));
-  }
-
-  private static int maxMin(Ctx c, String prefix, int a, int b, boolean max, String outSuffix) {
-    int diff = c.emit(prefix + "diff", new Op.Sub(), a, b);
-    int relu = c.emit(prefix + "relu", new Op.Relu(), diff);
-    return max ? c.emit(outSuffix, new Op.Add(), relu, b) : c.emit(outSuffix, new Op.Sub(), a, relu);
-  }
-
-  /** ClipByValue(x, lo, hi) = min(max(x, lo), hi), as two Relus. */
-  private static Value[] clipByValue(Ctx c) {
-    int lower = maxMin(c, "lower_", c.ir(0), c.ir(1), true, "lower");
-    return one(maxMin(c, "upper_", lower, c.ir(2), false, ""));
-  }
-
-  /** LeakyRelu(x) = alpha*x + (1 - alpha)*Relu(x), exact for every alpha, with public constants. */
-  private static Value[] leakyRelu(Ctx c) {
-    float alpha = c.floatAttr("alpha", 0.2f);
-    int x = c.ir(0);
-    int relu = c.emit("relu", new Op.Relu(), x);
-    int scaledRelu = c.emit("relu_scaled", new Op.Mul(), relu, c.publicConstant("one_minus_alpha", 1 - alpha));
-    int scaledX = c.emit("x_scaled", new Op.Mul(), x, c.publicConstant("alpha", alpha));
-    return one(c.emit("", new Op.Add(), scaledX, scaledRelu));
   }
 
   private static int[] strides(Ctx c, boolean nchw) {
