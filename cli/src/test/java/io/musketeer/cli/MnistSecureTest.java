@@ -12,7 +12,8 @@ import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Program;
 import io.musketeer.models.Mnist;
-import io.musketeer.mpc.runtime.InProcessRun;
+import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import io.musketeer.testkit.SharedModels;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class MnistSecureTest {
       Map<String, FloatTensor> in = Map.of("Placeholder", new FloatTensor(Shape.of(batch, 784), mnist.images(from, batch)));
       float[] f = FloatInterpreter.run(g, in).get(0).data();
       float[] q = FixedPointInterpreter.run(p, in).get(0).data();
-      float[] s = InProcessRun.run(p, "porthos", in).outputs().get(0).data();
+      float[] s = ThreeParty.program(p, "porthos", in, Net.MEMORY).outputs().get(0).data();
       for (int i = 0; i < s.length; i++) worst = Math.max(worst, Math.abs(s[i] - q[i]));
       for (int i = 0; i < batch; i++) if (argmax(f, i * 10) == argmax(s, i * 10)) agree++;
     }

@@ -11,6 +11,7 @@ import io.musketeer.importer.ImportOptions;
 import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
+import io.musketeer.mpc.testkit.PartyProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -87,6 +87,7 @@ final class TfOps {
     op(TfOps::cast, "Cast");
     op(c -> knownOnly(c, TfOps::prod), "Prod");
     op(c -> knownOnly(c, TfOps::range), "Range");
+    op(TfOps::gather, "GatherV2", "Gather");
     op(c -> knownOnly(c, k -> Known.elementwise(k[0], k[1], (a, b) -> Math.floor(a / b))), "FloorDiv");
     op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], true)}, "Maximum");
     op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], false)}, "Minimum");
@@ -489,6 +490,33 @@ final class TfOps {
     Arrays.fill(d, 1);
     for (int i = 0; i < map.length; i++) d[map[i]] *= k[0].values()[i];
     return new Known(out, d, k[0].floating());
+  }
+
+  /** Gather on known values: the shape arithmetic of tf.tensordot (Keras' Dense on inputs of rank 3 and more). */
+  private static Value[] gather(Ctx c) {
+    if (c.intAttr("batch_dims", 0) != 0) throw c.fail("gathers with batch_dims; not supported");
+    Known params = c.known(0, "params"), indices = c.known(1, "indices");
+    int rank = params.shape().rank();
+    int axis = c.in.length > 2 ? c.known(2, "axis").scalarInt() : 0;
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) throw c.fail("gathers along axis " + axis + " of a rank-" + rank + " tensor");
+    int[] dims = params.shape().dims();
+    int outer = 1, inner = 1, n = dims[axis];
+    for (int i = 0; i < axis; i++) outer *= dims[i];
+    for (int i = axis + 1; i < rank; i++) inner *= dims[i];
+    int[] idx = indices.ints();
+    int[] outDims = new int[rank - 1 + indices.shape().rank()];
+    System.arraycopy(dims, 0, outDims, 0, axis);
+    System.arraycopy(indices.shape().dims(), 0, outDims, axis, indices.shape().rank());
+    System.arraycopy(dims, axis + 1, outDims, axis + indices.shape().rank(), rank - axis - 1);
+    double[] out = new double[outer * idx.length * inner];
+    for (int o = 0; o < outer; o++) {
+      for (int j = 0; j < idx.length; j++) {
+        if (idx[j] < 0 || idx[j] >= n) throw c.fail("gathers index " + idx[j] + " of a dimension of size " + n);
+        System.arraycopy(params.values(), (o * n + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
+      }
+    }
+    return one(new Known(new Shape(outDims), out, params.floating()));
   }
 
   private static Known range(Known[] k) {

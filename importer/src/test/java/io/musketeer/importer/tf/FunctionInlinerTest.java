@@ -130,6 +130,24 @@ class FunctionInlinerTest {
     System.out.println("FunctionInlinerTest: " + e.getMessage());
   }
 
+  /** Inside a body, a direct call's outputs are named by the callee's output arguments ("direct:b_relu:0"). */
+  @Test
+  void directCallInsideAFunctionBody() {
+    FunctionDef g = function("g", List.of("a"), new java.util.LinkedHashMap<>(Map.of("a_double", "sum:z:0")),
+        node("sum", "AddV2", "a", "a"), node("relu", "Relu", "a"));
+    g = g.toBuilder().setSignature(g.getSignature().toBuilder().addOutputArg(OpDef.ArgDef.newBuilder().setName("b_relu"))).putRet("b_relu", "relu:activations:0")
+        .build();
+    FunctionDef f = function("f", List.of("a"), Map.of("y", "direct:b_relu:0"), node("direct", "g", "a"));
+    GraphDef def = graph(List.of(g, f), node("x", "Placeholder").toBuilder()
+        .putAttr("shape", AttrValue.newBuilder().setShape(org.tensorflow.proto.TensorShapeProto.newBuilder()
+            .addDim(org.tensorflow.proto.TensorShapeProto.Dim.newBuilder().setSize(4))).build()).build(), call("c", "f", "x"));
+    FunctionInliner.Inlined in = FunctionInliner.inline(def, List.of("c:0"));
+    assertTrue(in.outputs().equals(List.of("c/direct/relu:0")), in.outputs().toString());
+    Graph ir = TfImporter.fromGraphDef(in.graph(), ImportOptions.defaults().withOutputs(in.outputs()));
+    FloatTensor x = new FloatTensor(io.musketeer.core.Shape.of(4), new float[] {-1, 2, -3, 4});
+    assertClose("relu", new FloatTensor(io.musketeer.core.Shape.of(4), new float[] {0, 2, 0, 4}), FloatInterpreter.run(ir, Map.of("x", x)).get(0), 0);
+  }
+
   @Test
   void recursionIsRefused() {
     FunctionDef f = function("f", List.of("a"), Map.of("out", "again:output:0"), call("again", "f", "a"));

@@ -151,6 +151,26 @@ class SavedModelImporterTest {
     assertTrue(g.nodes().stream().map(Node::op).anyMatch(o -> o instanceof Op.Conv2D));
   }
 
+  /** Keras' Dense on a [batch, steps, features] input: tf.tensordot's reshape to 2-D, matmul and reshape back, sized by a gather of the shape. */
+  private static Operand<TFloat32> tensordot(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, int units) {
+    Operand<TInt32> shape = tf.shape(x);
+    Operand<TInt32> free = tf.gather(shape, tf.constant(new int[] {0, 1}), tf.constant(0));
+    Operand<TInt32> rows = tf.prod(free, tf.constant(new int[] {0}));
+    Operand<TFloat32> flat = tf.reshape(x, tf.stack(List.of(rows, tf.gather(shape, tf.constant(2), tf.constant(0)))));
+    return tf.reshape(tf.linalg.matMul(flat, kernel), tf.concat(List.of(free, tf.constant(new int[] {units})), tf.constant(0)));
+  }
+
+  @Test
+  void kerasDenseOnSequences() throws IOException {
+    SavedModels.Body body = (tf, x, w) -> {
+      Operand<TFloat32> h = tf.nn.relu(tf.math.add(tensordot(tf, x, w.get("dense/kernel"), 16), w.get("dense/bias")));
+      return tf.nn.softmax(tf.math.add(tensordot(tf, h, w.get("dense_1/kernel"), 5), w.get("dense_1/bias")));
+    };
+    FloatTensor probe = TfOracle.gaussian(rng, 1, 2, 3, 20);
+    FloatTensor tf = SavedModels.keras(dir.resolve("seq"), "tokens", new long[] {-1, 3, 20}, mlpWeights(), body, "dense_1", probe, SavedModels.Options.defaults());
+    checkAgainstTf(dir.resolve("seq"), "serving_default", probe, tf);
+  }
+
   @Test
   void tf1DenseNetwork() throws IOException {
     FloatTensor probe = TfOracle.gaussian(rng, 1, 4, 20);
@@ -174,6 +194,20 @@ class SavedModelImporterTest {
         SavedModels.Options.defaults());
     fails(() -> SavedModelImporter.load(dir.resolve("resize"), "serving_default", ImportOptions.defaults()),
         "ResizeBilinear", "export the model without that layer");
+  }
+
+  /** A resize after learned layers (Keras UpSampling2D) is part of the network: an unsupported op, not preprocessing to drop. */
+  @Test
+  void resizeInsideTheNetworkIsAnUnsupportedOp() throws IOException {
+    SavedModels.Body body = (tf, x, v) -> {
+      Operand<TFloat32> h = tf.reshape(dense(tf, tf.reshape(x, tf.constant(new int[] {-1, 20})), v, "dense"), tf.constant(new int[] {-1, 4, 4, 1}));
+      return tf.image.resizeNearestNeighbor(h, tf.constant(new int[] {8, 8}));
+    };
+    SavedModels.keras(dir.resolve("upsample"), "x", new long[] {-1, 20}, mlpWeights().subList(0, 2), body, "y", TfOracle.gaussian(rng, 1, 1, 20),
+        SavedModels.Options.defaults());
+    String m = fails(() -> SavedModelImporter.load(dir.resolve("upsample"), "serving_default", ImportOptions.defaults()),
+        "unsupported TensorFlow op ResizeNearestNeighbor");
+    assertFalse(m.contains("preprocesses"), m);
   }
 
   @Test

@@ -10,15 +10,15 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
- * All three parties in one JVM over an in-memory network, each on its own thread, running exactly the
- * code of a networked party (handshake, key agreement, executor). For evaluation runs and tests; the
- * security of a real deployment needs three separate hosts.
+ * All three parties in one JVM, each on its own thread, running exactly the code of a networked party
+ * (handshake, key agreement, executor). For evaluation runs and tests; the security of a real
+ * deployment needs three separate hosts. {@link #onThreads} is the same machinery for any per-party
+ * work (the test kit runs protocol primitives with it).
  */
 public final class InProcessRun {
   private InProcessRun() {}
@@ -26,46 +26,74 @@ public final class InProcessRun {
   /** The client's outputs and the three parties' reports. */
   public record Result(List<FloatTensor> outputs, Map<Party, PartyReport> reports) {}
 
+  /** One party's work, given its connected transport. */
+  @FunctionalInterface
+  public interface PartyTask<T> {
+    T run(Party self, Transport transport) throws Exception;
+  }
+
+  /** The program over an in-memory network. */
   public static Result run(Program program, String protocol, Map<String, FloatTensor> clientInputs) {
     InMemoryNetwork network = new InMemoryNetwork(Duration.ofMinutes(5));
-    ExecutorService pool = Executors.newFixedThreadPool(3, r -> {
-      Thread t = new Thread(r, "musketeer-party");
-      t.setDaemon(true);
-      return t;
-    });
-    Map<Party, Transport> transports = new EnumMap<>(Party.class);
-    try {
-      Map<Party, Future<SecureParty.Result>> futures = new EnumMap<>(Party.class);
-      for (Party p : Party.values()) {
-        Transport t = network.transport(p);
-        transports.put(p, t);
-        Map<String, FloatTensor> inputs = p == Party.CLIENT ? clientInputs : Map.of();
-        futures.put(p, pool.submit(() -> SecureParty.run(p, program, protocol, t, inputs, LayerListener.NONE)));
-      }
-      Map<Party, PartyReport> reports = new EnumMap<>(Party.class);
-      List<FloatTensor> outputs = null;
-      RuntimeException failure = null;
-      for (Party p : Party.values()) {
+    return run(program, protocol, clientInputs, network::transport);
+  }
+
+  /** The program over the transports that {@code connect} makes, each on its party's thread. */
+  public static Result run(Program program, String protocol, Map<String, FloatTensor> clientInputs, Function<Party, Transport> connect) {
+    Map<Party, SecureParty.Result> results = onThreads(connect,
+        (p, t) -> SecureParty.run(p, program, protocol, t, p == Party.CLIENT ? clientInputs : Map.of(), LayerListener.NONE));
+    Map<Party, PartyReport> reports = new EnumMap<>(Party.class);
+    results.forEach((p, r) -> reports.put(p, r.report()));
+    return new Result(results.get(Party.CLIENT).outputs(), reports);
+  }
+
+  /**
+   * Runs {@code task} for every party on its own thread, with the transport {@code connect} makes for it
+   * there (a TCP set-up blocks until the peers dial in, so each party connects on its own thread).
+   * When a party fails, the others' transports are closed so that none waits for it until a timeout,
+   * and the failure that came first, the root cause, is rethrown. All transports are closed at the end.
+   */
+  public static <T> Map<Party, T> onThreads(Function<Party, Transport> connect, PartyTask<T> task) {
+    Map<Party, Transport> transports = new ConcurrentHashMap<>();
+    Map<Party, T> values = new ConcurrentHashMap<>();
+    AtomicReference<Throwable> first = new AtomicReference<>();
+    Thread[] threads = new Thread[Party.values().length];
+    for (Party p : Party.values()) {
+      threads[p.ordinal()] = Thread.ofPlatform().daemon().name("musketeer-" + p.label()).start(() -> {
         try {
-          SecureParty.Result r = futures.get(p).get();
-          reports.put(p, r.report());
-          if (p == Party.CLIENT) outputs = r.outputs();
-        } catch (ExecutionException e) {
-          transports.values().forEach(Transport::close);
-          Throwable c = e.getCause();
-          if (failure == null) {
-            failure = c instanceof RuntimeException re ? re : new MusketeerException(p.label() + " failed: " + c, c);
-          }
+          Transport t = connect.apply(p);
+          transports.put(p, t);
+          if (first.get() != null) t.close();
+          T v = task.run(p, t);
+          if (v != null) values.put(p, v);
+        } catch (Throwable e) {
+          if (first.compareAndSet(null, e)) transports.values().forEach(InProcessRun::closeQuietly);
         }
-      }
-      if (failure != null) throw failure;
-      return new Result(outputs, reports);
+      });
+    }
+    try {
+      for (Thread t : threads) t.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      transports.values().forEach(InProcessRun::closeQuietly);
       throw new MusketeerException("interrupted");
     } finally {
-      transports.values().forEach(Transport::close);
-      pool.shutdownNow();
+      transports.values().forEach(InProcessRun::closeQuietly);
+    }
+    Throwable f = first.get();
+    if (f instanceof RuntimeException r) throw r;
+    if (f instanceof Error e) throw e;
+    if (f != null) throw new MusketeerException("a party failed: " + f, f);
+    Map<Party, T> out = new EnumMap<>(Party.class);
+    out.putAll(values);
+    return out;
+  }
+
+  private static void closeQuietly(Transport t) {
+    try {
+      t.close();
+    } catch (RuntimeException ignored) {
+      // closing after a failure: the failure is what gets reported
     }
   }
 }

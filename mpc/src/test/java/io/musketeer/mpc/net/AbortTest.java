@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,7 +14,7 @@ class AbortTest {
   @ParameterizedTest
   @ValueSource(strings = {"memory", "tcp"})
   void theWaitingPeerLearnsTheReason(String kind) {
-    try (ThreeParties n = kind.equals("tcp") ? ThreeParties.tcp() : ThreeParties.inMemory()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(kind.equals("tcp") ? Net.TCP : Net.MEMORY)) {
       n.get(Party.HELPER).abort("helper failed: lost connection to server (reset)");
       TransportException e = assertThrows(TransportException.class,
           () -> n.get(Party.CLIENT).receiveLongs(Party.HELPER, Steps.id("test/after-abort"), 4));

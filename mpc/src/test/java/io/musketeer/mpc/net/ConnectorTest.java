@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.testkit.ThreeParty;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -17,12 +18,12 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
 class ConnectorTest {
-  private static final Timeouts SHORT = ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(3));
+  private static final Timeouts SHORT = ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(3));
 
   @Test
   void aListenerBindsTheAddressInThePeersFileOnly() throws Exception {
     int port;
-    try (ServerSocket free = ThreeParties.listen()) {
+    try (ServerSocket free = ThreeParty.listen()) {
       port = free.getLocalPort();
     }
     Peers peers = Peers.localhost(1, port, 2);
@@ -44,7 +45,7 @@ class ConnectorTest {
 
   @Test
   void aPortInUseIsNamed() throws Exception {
-    try (ServerSocket taken = ThreeParties.listen()) {
+    try (ServerSocket taken = ThreeParty.listen()) {
       Peers peers = Peers.localhost(1, 2, taken.getLocalPort());
       TransportException e = assertThrows(TransportException.class, () -> new Connector(Party.HELPER, peers, SHORT, LinkSecurity.plaintext()).listen());
       assertTrue(e.getMessage().startsWith("the helper cannot listen on 127.0.0.1:" + taken.getLocalPort()), e.getMessage());
@@ -54,11 +55,11 @@ class ConnectorTest {
 
   @Test
   void theClientsSessionIdReachesBothPeers() {
-    ServerSocket server = ThreeParties.listen();
-    ServerSocket helper = ThreeParties.listen();
+    ServerSocket server = ThreeParty.listen();
+    ServerSocket helper = ThreeParty.listen();
     Peers peers = Peers.localhost(1, server.getLocalPort(), helper.getLocalPort());
     SessionId session = SessionId.random();
-    Map<Party, Object> out = ThreeParties.outcomes(p -> {
+    Map<Party, Object> out = ThreeParty.outcomes(p -> {
       Connector c = new Connector(p, peers, SHORT, LinkSecurity.plaintext());
       long deadline = System.nanoTime() + SHORT.connectTimeout().toNanos();
       try {
@@ -83,9 +84,9 @@ class ConnectorTest {
 
   @Test
   void aServerFromAnotherSessionIsRefusedByTheHelper() {
-    ServerSocket helper = ThreeParties.listen();
+    ServerSocket helper = ThreeParty.listen();
     Peers peers = Peers.localhost(1, 2, helper.getLocalPort());
-    Map<Party, Object> out = ThreeParties.outcomes(p -> {
+    Map<Party, Object> out = ThreeParty.outcomes(p -> {
       Connector c = new Connector(p, peers, SHORT, LinkSecurity.plaintext());
       long deadline = System.nanoTime() + SHORT.connectTimeout().toNanos();
       return switch (p) {

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -15,16 +16,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HandshakeTest {
   private static final String HASH = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809";
 
-  private static ThreeParties open(String kind) {
-    Supplier<ThreeParties> s = kind.equals("tcp") ? ThreeParties::tcp : ThreeParties::inMemory;
-    return s.get();
+  private static ThreeParty.Connected open(String kind) {
+    return ThreeParty.connect(kind.equals("tcp") ? Net.TCP : Net.MEMORY);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"memory", "tcp"})
   void equalHashesPass(String kind) {
-    try (ThreeParties n = open(kind)) {
-      Map<Party, Object> out = ThreeParties.outcomes(p -> {
+    try (ThreeParty.Connected n = open(kind)) {
+      Map<Party, Object> out = ThreeParty.outcomes(p -> {
         Handshake.verifyProgram(n.get(p), HASH);
         return null;
       });
@@ -39,8 +39,8 @@ class HandshakeTest {
   @ValueSource(strings = {"memory", "tcp"})
   void aDifferentProgramIsRefusedByEveryone(String kind) {
     String other = "5e6f7a8b" + HASH.substring(8);
-    try (ThreeParties n = open(kind)) {
-      Map<Party, Object> out = ThreeParties.outcomes(p -> {
+    try (ThreeParty.Connected n = open(kind)) {
+      Map<Party, Object> out = ThreeParty.outcomes(p -> {
         Handshake.verifyProgram(n.get(p), p == Party.SERVER ? other : HASH);
         return null;
       });
@@ -58,8 +58,8 @@ class HandshakeTest {
   void hashesThatDifferLateOrInLengthShowWhereTheyDiffer(String kind) {
     String late = HASH.substring(0, 20) + "ff" + HASH.substring(22);
     String shorter = HASH.substring(0, 40);
-    try (ThreeParties n = open(kind)) {
-      Map<Party, Object> out = ThreeParties.outcomes(p -> {
+    try (ThreeParty.Connected n = open(kind)) {
+      Map<Party, Object> out = ThreeParty.outcomes(p -> {
         Handshake.verifyProgram(n.get(p), switch (p) {
           case CLIENT -> HASH;
           case SERVER -> late;

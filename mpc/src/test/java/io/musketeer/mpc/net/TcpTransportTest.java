@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -101,15 +103,15 @@ class TcpTransportTest {
   void exchangesInBothDirectionsAtOnceAndCountsLikeInMemory() {
     Map<Party, TrafficStats.Snapshot> tcp, mem;
     Map<Party, long[]> tcpPerPeer, memPerPeer;
-    try (ThreeParties n = ThreeParties.tcp()) {
-      ThreeParties.run(p -> script(n.get(p)));
-      tcp = ThreeParties.run(p -> n.get(p).stats().snapshot());
-      tcpPerPeer = ThreeParties.run(p -> perPeer(n.get(p).stats()));
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
+      ThreeParty.parallel(p -> script(n.get(p)));
+      tcp = ThreeParty.parallel(p -> n.get(p).stats().snapshot());
+      tcpPerPeer = ThreeParty.parallel(p -> perPeer(n.get(p).stats()));
     }
-    try (ThreeParties n = ThreeParties.inMemory()) {
-      ThreeParties.run(p -> script(n.get(p)));
-      mem = ThreeParties.run(p -> n.get(p).stats().snapshot());
-      memPerPeer = ThreeParties.run(p -> perPeer(n.get(p).stats()));
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.MEMORY)) {
+      ThreeParty.parallel(p -> script(n.get(p)));
+      mem = ThreeParty.parallel(p -> n.get(p).stats().snapshot());
+      memPerPeer = ThreeParty.parallel(p -> perPeer(n.get(p).stats()));
     }
     assertEquals(mem, tcp);
     for (Party p : Party.values()) assertArrayEquals(memPerPeer.get(p), tcpPerPeer.get(p));
@@ -129,7 +131,7 @@ class TcpTransportTest {
 
   @Test
   void wrongStepIsADesyncNamingBothSteps() {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       n.get(Party.CLIENT).send(Party.SERVER, Steps.id("test/relu"), new long[10]);
       TransportException e = assertThrows(TransportException.class,
           () -> n.get(Party.SERVER).receiveLongs(Party.CLIENT, Steps.id("test/matmul"), 10));
@@ -143,7 +145,7 @@ class TcpTransportTest {
 
   @Test
   void wrongLengthOrTypeIsADesync() {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       n.get(Party.SERVER).send(Party.HELPER, STEP, new long[10]);
       n.get(Party.SERVER).send(Party.CLIENT, STEP, new byte[3]);
       TransportException e = assertThrows(TransportException.class, () -> n.get(Party.HELPER).receiveLongs(Party.SERVER, STEP, 11));
@@ -156,14 +158,14 @@ class TcpTransportTest {
   @Test
   void aHelperThatNeverStartsTimesOutClearly() throws IOException {
     int deadPort;
-    try (ServerSocket s = ThreeParties.listen()) {
+    try (ServerSocket s = ThreeParty.listen()) {
       deadPort = s.getLocalPort(); // free once closed: nothing listens there
     }
-    ServerSocket serverListener = ThreeParties.listen();
+    ServerSocket serverListener = ThreeParty.listen();
     Peers peers = Peers.localhost(1, serverListener.getLocalPort(), deadPort);
-    Timeouts twoSeconds = ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(2));
+    Timeouts twoSeconds = ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(2));
     long t0 = System.nanoTime();
-    Map<Party, Object> out = ThreeParties.outcomes(p -> switch (p) {
+    Map<Party, Object> out = ThreeParty.outcomes(p -> switch (p) {
       case CLIENT -> TcpTransport.connect(p, peers, twoSeconds);
       case SERVER -> TcpTransport.connect(p, peers, twoSeconds, serverListener);
       case HELPER -> null;
@@ -180,17 +182,17 @@ class TcpTransportTest {
 
   @Test
   void aListenerWhosePeersNeverComeTimesOutClearly() {
-    ServerSocket helperListener = ThreeParties.listen();
+    ServerSocket helperListener = ThreeParty.listen();
     Peers peers = Peers.localhost(1, 2, helperListener.getLocalPort());
     TransportException e = assertThrows(TransportException.class, () -> TcpTransport.connect(Party.HELPER, peers,
-        ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(2)), helperListener));
+        ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(2)), helperListener));
     assertEquals("client and server did not connect to the helper (listening on port " + peers.helper().port()
         + ") within 2 s; is it running, and does its peers file give this machine's address?", e.getMessage());
   }
 
   @Test
   void aPeerThatCrashesIsNamedByTheOthers() {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       n.get(Party.SERVER).send(Party.CLIENT, STEP, new long[] {42});
       assertEquals(42, n.get(Party.CLIENT).receiveLongs(Party.SERVER, STEP, 1)[0]);
       ((FramedTransport) n.get(Party.SERVER)).crashForTest(false);
@@ -206,7 +208,7 @@ class TcpTransportTest {
 
   @Test
   void aResetConnectionFailsTheNextSend() throws InterruptedException {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       ((FramedTransport) n.get(Party.HELPER)).crashForTest(true);
       Transport c = n.get(Party.CLIENT);
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -227,7 +229,7 @@ class TcpTransportTest {
 
   @Test
   void aCleanCloseIsToldApartFromACrash() {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       n.get(Party.HELPER).send(Party.SERVER, STEP, new long[] {1, 2});
       n.get(Party.HELPER).close();
       assertArrayEquals(new long[] {1, 2}, n.get(Party.SERVER).receiveLongs(Party.HELPER, STEP, 2));
@@ -240,7 +242,7 @@ class TcpTransportTest {
   @Test
   void aBusyPeerStaysAliveButOneMessageHasADeadline() {
     // 300 ms of silence is fatal, but the helper's heartbeats keep it alive; one message may take 10 x 300 ms
-    try (ThreeParties n = ThreeParties.tcp(ThreeParties.testOptions().withReceiveTimeout(Duration.ofMillis(300)))) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP, ThreeParty.testTimeouts().withReceiveTimeout(Duration.ofMillis(300)))) {
       long t0 = System.nanoTime();
       TransportException e = assertThrows(TransportException.class, () -> n.get(Party.CLIENT).receiveLongs(Party.HELPER, STEP, 1));
       double s = (System.nanoTime() - t0) / 1e9;
@@ -255,8 +257,8 @@ class TcpTransportTest {
    * (and stays silent to the server): a stopped process, or one that trickles bytes.
    */
   private static TransportException clientFacingFakeHelper(Duration receiveTimeout, ThrowingConsumer<Socket> script) throws Exception {
-    ServerSocket serverListener = ThreeParties.listen();
-    ServerSocket helperListener = ThreeParties.listen();
+    ServerSocket serverListener = ThreeParty.listen();
+    ServerSocket helperListener = ThreeParty.listen();
     Peers peers = Peers.localhost(1, serverListener.getLocalPort(), helperListener.getLocalPort());
     java.util.List<Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
     Thread fake = new Thread(() -> {
@@ -284,8 +286,8 @@ class TcpTransportTest {
     });
     fake.setDaemon(true);
     fake.start();
-    Timeouts t = ThreeParties.testOptions().withReceiveTimeout(receiveTimeout);
-    Map<Party, FramedTransport> n = ThreeParties.run(p -> switch (p) {
+    Timeouts t = ThreeParty.testTimeouts().withReceiveTimeout(receiveTimeout);
+    Map<Party, FramedTransport> n = ThreeParty.parallel(p -> switch (p) {
       case CLIENT -> TcpTransport.connect(p, peers, t);
       case SERVER -> TcpTransport.connect(p, peers, t, serverListener);
       case HELPER -> null;
@@ -340,13 +342,13 @@ class TcpTransportTest {
 
   /** Starts a helper on an ephemeral port, lets {@code peer} talk to it, and returns the helper's error. */
   private static TransportException helperFacing(ThrowingConsumer<Integer> peer) throws Exception {
-    ServerSocket l = ThreeParties.listen();
+    ServerSocket l = ThreeParty.listen();
     int port = l.getLocalPort();
     Peers peers = Peers.localhost(1, 2, port);
     AtomicReference<RuntimeException> err = new AtomicReference<>();
     Thread h = new Thread(() -> {
       try {
-        TcpTransport.connect(Party.HELPER, peers, ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(5)), l).close();
+        TcpTransport.connect(Party.HELPER, peers, ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(5)), l).close();
       } catch (RuntimeException e) {
         err.set(e);
       }
@@ -407,14 +409,14 @@ class TcpTransportTest {
 
   @Test
   void aPeersFileThatPointsAtTheWrongPartyIsReportedAtBothEnds() {
-    ServerSocket helperListener = ThreeParties.listen();
+    ServerSocket helperListener = ThreeParty.listen();
     int hp = helperListener.getLocalPort();
     // the client believes the server is at the helper's port
     Peers wrong = Peers.localhost(1, hp, hp);
     Peers right = Peers.localhost(1, 2, hp);
-    Map<Party, Object> out = ThreeParties.outcomes(p -> switch (p) {
-      case CLIENT -> TcpTransport.connect(p, wrong, ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(3)));
-      case HELPER -> TcpTransport.connect(p, right, ThreeParties.testOptions().withConnectTimeout(Duration.ofSeconds(3)), helperListener);
+    Map<Party, Object> out = ThreeParty.outcomes(p -> switch (p) {
+      case CLIENT -> TcpTransport.connect(p, wrong, ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(3)));
+      case HELPER -> TcpTransport.connect(p, right, ThreeParty.testTimeouts().withConnectTimeout(Duration.ofSeconds(3)), helperListener);
       case SERVER -> null;
     });
     TransportException c = assertInstanceOf(TransportException.class, out.get(Party.CLIENT));
@@ -431,7 +433,7 @@ class TcpTransportTest {
     int n = 8 << 20; // 8 Mi longs = 64 MB
     long[] payload = new long[n];
     for (int i = 0; i < n; i++) payload[i] = i * 0x9E3779B97F4A7C15L;
-    try (ThreeParties net = ThreeParties.tcp()) {
+    try (ThreeParty.Connected net = ThreeParty.connect(Net.TCP)) {
       Transport c = net.get(Party.CLIENT), s = net.get(Party.SERVER);
       long[] dst = new long[n];
       long[] dst2 = new long[n];
@@ -442,7 +444,7 @@ class TcpTransportTest {
         s.receive(Party.CLIENT, STEP, dst, 0, n);
         if (round > 0) one = Math.min(one, (System.nanoTime() - t0) / 1e9);
         assertEquals(payload[n - 1], dst[n - 1]);
-        Map<Party, Double> both = ThreeParties.run(p -> {
+        Map<Party, Double> both = ThreeParty.parallel(p -> {
           if (!p.holdsShares()) return 0.0;
           Transport t = net.get(p);
           long start = System.nanoTime();

@@ -11,7 +11,9 @@ import io.musketeer.core.ConvGeometry;
 import io.musketeer.core.RingKernels;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.TrafficStats;
+import io.musketeer.mpc.testkit.BothTransports;
 import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -24,14 +26,14 @@ class BeaverTest {
     return v;
   }
 
-  @Test
-  void multiplyMatchesCleartextWithWrapping() {
+  @BothTransports
+  void multiplyMatchesCleartextWithWrapping(Net net) {
     Random rnd = new Random(1);
     for (int n : new int[] {1, 7, 129, 1000}) {
       long[] x = values(n, rnd), y = values(n, rnd);
       for (int i = 0; i < Math.min(n, EDGES.length); i++) y[i] = EDGES[EDGES.length - 1 - i];
       long[][] xs = share(x, rnd), ys = share(y, rnd);
-      var r = ThreeParty.run(s -> Beaver.multiply(s, of(s, xs), of(s, ys), n));
+      var r = ThreeParty.over(net).run(s -> Beaver.multiply(s, of(s, xs), of(s, ys), n));
       assertNull(r.helper());
       long[] z = open(r.client(), r.server());
       for (int i = 0; i < n; i++) assertEquals(x[i] * y[i], z[i], "element " + i);
@@ -44,12 +46,12 @@ class BeaverTest {
     }
   }
 
-  @Test
-  void trivialInputSharesWork() {
+  @BothTransports
+  void trivialInputSharesWork(Net net) {
     Random rnd = new Random(2);
     int n = 7;
     long[] x = values(n, rnd), w = values(n, rnd);
-    var r = ThreeParty.run(s -> {
+    var r = ThreeParty.over(net).run(s -> {
       long[] xs = Reveal.clientInput(s, s.isClient() ? x : null, n);
       long[] ws = Reveal.serverInput(s, s.isServer() ? w : null, n);
       return Reveal.toClient(s, Beaver.multiply(s, xs, ws, n));
@@ -58,15 +60,15 @@ class BeaverTest {
     assertNull(r.server());
   }
 
-  @Test
-  void matmulMatchesCleartext() {
+  @BothTransports
+  void matmulMatchesCleartext(Net net) {
     Random rnd = new Random(3);
     int[][] dims = {{1, 1, 1}, {3, 7, 5}, {7, 1, 129}, {16, 33, 9}};
     for (int[] d : dims) {
       int m = d[0], k = d[1], n = d[2];
       long[] x = values(m * k, rnd), y = values(k * n, rnd);
       long[][] xs = share(x, rnd), ys = share(y, rnd);
-      var r = ThreeParty.run(s -> Beaver.matmul(s, of(s, xs), of(s, ys), m, k, n));
+      var r = ThreeParty.over(net).run(s -> Beaver.matmul(s, of(s, xs), of(s, ys), m, k, n));
       assertArrayEquals(RingKernels.matmul(x, y, m, k, n), open(r.client(), r.server()));
       assertEquals(8L * (m * k + k * n) + 16, r.traffic(Party.CLIENT).bytesSent());
       assertEquals(8L * (m * k + k * n) + 16, r.traffic(Party.SERVER).bytesSent());
@@ -74,8 +76,8 @@ class BeaverTest {
     }
   }
 
-  @Test
-  void convIsConvOptiWithUnreshapedMasks() {
+  @BothTransports
+  void convIsConvOptiWithUnreshapedMasks(Net net) {
     Random rnd = new Random(4);
     ConvGeometry[] gs = {
         new ConvGeometry(1, 5, 7, 3, 3, 3, 4, 1, 1, 1, 1, 1, 1, 1),
@@ -86,7 +88,7 @@ class BeaverTest {
       int nx = g.inputShape().size(), nw = g.filterShape().size(), ny = g.outputShape().size();
       long[] x = values(nx, rnd), w = values(nw, rnd);
       long[][] xs = share(x, rnd), ws = share(w, rnd);
-      var r = ThreeParty.run(s -> Beaver.conv2d(s, of(s, xs), of(s, ws), g));
+      var r = ThreeParty.over(net).run(s -> Beaver.conv2d(s, of(s, xs), of(s, ws), g));
       assertArrayEquals(RingKernels.conv2d(x, w, g), open(r.client(), r.server()), g.toString());
       TrafficStats.Snapshot c = r.traffic(Party.CLIENT);
       assertEquals(8L * (nx + nw) + 16, c.bytesSent());
@@ -96,11 +98,11 @@ class BeaverTest {
     }
   }
 
-  @Test
-  void freshMasksPerCall() {
+  @BothTransports
+  void freshMasksPerCall(Net net) {
     // Two products of the same inputs send different E,F: masks are never reused.
     long[][] xs = {{5, 6}, {7, 8}};
-    var r = ThreeParty.run(s -> {
+    var r = ThreeParty.over(net).run(s -> {
       long[] a = Beaver.multiply(s, of(s, xs), of(s, xs), 2);
       long[] b = Beaver.multiply(s, of(s, xs), of(s, xs), 2);
       return new long[][] {a, b};

@@ -6,17 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.testkit.BothTransports;
 import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import org.junit.jupiter.api.Test;
 
 class RevealTest {
-  @Test
-  void inputsConstantsAndOpeningToTheClient() {
+  @BothTransports
+  void inputsConstantsAndOpeningToTheClient(Net net) {
     long[] x = {0, -1, Long.MIN_VALUE, 42, Long.MAX_VALUE, 7, -9};
     long[] w = {3, 1, 2, -5, 1, 0, 1};
     long[] k = {1, 2, 3, 4, 5, 6, 7};
     int n = x.length;
-    var r = ThreeParty.run(s -> {
+    var r = ThreeParty.over(net).run(s -> {
       long[] xs = Reveal.rerandomize(s, Reveal.clientInput(s, s.isClient() ? x : null, n), n);
       long[] ws = Reveal.serverInput(s, s.isServer() ? w : null, n);
       long[] ks = Reveal.constant(s, k);

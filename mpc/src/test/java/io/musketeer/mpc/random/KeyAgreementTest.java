@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.musketeer.mpc.Party;
-import io.musketeer.mpc.net.ThreeParties;
 import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.net.TransportException;
+import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
 class KeyAgreementTest {
-  private static Map<Party, Map<Party, byte[]>> agree(ThreeParties n, String context) {
-    return ThreeParties.run(p -> KeyAgreement.pairSeeds(n.get(p), context));
+  private static Map<Party, Map<Party, byte[]>> agree(ThreeParty.Connected n, String context) {
+    return ThreeParty.parallel(p -> KeyAgreement.pairSeeds(n.get(p), context));
   }
 
   /** The three pair seeds, checking that both ends of each pair derived the same one. */
@@ -47,7 +48,7 @@ class KeyAgreementTest {
 
   @Test
   void bothEndsOfEachPairAgreeAndThePairsDiffer() {
-    try (ThreeParties n = ThreeParties.inMemory()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.MEMORY)) {
       Map<Party, Map<Party, byte[]>> s = agree(n, "program 1a2b");
       List<byte[]> seeds = pairSeeds(s);
       assertAllDistinct(seeds);
@@ -61,7 +62,7 @@ class KeyAgreementTest {
   @Test
   void everySessionGetsFreshSeeds() {
     List<byte[]> all = new ArrayList<>();
-    try (ThreeParties n = ThreeParties.inMemory()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.MEMORY)) {
       all.addAll(pairSeeds(agree(n, "same context")));
       all.addAll(pairSeeds(agree(n, "same context")));
       all.addAll(pairSeeds(agree(n, "another context")));
@@ -71,15 +72,15 @@ class KeyAgreementTest {
 
   @Test
   void worksOverTcp() {
-    try (ThreeParties n = ThreeParties.tcp()) {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
       assertAllDistinct(pairSeeds(agree(n, "tcp session")));
     }
   }
 
   @Test
   void theRandomnessStreamsAgreeExactlyWithinEachPair() {
-    try (ThreeParties n = ThreeParties.inMemory()) {
-      Map<Party, Randomness> r = ThreeParties.run(p -> KeyAgreement.establish(n.get(p), "ctx"));
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.MEMORY)) {
+      Map<Party, Randomness> r = ThreeParty.parallel(p -> KeyAgreement.establish(n.get(p), "ctx"));
       for (Party a : Party.values()) {
         for (Party b : Party.values()) {
           if (a == b) continue;
@@ -96,8 +97,8 @@ class KeyAgreementTest {
 
   @Test
   void anInvalidPublicKeyIsRefused() {
-    try (ThreeParties n = ThreeParties.inMemory()) {
-      Map<Party, Object> out = ThreeParties.outcomes(p -> {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.MEMORY)) {
+      Map<Party, Object> out = ThreeParty.outcomes(p -> {
         Transport t = n.get(p);
         if (p == Party.CLIENT) { // sends u = 0, a point of small order: the shared secret would be all zeros
           t.send(Party.SERVER, KeyAgreement.STEP, new byte[32]);

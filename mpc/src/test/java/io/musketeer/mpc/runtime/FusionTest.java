@@ -11,13 +11,15 @@ import io.musketeer.ir.Program;
 import io.musketeer.mpc.protocol.Comparison;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.protocol.TruncMode;
+import io.musketeer.mpc.testkit.BothTransports;
 import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
+import io.musketeer.testkit.Approx;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
 
 /** The executor turns each ReLU/truncation pair into one reluTruncate call, in the program's order for Porthos. */
 class FusionTest {
@@ -59,8 +61,8 @@ class FusionTest {
     }
   }
 
-  @Test
-  void reluAndTruncationPairsAreFusedInTheProgramsOrder() {
+  @BothTransports
+  void reluAndTruncationPairsAreFusedInTheProgramsOrder(Net net) {
     int n = 777;
     Graph.Builder b = new Graph.Builder();
     int x = b.add("x", new Op.Input("x", Shape.of(1, n)));
@@ -77,9 +79,9 @@ class FusionTest {
     for (int i = 0; i < n; i++) d[i] = (float) (rnd.nextGaussian() * 100);
     FloatTensor in = new FloatTensor(Shape.of(1, n), d);
     Recording c = new Recording();
-    var r = ThreeParty.run(4, s -> new SecureExecutor(p, s, c, LayerListener.NONE).run(s.isClient() ? Map.of("x", in) : Map.of()));
+    var r = ThreeParty.over(net).seed(4).run(s -> new SecureExecutor(p, s, c, LayerListener.NONE).run(s.isClient() ? Map.of("x", in) : Map.of()));
     assertEquals(List.of("reluTruncate 777 by 12 LOCAL_AFTER_RELU", "reluTruncate 777 by 3 LOCAL_BEFORE_RELU", "relu 777"), c.calls);
-    float[] want = FixedPointInterpreter.run(p, Map.of("x", in)).get(0).data(), got = r.client().get(0).data();
-    for (int i = 0; i < n; i++) assertEquals(want[i], got[i], 3.0 / (1 << 8), "element " + i); // local truncations round either way
+    // the local truncations round either way
+    Approx.assertClose(FixedPointInterpreter.run(p, Map.of("x", in)).get(0), r.client().get(0), 3.0 / (1 << 8), "fused program");
   }
 }

@@ -11,9 +11,12 @@ import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.testkit.BothTransports;
+import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
+import io.musketeer.testkit.Approx;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
 
 /** Every op through the secure executor against the cleartext fixed-point interpreter. */
 class SecureExecutorTest {
@@ -64,20 +67,17 @@ class SecureExecutorTest {
     return b.build(logits, rsum, am);
   }
 
-  @Test
-  void secureRunMatchesCleartextFixedPoint() {
+  @BothTransports
+  void secureRunMatchesCleartextFixedPoint(Net net) {
     Graph g = everyOp();
     Program p = Compiler.compile(g, 12);
     FloatTensor x = random(Shape.of(1, 9, 7, 3), 1);
     var clear = FixedPointInterpreter.run(p, Map.of("x", x));
-    InProcessRun.Result secure = InProcessRun.run(p, "porthos", Map.of("x", x));
+    InProcessRun.Result secure = ThreeParty.program(p, "porthos", Map.of("x", x), net);
     assertEquals(clear.size(), secure.outputs().size());
     for (int k = 0; k < clear.size(); k++) {
-      float[] a = clear.get(k).data(), s = secure.outputs().get(k).data();
-      for (int i = 0; i < a.length; i++) {
-        // each truncation or division may round the other way: a few units in the last place after propagation
-        assertEquals(a[i], s[i], k == 2 ? 0 : 64.0 / (1 << 12), "output " + k + " element " + i);
-      }
+      // each truncation or division may round the other way: a few units in the last place after propagation
+      Approx.assertClose(clear.get(k), secure.outputs().get(k), k == 2 ? 0 : 64.0 / (1 << 12), "output " + k);
     }
     for (Party party : Party.values()) {
       PartyReport r = secure.reports().get(party);

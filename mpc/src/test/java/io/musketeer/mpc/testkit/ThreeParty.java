@@ -1,31 +1,67 @@
 package io.musketeer.mpc.testkit;
 
+import io.musketeer.core.FloatTensor;
+import io.musketeer.core.Parallel;
+import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.InMemoryNetwork;
+import io.musketeer.mpc.net.Peers;
+import io.musketeer.mpc.net.TcpTransport;
+import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.net.TrafficStats;
 import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.random.Randomness;
+import io.musketeer.mpc.runtime.InProcessRun;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
- * Runs one lambda per party on three threads over an {@link InMemoryNetwork}, with {@link Randomness}
- * from fixed test seeds, and returns each party's result and traffic.
+ * The test kit's three parties in one JVM, over in-memory queues or loopback TCP ({@link Net}).
+ *
+ * <ul>
+ *   <li>Protocol code: {@link #over(Net)}{@code .seed(..).batch(..).run(fn)} runs fn at each party with
+ *       a {@link Session} on fixed, public test seeds and returns each party's value and traffic;
+ *       {@link #run(PartyFn)} is the in-memory default. {@link Runner#wrap} puts a decorator (such as
+ *       {@link View}'s recorder) over a party's transport.
+ *   <li>Whole programs: {@link #program} runs the real party code (handshake, key agreement, executor).
+ *   <li>Transports alone: {@link #connect(Net)} for tests of the transport layer, with
+ *       {@link #parallel} and {@link #outcomes} to run per-party work; {@link #listen()} and
+ *       {@link #testTimeouts()} for TCP set-ups of their own. OS processes: {@link PartyProcesses}.
+ *   <li>Shares: {@link #share}, {@link #open}, {@link #of}.
+ * </ul>
+ * Everything runs through {@link InProcessRun#onThreads}: a failing party closes the others' transports
+ * and its failure, the first, is rethrown.
  */
 public final class ThreeParty {
   private ThreeParty() {}
+
+  /** How the three parties are linked. */
+  public enum Net {
+    MEMORY,
+    TCP
+  }
 
   @FunctionalInterface
   public interface PartyFn<T> {
     T run(Session s) throws Exception;
   }
 
+  /** Each party's value and its traffic as it finished. */
   public record Result<T>(Map<Party, T> values, Map<Party, TrafficStats.Snapshot> traffic) {
     public T client() {
       return values.get(Party.CLIENT);
@@ -44,51 +80,57 @@ public final class ThreeParty {
     }
   }
 
+  // ------------------------------------------------------------------ protocol code over sessions
+
+  /** Sessions over {@code net}, seed tag 1, the default batch size, the shared worker pool. */
+  public static Runner over(Net net) {
+    return new Runner(net, 1, Session.DEFAULT_BATCH, Parallel.shared(), (p, t) -> t);
+  }
+
   public static <T> Result<T> run(PartyFn<T> fn) {
-    return run(1L, fn);
+    return over(Net.MEMORY).run(fn);
   }
 
-  /** Runs fn at each party; seedTag selects the (fixed, public) test seeds. */
   public static <T> Result<T> run(long seedTag, PartyFn<T> fn) {
-    return run(seedTag, Session.DEFAULT_BATCH, fn);
+    return over(Net.MEMORY).seed(seedTag).run(fn);
   }
 
-  /** As {@link #run(long, PartyFn)} with sessions of the given batch size. */
-  public static <T> Result<T> run(long seedTag, int batchSize, PartyFn<T> fn) {
-    InMemoryNetwork network = new InMemoryNetwork(Duration.ofSeconds(120));
-    ExecutorService pool = Executors.newFixedThreadPool(3);
-    try {
-      Map<Party, Future<T>> futures = new EnumMap<>(Party.class);
-      Map<Party, Transport> transports = new EnumMap<>(Party.class);
-      for (Party p : Party.values()) {
-        Transport t = network.transport(p);
-        transports.put(p, t);
-        Session s = new Session(p, t, randomness(p, seedTag), batchSize, io.musketeer.core.Parallel.shared());
-        futures.put(p, pool.submit(() -> fn.run(s)));
-      }
+  /** How {@link #run} sets up the parties; immutable. */
+  public record Runner(Net net, long seedTag, int batchSize, Parallel workers, BiFunction<Party, Transport, Transport> decorator) {
+    /** Selects the (fixed, public) test seeds. */
+    public Runner seed(long tag) {
+      return new Runner(net, tag, batchSize, workers, decorator);
+    }
+
+    public Runner batch(int size) {
+      return new Runner(net, seedTag, size, workers, decorator);
+    }
+
+    public Runner workers(Parallel pool) {
+      return new Runner(net, seedTag, batchSize, pool, decorator);
+    }
+
+    /** Puts {@code wrap(party, transport)} in place of each party's transport (return it unchanged for parties left alone). */
+    public Runner wrap(BiFunction<Party, Transport, Transport> wrap) {
+      BiFunction<Party, Transport, Transport> inner = decorator;
+      return new Runner(net, seedTag, batchSize, workers, (p, t) -> wrap.apply(p, inner.apply(p, t)));
+    }
+
+    /** Runs fn at each party and returns each party's value and traffic. */
+    public <T> Result<T> run(PartyFn<T> fn) {
+      record Out<T>(T value, TrafficStats.Snapshot traffic) {}
+      Map<Party, Out<T>> outs = InProcessRun.onThreads(connector(net), (p, t) -> {
+        Transport wrapped = decorator.apply(p, t);
+        T v = fn.run(new Session(p, wrapped, randomness(p, seedTag), batchSize, workers));
+        return new Out<>(v, t.stats().snapshot());
+      });
       Map<Party, T> values = new EnumMap<>(Party.class);
       Map<Party, TrafficStats.Snapshot> traffic = new EnumMap<>(Party.class);
-      Throwable failure = null;
-      for (Party p : Party.values()) {
-        try {
-          values.put(p, futures.get(p).get());
-        } catch (ExecutionException e) {
-          if (failure == null) failure = e.getCause();
-          transports.values().forEach(Transport::close);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
-        }
-      }
-      if (failure != null) {
-        if (failure instanceof RuntimeException r) throw r;
-        if (failure instanceof Error err) throw err;
-        throw new IllegalStateException(failure);
-      }
-      for (Party p : Party.values()) traffic.put(p, transports.get(p).stats().snapshot());
+      outs.forEach((p, o) -> {
+        if (o.value() != null) values.put(p, o.value());
+        traffic.put(p, o.traffic());
+      });
       return new Result<>(values, traffic);
-    } finally {
-      pool.shutdownNow();
     }
   }
 
@@ -113,10 +155,116 @@ public final class ThreeParty {
     return s;
   }
 
-  // ------------------------------------------------------------------ share helpers for tests
+  // ------------------------------------------------------------------ whole programs
+
+  /** The program run by the real party code (handshake, key agreement, executor) over {@code net}. */
+  public static InProcessRun.Result program(Program program, String protocol, Map<String, FloatTensor> clientInputs, Net net) {
+    return InProcessRun.run(program, protocol, clientInputs, connector(net));
+  }
+
+  // ------------------------------------------------------------------ transports
+
+  /** 10 s to connect, 20 s of silence, 5 s to drain on close. */
+  public static Timeouts testTimeouts() {
+    return Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(10)).withReceiveTimeout(Duration.ofSeconds(20))
+        .withCloseTimeout(Duration.ofSeconds(5));
+  }
+
+  /** Makes each party's transport on the party's own thread: a fresh in-memory network or loopback TCP set-up. */
+  static Function<Party, Transport> connector(Net net) {
+    return connector(net, testTimeouts());
+  }
+
+  static Function<Party, Transport> connector(Net net, Timeouts timeouts) {
+    return switch (net) {
+      case MEMORY -> {
+        InMemoryNetwork memory = new InMemoryNetwork(timeouts.receiveTimeout());
+        yield memory::transport;
+      }
+      case TCP -> {
+        // listeners bound before anyone dials: no race for a free port
+        ServerSocket server = listen(), helper = listen();
+        Peers peers = Peers.localhost(1, server.getLocalPort(), helper.getLocalPort());
+        yield p -> TcpTransport.connect(p, peers, timeouts, switch (p) {
+          case CLIENT -> null;
+          case SERVER -> server;
+          case HELPER -> helper;
+        });
+      }
+    };
+  }
+
+  /** The three transports, connected. */
+  public static final class Connected implements AutoCloseable {
+    private final Map<Party, Transport> transports;
+
+    private Connected(Map<Party, Transport> transports) {
+      this.transports = transports;
+    }
+
+    public Transport get(Party p) {
+      return transports.get(p);
+    }
+
+    @Override
+    public void close() {
+      for (Transport t : transports.values()) t.close();
+    }
+  }
+
+  public static Connected connect(Net net) {
+    return connect(net, testTimeouts());
+  }
+
+  public static Connected connect(Net net, Timeouts timeouts) {
+    Function<Party, Transport> c = connector(net, timeouts);
+    return new Connected(new EnumMap<>(parallel(c)));
+  }
+
+  /** A loopback listening socket on an ephemeral port. */
+  public static ServerSocket listen() {
+    try {
+      return new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs one task per party in parallel (60 s at most) and returns the results; rethrows the first failure. */
+  public static <T> Map<Party, T> parallel(Function<Party, T> task) {
+    ExecutorService ex = Executors.newFixedThreadPool(3);
+    try {
+      Map<Party, Future<T>> f = new EnumMap<>(Party.class);
+      for (Party p : Party.values()) f.put(p, ex.submit(() -> task.apply(p)));
+      Map<Party, T> out = new EnumMap<>(Party.class);
+      for (Party p : Party.values()) out.put(p, f.get(p).get(60, TimeUnit.SECONDS));
+      return out;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      if (e.getCause() instanceof Error r) throw r;
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException | TimeoutException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      ex.shutdownNow();
+    }
+  }
+
+  /** Runs {@code task} for each party and returns each party's outcome: its result or the exception it threw. */
+  public static <T> Map<Party, Object> outcomes(Function<Party, T> task) {
+    return parallel(p -> {
+      try {
+        return (Object) task.apply(p);
+      } catch (RuntimeException e) {
+        return e;
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ shares
 
   /** Random additive shares of x: {client, server}. */
-  public static long[][] share(long[] x, java.util.Random rnd) {
+  public static long[][] share(long[] x, Random rnd) {
     long[] a = new long[x.length], b = new long[x.length];
     for (int i = 0; i < x.length; i++) {
       b[i] = rnd.nextLong();

@@ -17,7 +17,9 @@ import io.musketeer.mpc.protocol.Reveal;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.protocol.TruncMode;
 import io.musketeer.mpc.runtime.Protocols;
+import io.musketeer.mpc.testkit.BothTransports;
 import io.musketeer.mpc.testkit.ThreeParty;
+import io.musketeer.mpc.testkit.ThreeParty.Net;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -54,8 +56,8 @@ class PorthosTest {
 
   // ------------------------------------------------------------------ PrivateCompare
 
-  @Test
-  void privateCompareMatchesUnsignedComparison() {
+  @BothTransports
+  void privateCompareMatchesUnsignedComparison(Net net) {
     Random rnd = new Random(11);
     for (int n : new int[] {1, 7, 129, 9000}) {
       long[] x = new long[n], r = new long[n];
@@ -67,7 +69,7 @@ class PorthosTest {
         beta[i] = (byte) rnd.nextInt(2);
       }
       byte[][] bits = bitShares(x, rnd);
-      var res = ThreeParty.run(s -> PrivateCompare.run(s, s.isHelper() ? null : bits[s.self().ordinal()], s.isHelper() ? null : r,
+      var res = ThreeParty.over(net).run(s -> PrivateCompare.run(s, s.isHelper() ? null : bits[s.self().ordinal()], s.isHelper() ? null : r,
           s.isHelper() ? null : beta, n));
       for (int i = 0; i < n; i++) {
         int expect = beta[i] ^ (Long.compareUnsigned(x[i], r[i]) > 0 ? 1 : 0);
@@ -93,15 +95,15 @@ class PorthosTest {
 
   // ------------------------------------------------------------------ ShareConvert and ComputeMSB
 
-  @Test
-  void shareConvertGivesOddRingShares() {
+  @BothTransports
+  void shareConvertGivesOddRingShares(Net net) {
     Random rnd = new Random(12);
     for (int n : SIZES) {
       long[] a = new long[n];
       for (int i = 0; i < n; i++) a[i] = i < 6 ? new long[] {0, 1, -2, Long.MIN_VALUE, Long.MAX_VALUE, -3}[i] : rnd.nextLong();
       for (int i = 0; i < n; i++) if (a[i] == -1L) a[i] = 0;
       long[][] as = share(a, rnd);
-      var r = ThreeParty.run(s -> ShareConvert.run(s, of(s, as), n));
+      var r = ThreeParty.over(net).run(s -> ShareConvert.run(s, of(s, as), n));
       for (int i = 0; i < n; i++) assertEquals(a[i], OddRing.add(r.client()[i], r.server()[i]), "element " + i);
       // P_j: ã (l) + PrivateCompare (64 lam); H: x bits and δ (halved, 64 lam + l), η' shares (2 l).
       assertTraffic(r, Party.CLIENT, 72L * n + 32, 2, 2);
@@ -111,8 +113,8 @@ class PorthosTest {
     }
   }
 
-  @Test
-  void computeMsbOfOddRingShares() {
+  @BothTransports
+  void computeMsbOfOddRingShares(Net net) {
     Random rnd = new Random(13);
     for (int n : SIZES) {
       long[] a = new long[n], a0 = new long[n], a1 = new long[n];
@@ -123,7 +125,7 @@ class PorthosTest {
         do a0[i] = rnd.nextLong(); while (a0[i] == -1L);
         a1[i] = OddRing.sub(a[i], a0[i]);
       }
-      var r = ThreeParty.run(s -> ComputeMsb.run(s, s.isClient() ? a0 : s.isServer() ? a1 : null, n));
+      var r = ThreeParty.over(net).run(s -> ComputeMsb.run(s, s.isClient() ? a0 : s.isServer() ? a1 : null, n));
       long[] b = open(r.client(), r.server());
       for (int i = 0; i < n; i++) assertEquals(a[i] >>> 63, b[i], "element " + i);
       // P_j: c (l), PrivateCompare (64 lam), Beaver E,F (2 l); H: bits and LSB of r (64 lam + l) and C1 (l)
@@ -136,13 +138,13 @@ class PorthosTest {
 
   // ------------------------------------------------------------------ DReLU and ReLU
 
-  @Test
-  void dreluIsSignBitWithPorthosCost() {
+  @BothTransports
+  void dreluIsSignBitWithPorthosCost(Net net) {
     Random rnd = new Random(14);
     for (int n : SIZES) {
       long[] x = inRange(n, rnd);
       long[][] xs = share(x, rnd);
-      var r = ThreeParty.run(s -> PORTHOS.drelu(s, of(s, xs), n, UNBOUNDED));
+      var r = ThreeParty.over(net).run(s -> PORTHOS.drelu(s, of(s, xs), n, UNBOUNDED));
       assertNull(r.helper());
       long[] b = open(r.client(), r.server());
       for (int i = 0; i < n; i++) assertEquals(x[i] >= 0 ? 1 : 0, b[i], "element " + i);
@@ -155,13 +157,13 @@ class PorthosTest {
     }
   }
 
-  @Test
-  void reluIsExactWithPorthosCost() {
+  @BothTransports
+  void reluIsExactWithPorthosCost(Net net) {
     Random rnd = new Random(15);
     for (int n : SIZES) {
       long[] x = inRange(n, rnd);
       long[][] xs = share(x, rnd);
-      var r = ThreeParty.run(s -> PORTHOS.relu(s, of(s, xs), n, UNBOUNDED));
+      var r = ThreeParty.over(net).run(s -> PORTHOS.relu(s, of(s, xs), n, UNBOUNDED));
       long[] y = open(r.client(), r.server());
       for (int i = 0; i < n; i++) assertEquals(Math.max(x[i], 0), y[i], "element " + i);
       // 1408 + 1408 + 1472 = 4288 bits per element. Flights on the critical path: P->H, H->P, P->H,
@@ -175,15 +177,15 @@ class PorthosTest {
     }
   }
 
-  @Test
-  void reluTruncateOffersTheLocalModesOnly() {
+  @BothTransports
+  void reluTruncateOffersTheLocalModesOnly(Net net) {
     Random rnd = new Random(20);
     int n = 301, f = 12;
     long[] x = inRange(n, rnd);
     for (int i = 0; i < n; i++) x[i] >>= 8; // keep the local truncation's failure probability negligible
     long[][] xs = share(x, rnd);
     for (TruncMode mode : new TruncMode[] {TruncMode.LOCAL_AFTER_RELU, TruncMode.LOCAL_BEFORE_RELU}) {
-      var r = ThreeParty.run(s -> PORTHOS.reluTruncate(s, of(s, xs), n, f, UNBOUNDED, mode));
+      var r = ThreeParty.over(net).run(s -> PORTHOS.reluTruncate(s, of(s, xs), n, f, UNBOUNDED, mode));
       long[] y = open(r.client(), r.server());
       for (int i = 0; i < n; i++) {
         long want = Math.max(x[i], 0) >> f;
@@ -199,19 +201,19 @@ class PorthosTest {
     assertThrows(IllegalArgumentException.class, () -> PORTHOS.relu(null, null, 0, 64));
   }
 
-  @Test
-  void reluOnTrivialInputShares() {
+  @BothTransports
+  void reluOnTrivialInputShares(Net net) {
     long[] x = {5, -5, 0, HI, LO, -1, 1};
-    var r = ThreeParty.run(s -> Reveal.toClient(s, PORTHOS.relu(s, Reveal.clientInput(s, s.isClient() ? x : null, x.length), x.length, UNBOUNDED)));
+    var r = ThreeParty.over(net).run(s -> Reveal.toClient(s, PORTHOS.relu(s, Reveal.clientInput(s, s.isClient() ? x : null, x.length), x.length, UNBOUNDED)));
     assertArrayEquals(new long[] {5, 0, 0, HI, 0, 0, 1}, r.client());
   }
 
-  @Test
-  void sequentialCallsStayInStep() {
+  @BothTransports
+  void sequentialCallsStayInStep(Net net) {
     Random rnd = new Random(16);
     long[] x = inRange(50, rnd);
     long[][] xs = share(x, rnd);
-    var r = ThreeParty.run(s -> {
+    var r = ThreeParty.over(net).run(s -> {
       long[] a = PORTHOS.relu(s, of(s, xs), 50, UNBOUNDED);
       long[] b = PORTHOS.drelu(s, a, 50, UNBOUNDED);
       long[] c = PORTHOS.select(s, b, of(s, xs), a, 50);
@@ -225,9 +227,9 @@ class PorthosTest {
     }
   }
 
-  @Test
-  void emptyInputsCostNothing() {
-    var r = ThreeParty.run(s -> PORTHOS.relu(s, s.isHelper() ? null : new long[0], 0, UNBOUNDED));
+  @BothTransports
+  void emptyInputsCostNothing(Net net) {
+    var r = ThreeParty.over(net).run(s -> PORTHOS.relu(s, s.isHelper() ? null : new long[0], 0, UNBOUNDED));
     assertEquals(0, r.client().length);
     assertTraffic(r, Party.CLIENT, 0, 0, 0);
     assertTraffic(r, Party.HELPER, 0, 0, 0);
@@ -235,30 +237,30 @@ class PorthosTest {
 
   // ------------------------------------------------------------------ MaxPool and ArgMax
 
-  @Test
-  void maxPoolMatchesCleartextOnGatheredWindows() {
+  @BothTransports
+  void maxPoolMatchesCleartextOnGatheredWindows(Net net) {
     Random rnd = new Random(17);
     var g = new io.musketeer.core.PoolGeometry(1, 9, 7, 3, 3, 3, 2, 2, 1, 1, 1, 1);
     long[] img = new long[9 * 7 * 3];
     for (int i = 0; i < img.length; i++) img[i] = (rnd.nextLong() >> 3) * (i % 5 == 0 ? 0 : 1) - (i % 7 == 0 ? 1L << 60 : 0);
     long[] windows = io.musketeer.core.RingKernels.gatherWindows(img, g);
     int slots = 9, count = windows.length / slots;
-    checkMaxPool(windows, slots, count, rnd);
+    checkMaxPool(net, windows, slots, count, rnd);
     for (int k : new int[] {1, 2, 3, 5, 8}) {
       int cnt = 37;
       long[] w = new long[k * cnt];
       for (int i = 0; i < w.length; i++) w[i] = i % 4 == 0 ? rnd.nextInt(5) - 2 : rnd.nextLong() >> 3;
-      checkMaxPool(w, k, cnt, rnd);
+      checkMaxPool(net, w, k, cnt, rnd);
     }
   }
 
-  private static void checkMaxPool(long[] windows, int slots, int count, Random rnd) {
-    checkMaxPool(windows, slots, count, rnd, Session.DEFAULT_BATCH);
+  private static void checkMaxPool(Net net, long[] windows, int slots, int count, Random rnd) {
+    checkMaxPool(net, windows, slots, count, rnd, Session.DEFAULT_BATCH);
   }
 
-  private static void checkMaxPool(long[] windows, int slots, int count, Random rnd, int batch) {
+  private static void checkMaxPool(Net net, long[] windows, int slots, int count, Random rnd, int batch) {
     long[][] ws = share(windows, rnd);
-    var r = ThreeParty.run(1, batch, s -> PORTHOS.maxPool(s, of(s, ws), slots, count, UNBOUNDED));
+    var r = ThreeParty.over(net).batch(batch).run(s -> PORTHOS.maxPool(s, of(s, ws), slots, count, UNBOUNDED));
     long[] m = open(r.client(), r.server());
     for (int i = 0; i < count; i++) {
       long best = windows[i];
@@ -273,8 +275,8 @@ class PorthosTest {
     assertEquals(6L * levels, r.traffic(Party.CLIENT).rounds());
   }
 
-  @Test
-  void argMaxReturnsFirstIndexOfMaximum() {
+  @BothTransports
+  void argMaxReturnsFirstIndexOfMaximum(Net net) {
     Random rnd = new Random(18);
     for (int len : new int[] {1, 2, 3, 7, 10, 33}) {
       int rows = 13;
@@ -283,7 +285,7 @@ class PorthosTest {
       for (int j = 0; j < len; j++) x[3 * len + j] = 7; // a row of equal values: index 0
       if (len > 2) x[5 * len + len - 1] = HI; // maximum at the end
       long[][] xs = share(x, rnd);
-      var r = ThreeParty.run(s -> PORTHOS.argMax(s, of(s, xs), rows, len, UNBOUNDED));
+      var r = ThreeParty.over(net).run(s -> PORTHOS.argMax(s, of(s, xs), rows, len, UNBOUNDED));
       long[] idx = open(r.client(), r.server());
       long[] want = io.musketeer.core.RingOps.argMax(new io.musketeer.core.RingTensor(io.musketeer.core.Shape.of(rows, len), x), 1);
       assertArrayEquals(want, idx, "len " + len);
@@ -293,28 +295,28 @@ class PorthosTest {
     }
   }
 
-  @Test
-  void largeInputsRunInSequentialBatches() {
+  @BothTransports
+  void largeInputsRunInSequentialBatches(Net net) {
     Random rnd = new Random(19);
     int batch = 50;
     {
       int n = 129; // batches of 50, 50, 29
       long[] x = inRange(n, rnd);
       long[][] xs = share(x, rnd);
-      var r = ThreeParty.run(1, batch, s -> PORTHOS.relu(s, of(s, xs), n, UNBOUNDED));
+      var r = ThreeParty.over(net).seed(1).batch(batch).run(s -> PORTHOS.relu(s, of(s, xs), n, UNBOUNDED));
       long[] y = open(r.client(), r.server());
       for (int i = 0; i < n; i++) assertEquals(Math.max(x[i], 0), y[i]);
       assertTraffic(r, Party.CLIENT, 176L * n + 3 * 6 * 16, 18, 18);
-      var d = ThreeParty.run(1, batch, s -> PORTHOS.drelu(s, of(s, xs), n, UNBOUNDED));
+      var d = ThreeParty.over(net).seed(1).batch(batch).run(s -> PORTHOS.drelu(s, of(s, xs), n, UNBOUNDED));
       long[] b = open(d.client(), d.server());
       for (int i = 0; i < n; i++) assertEquals(x[i] >= 0 ? 1 : 0, b[i]);
       long[] w = new long[5 * 31];
       for (int i = 0; i < w.length; i++) w[i] = rnd.nextLong() >> 3; // pairwise differences stay in range
-      checkMaxPool(w, 5, 31, rnd, batch);
+      checkMaxPool(net, w, 5, 31, rnd, batch);
       long[] v = new long[7 * 20];
       for (int i = 0; i < v.length; i++) v[i] = rnd.nextInt(3);
       long[][] vs = share(v, rnd);
-      var a = ThreeParty.run(1, batch, s -> PORTHOS.argMax(s, of(s, vs), 7, 20, UNBOUNDED));
+      var a = ThreeParty.over(net).seed(1).batch(batch).run(s -> PORTHOS.argMax(s, of(s, vs), 7, 20, UNBOUNDED));
       assertArrayEquals(io.musketeer.core.RingOps.argMax(new io.musketeer.core.RingTensor(io.musketeer.core.Shape.of(7, 20), v), 1),
           open(a.client(), a.server()));
     }

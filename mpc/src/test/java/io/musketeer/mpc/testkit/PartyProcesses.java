@@ -1,4 +1,4 @@
-package io.musketeer.cli;
+package io.musketeer.mpc.testkit;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -8,24 +8,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Starts `musketeer run` parties as real OS processes for tests, with the test classpath. */
-final class PartyProcesses {
+/**
+ * The test kit's parties as real OS processes: {@code musketeer} commands started with the test's
+ * classpath (so {@link #MAIN}, the command's entry point in the cli module, must be on it), a peers file
+ * on free loopback ports, and waiting for exits and log lines.
+ */
+public final class PartyProcesses {
+  /** The {@code musketeer} command's main class. */
+  public static final String MAIN = "io.musketeer.cli.Main";
+
   private PartyProcesses() {}
 
-  static List<String> java(String... args) {
+  /** The command line that runs {@code musketeer args} in a fresh JVM with this test's classpath. */
+  public static List<String> java(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx2g",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        "-cp", System.getProperty("java.class.path"), MAIN));
     cmd.addAll(List.of(args));
     return cmd;
   }
 
-  static Process start(Path log, String... args) throws IOException {
+  public static Process start(Path log, String... args) throws IOException {
     return new ProcessBuilder(java(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
-  static Path peersFile(Path dir) throws IOException {
+  /** A peers file in dir naming the three parties on free loopback ports. */
+  public static Path peersFile(Path dir) throws IOException {
     StringBuilder sb = new StringBuilder();
     for (String role : new String[] {"client", "server", "helper"}) sb.append(role).append(" = 127.0.0.1:").append(freePort()).append('\n');
     Path f = dir.resolve("peers.conf");
@@ -33,13 +42,13 @@ final class PartyProcesses {
     return f;
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
 
-  static int waitFor(Process p, int seconds) throws InterruptedException {
+  public static int waitFor(Process p, int seconds) throws InterruptedException {
     if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("process did not end within " + seconds + " s");
@@ -47,12 +56,12 @@ final class PartyProcesses {
     return p.exitValue();
   }
 
-  static String read(Path log) throws IOException {
+  public static String read(Path log) throws IOException {
     return Files.exists(log) ? Files.readString(log) : "";
   }
 
   /** Waits until the log contains the text (or the process ends). */
-  static void awaitLine(Process p, Path log, String text, int seconds) throws IOException, InterruptedException {
+  public static void awaitLine(Process p, Path log, String text, int seconds) throws IOException, InterruptedException {
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     while (System.nanoTime() < end) {
       if (read(log).contains(text)) return;
