@@ -48,6 +48,6 @@ final class InferCommand implements Callable<Integer> {
     int[] ins = g.inputs();
     if (ins.length != 1) throw new MusketeerException("the model has " + ins.length + " inputs; only single-input models are supported on the command line");
     Op.Input in = (Op.Input) g.node(ins[0]).op();
-    return Map.of(in.name(), p.load(file, in.name(), in.shape()));
+    return Map.of(in.name(), p.load(file, in));
   }
 }

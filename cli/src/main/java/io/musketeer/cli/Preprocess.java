@@ -3,6 +3,7 @@ package io.musketeer.cli;
 import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
+import io.musketeer.ir.Op;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -19,14 +20,16 @@ import javax.imageio.ImageIO;
 record Preprocess(String channels, float rangeMax, float[] mean, float[] std, String layout) {
 
   static Preprocess defaults() {
-    return new Preprocess("auto", 1f, new float[0], new float[0], "nhwc");
+    return new Preprocess("auto", 1f, new float[0], new float[0], "auto");
   }
 
-  FloatTensor load(Path file, String inputName, Shape expected) {
+  /** The value of a model input from a file; an image is laid out as the input's own layout unless --layout says otherwise. */
+  FloatTensor load(Path file, Op.Input input) {
     if (!Files.exists(file)) throw new MusketeerException("input file " + file + " does not exist");
     String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    FloatTensor t = lower.endsWith(".npy") ? Npy.read(file) : image(file, expected);
-    return fit(t, file, inputName, expected);
+    boolean nchw = layout.equals("auto") ? input.layout() == Op.Layout.NCHW : layout.equals("nchw");
+    FloatTensor t = lower.endsWith(".npy") ? Npy.read(file) : image(file, input.shape(), nchw);
+    return fit(t, file, input.name(), input.shape());
   }
 
   /** Accepts the expected shape, or the same dimensions without leading 1s (e.g. no batch axis). */
@@ -42,7 +45,7 @@ record Preprocess(String channels, float rangeMax, float[] mean, float[] std, St
     return new Shape(java.util.Arrays.copyOfRange(s.dims(), k, s.rank()));
   }
 
-  private FloatTensor image(Path file, Shape expected) {
+  private FloatTensor image(Path file, Shape expected, boolean nchw) {
     BufferedImage img;
     try {
       img = ImageIO.read(file.toFile());
@@ -51,7 +54,6 @@ record Preprocess(String channels, float rangeMax, float[] mean, float[] std, St
     }
     if (img == null) throw new MusketeerException(file + " is neither a .npy file nor an image format Java can read (PNG, JPEG, BMP, GIF)");
     int h, w, c;
-    boolean nchw = layout.equalsIgnoreCase("nchw");
     if (expected.rank() == 4) {
       h = nchw ? expected.dim(2) : expected.dim(1);
       w = nchw ? expected.dim(3) : expected.dim(2);

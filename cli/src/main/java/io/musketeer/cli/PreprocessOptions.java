@@ -17,7 +17,8 @@ final class PreprocessOptions {
   @Option(names = "--std", split = ",", description = "Per-channel std divided after mean, e.g. 0.229,0.224,0.225.")
   float[] std = new float[0];
 
-  @Option(names = "--layout", defaultValue = "nhwc", description = "Layout of a 4-D model input: nhwc (default, TensorFlow) or nchw.")
+  @Option(names = "--layout", defaultValue = "auto",
+      description = "Layout of a 4-D model input: auto (default: the model's own, NCHW for ONNX, NHWC for TensorFlow), nhwc or nchw.")
   String layout;
 
   Preprocess toPreprocess() {
@@ -26,8 +27,8 @@ final class PreprocessOptions {
       case "0..255" -> 255f;
       default -> throw new MusketeerException("unknown --range '" + range + "' (use 0..1 or 0..255)");
     };
-    if (!layout.equalsIgnoreCase("nhwc") && !layout.equalsIgnoreCase("nchw")) {
-      throw new MusketeerException("unknown --layout '" + layout + "' (use nhwc or nchw)");
+    if (!layout.equalsIgnoreCase("auto") && !layout.equalsIgnoreCase("nhwc") && !layout.equalsIgnoreCase("nchw")) {
+      throw new MusketeerException("unknown --layout '" + layout + "' (use auto, nhwc or nchw)");
     }
     return new Preprocess(channels.toLowerCase(), max, mean, std, layout.toLowerCase());
   }

@@ -71,15 +71,16 @@ public record ImportOptions(int batchSize, int dynamicBatch, List<String> output
       if (given == null) throw new ModelImportException("has no declared shape; give an input (or its shape) to size it");
       return forced(given);
     }
-    if (given != null && given.rank() == declared.length - 1) given = withLeadingOne(given); // a sample without its batch axis
     int[] dims = declared.clone();
     if (given != null) {
+      Shape asGiven = given;
+      if (given.rank() == declared.length - 1) given = withLeadingOne(given); // a sample without its batch axis
       if (given.rank() != dims.length) {
-        throw new ModelImportException("has rank " + dims.length + " (" + describe(declared) + ") but the input given has shape " + given);
+        throw new ModelImportException("has rank " + dims.length + " (" + describe(declared) + ") but the input given has shape " + asGiven);
       }
       for (int i = 0; i < dims.length; i++) {
         if (i > 0 && dims[i] >= 0 && dims[i] != given.dim(i)) {
-          throw new ModelImportException("has shape " + describe(declared) + ", which the input given, of shape " + given + ", contradicts");
+          throw new ModelImportException("has shape " + describe(declared) + ", which the input given, of shape " + asGiven + ", contradicts");
         }
         dims[i] = given.dim(i);
       }

@@ -299,6 +299,10 @@ public sealed interface Op {
       if (kh < 1 || kw < 1) throw new IrException("pooling window must be at least 1x1, got " + kh + "x" + kw);
       if (strideH < 1 || strideW < 1) throw new IrException("pooling strides must be positive, got " + strideH + "x" + strideW);
       if (padTop < 0 || padBottom < 0 || padLeft < 0 || padRight < 0) throw new IrException("pooling padding must not be negative");
+      // a window wholly in the padding would have no element to take the max or mean of
+      if (padTop >= kh || padBottom >= kh || padLeft >= kw || padRight >= kw) {
+        throw new IrException("pooling padding " + padTop + "," + padBottom + "," + padLeft + "," + padRight + " must be smaller than the " + kh + "x" + kw + " window");
+      }
     }
   }
 

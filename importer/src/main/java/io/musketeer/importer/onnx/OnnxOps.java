@@ -292,28 +292,28 @@ final class OnnxOps {
     int h = xs.dim(2), w = xs.dim(3);
     int[] p = padding(c, h, w, k[0], k[1], st[0], st[1]);
     boolean ceil = c.intAttr("ceil_mode", 0) != 0 && c.stringAttr("auto_pad", "NOTSET").matches("NOTSET|VALID|");
-    int extraH = ceil ? ceilExtra(h, k[0], st[0], p[0], p[1]) : 0, extraW = ceil ? ceilExtra(w, k[1], st[1], p[2], p[3]) : 0;
+    int extraH = ceil ? ceilExtra(c, h, k[0], st[0], p[0], p[1]) : 0, extraW = ceil ? ceilExtra(c, w, k[1], st[1], p[2], p[3]) : 0;
     int x = c.nhwc(0);
     if (max) {
       return new Slot[] {Slot.ir(c.emit("", new Op.MaxPool(new Op.Window(k[0], k[1], st[0], st[1], p[0], p[1] + extraH, p[2], p[3] + extraW)), x), true)};
     }
-    boolean countPadding = c.intAttr("count_include_pad", 0) != 0 && p[0] + p[1] + p[2] + p[3] > 0;
-    if (countPadding && extraH + extraW > 0) {
-      // the divisor counts the pads but not the cells ceil_mode adds beyond them: pad with real zeros
-      int padded = c.emit("pad", new Op.Pad(new int[] {0, p[0], p[2], 0}, new int[] {0, p[1], p[3], 0}), x);
-      return one(c.emit("", new Op.AvgPool(new Op.Window(k[0], k[1], st[0], st[1], 0, extraH, 0, extraW), false), padded), true);
-    }
+    // count_include_pad divides by the whole window, the cells ceil_mode adds included (as ONNX Runtime does)
+    boolean countPadding = c.intAttr("count_include_pad", 0) != 0;
     return one(c.emit("", new Op.AvgPool(new Op.Window(k[0], k[1], st[0], st[1], p[0], p[1] + extraH, p[2], p[3] + extraW), countPadding), x), true);
   }
 
   /**
-   * Cells ceil_mode adds after the end padding so the last, partial window counts: output
-   * ceil((in + pads - k) / s) + 1, less one when that window would start inside the end padding.
+   * Cells ceil_mode adds after the end padding so the last, partial window counts: ONNX Runtime's
+   * output ceil((in + pads - k) / s) + 1. A last window that would start in the end padding (where
+   * PyTorch drops it and ONNX Runtime outputs padding) is refused.
    */
-  private static int ceilExtra(int in, int k, int s, int before, int after) {
+  private static int ceilExtra(Ctx c, int in, int k, int s, int before, int after) {
     int span = in + before + after - k;
     int out = Math.floorDiv(span + s - 1, s) + 1;
-    if ((out - 1) * s >= in + before) out--;
+    if ((out - 1) * s >= in + before) {
+      throw c.fail("with ceil_mode makes a last window that lies wholly in the padding (ONNX Runtime and PyTorch disagree on it); "
+          + "export with less padding or without ceil_mode");
+    }
     return Math.max(0, (out - 1) * s + k - (in + before + after));
   }
 
