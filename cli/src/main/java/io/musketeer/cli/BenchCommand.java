@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
       Npy.write(input, x);
       LocalRun.Summary last = null;
       for (int r = 0; r < runs; r++) {
-        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), List.of("--batch", "" + model.batch, "--signature", model.signature), List.of(), false);
+        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), model.partyArgs(in.shape()), List.of(), false);
         LocalRun.printSummary(last);
       }
       long peak = last.parties().values().stream().mapToLong(LocalRun.PartyFigures::peakMemory).max().orElse(0);

@@ -39,14 +39,15 @@ final class EvalCommand implements Callable<Integer> {
     if (!dataset.equals("mnist")) throw new MusketeerException("unknown dataset '" + dataset + "' (only mnist so far)");
     Mnist mnist = Mnist.load(data != null ? data : SharedData.models().resolve("mnist"));
     int n = Math.min(images, mnist.count());
-    int batch = model.batch == 1 ? 500 : model.batch; // --batch: images per run; batches of 500 unless asked
-    if (n < 1 || batch < 1) throw new MusketeerException("--images and --batch must be positive");
+    if (n < 1) throw new MusketeerException("--images must be positive");
+    // images per run: --batch, else 500 where the model's batch axis is open, else the model's own batch
+    Graph full = model.batch != null ? model.load() : model.loadWithDynamicBatch(500);
+    int batch = ((Op.Input) full.node(full.inputs()[0]).op()).shape().dim(0);
     int floatOk = 0, fixedOk = 0, secureOk = 0, fixedAgree = 0, secureAgree = 0;
-    Graph full = model.load(batch);
     Program fullProgram = Compiler.compile(full, model.scale);
     for (int from = 0; from < n; from += batch) {
       int b = Math.min(batch, n - from);
-      Graph g = b == batch ? full : model.load(b);
+      Graph g = b == batch ? full : model.loadWithBatch(b);
       Program p = b == batch ? fullProgram : Compiler.compile(g, model.scale);
       Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
       if (in.shape().size() != b * mnist.rows() * mnist.cols()) {

@@ -26,12 +26,13 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "float", description = "float (reference) or fixed (the arithmetic of the secure run).")
   String mode;
 
-  @Option(names = "--output", defaultValue = "logits.npy", description = "Where to write the first output as .npy (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--output", defaultValue = "logits.npy",
+      description = "Where to write the output as .npy (default: ${DEFAULT-VALUE}); several outputs go to FILE's name with .NODE before .npy.")
   Path output;
 
   @Override
   public Integer call() {
-    Graph g = model.load();
+    Graph g = model.load(true, input);
     Map<String, FloatTensor> inputs = loadSingleInput(g, input, preprocess.toPreprocess());
     List<FloatTensor> outs = switch (mode) {
       case "float" -> FloatInterpreter.run(g, inputs);
@@ -39,9 +40,29 @@ final class InferCommand implements Callable<Integer> {
       default -> throw new MusketeerException("unknown --mode '" + mode + "' (use float or fixed)");
     };
     TopK.print(System.out, "top-5 (" + mode + "):", outs.get(0), 5);
-    Npy.write(output, outs.get(0));
-    System.out.println("wrote " + output + " " + outs.get(0).shape());
+    writeOutputs(output, outputNames(g), outs);
     return 0;
+  }
+
+  /** The names of a graph's outputs, in order. */
+  static List<String> outputNames(Graph g) {
+    return java.util.Arrays.stream(g.outputs()).mapToObj(o -> g.node(o).name()).toList();
+  }
+
+  /** One output to {@code file}; several each to {@code file}'s name with the output's node name before the extension. */
+  static void writeOutputs(Path file, List<String> names, List<FloatTensor> outs) {
+    for (int k = 0; k < outs.size(); k++) {
+      Path f = outs.size() == 1 ? file : sibling(file, names.get(k));
+      Npy.write(f, outs.get(k));
+      System.out.println("wrote " + f + " " + outs.get(k).shape() + (outs.size() == 1 ? "" : " (output '" + names.get(k) + "')"));
+    }
+  }
+
+  private static Path sibling(Path file, String node) {
+    String name = file.getFileName().toString();
+    int dot = name.toLowerCase(java.util.Locale.ROOT).endsWith(".npy") ? name.length() - 4 : name.length();
+    String safe = node.replaceAll("[^A-Za-z0-9._-]", "_");
+    return file.resolveSibling(name.substring(0, dot) + "." + safe + ".npy");
   }
 
   static Map<String, FloatTensor> loadSingleInput(Graph g, Path file, Preprocess p) {

@@ -27,9 +27,11 @@ final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    model.load(false); // fail fast on a bad model before starting three processes
+    // the parties must agree on the input's shape: a .npy input's, passed to all three
+    io.musketeer.core.Shape given = ModelOptions.inputShapeOf(input);
+    model.load(false, input); // fail fast on a bad model before starting three processes
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        List.of("--batch", "" + model.batch, "--signature", model.signature), preprocessArgs(preprocess), true);
+        model.partyArgs(given), preprocessArgs(preprocess), true);
     LocalRun.printSummary(s);
     if (report != null) Files2.writeAtomically(report, s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;

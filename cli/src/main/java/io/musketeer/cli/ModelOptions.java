@@ -1,16 +1,23 @@
 package io.musketeer.cli;
 
+import io.musketeer.MusketeerException;
 import io.musketeer.compiler.Compiler;
+import io.musketeer.core.Shape;
 import io.musketeer.importer.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.ir.Graph;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
-/** --model and --scale, shared by the commands that load a model. */
+/** --model and what shapes it: --scale, --batch, --input-shape, --output-node, --signature; shared by the commands that load a model. */
 final class ModelOptions {
   @Option(names = "--model", required = true, paramLabel = "M",
-      description = "Frozen TensorFlow GraphDef (.pb), TensorFlow SavedModel directory (TF2/Keras or TF1), or builtin:NAME (demo, squeezenet, "
-          + "resnet50, densenet121: generated graphs with random weights).")
+      description = "ONNX model (.onnx), frozen TensorFlow GraphDef (.pb), TensorFlow SavedModel directory (TF2/Keras or TF1), or builtin:NAME "
+          + "(demo, squeezenet, resnet50, densenet121: generated graphs with random weights).")
   String model;
 
   @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
@@ -21,22 +28,83 @@ final class ModelOptions {
       description = "Fixed-point fractional bits (default: ${DEFAULT-VALUE}).")
   int scale;
 
-  @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
-      description = "Batch size given to the model's input (default: ${DEFAULT-VALUE}); a .npy input then holds N samples.")
-  int batch;
+  @Option(names = "--batch", paramLabel = "N",
+      description = "Batch size of the model's input, overriding the model's own (by default a .npy input's leading dimension sizes an open batch axis).")
+  Integer batch;
 
-  /** The model with the requested batch size. */
+  @Option(names = "--input-shape", paramLabel = "D,D,...", split = ",",
+      description = "Shape of the model's input where the model leaves dimensions open and no input file says (the server and helper of a run).")
+  int[] inputShape;
+
+  @Option(names = "--output-node", paramLabel = "NAME", split = ",",
+      description = "Compute only these outputs of the model (default: all of the model's outputs).")
+  List<String> outputNodes;
+
+  /** The model, shaped by the options alone (no input file). */
   Graph load() {
     return load(true);
   }
 
   /** @param weights false at a party without weights (see {@link Models#load(String, ImportOptions, boolean)}) */
   Graph load(boolean weights) {
-    if (batch < 1) throw new io.musketeer.MusketeerException("--batch must be positive");
-    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), weights, signature);
+    return load(weights, null);
   }
 
-  Graph load(int batch) {
-    return Models.load(model, ImportOptions.defaults().withBatchSize(batch), true, signature);
+  /**
+   * The model, its open dimensions sized by the input about to be fed: a .npy input's shape (an image
+   * leaves the model's shape alone), else --input-shape.
+   */
+  Graph load(boolean weights, Path input) {
+    Shape given = inputShapeOf(input);
+    ImportOptions o = options(given);
+    if (given != null) o = o.withSingleInputShape(given, "input " + input);
+    return Models.load(model, o, weights, signature);
+  }
+
+  /** The model with this batch size where its batch axis is open (--batch, if given, wins). */
+  Graph loadWithDynamicBatch(int dynamicBatch) {
+    return Models.load(model, options(null).withDynamicBatch(dynamicBatch), true, signature);
+  }
+
+  /** The model with its batch axis forced to n. */
+  Graph loadWithBatch(int n) {
+    return Models.load(model, options(null).withBatchSize(n), true, signature);
+  }
+
+  ImportOptions options(Shape given) {
+    if (batch != null && batch < 1) throw new MusketeerException("--batch must be positive");
+    ImportOptions o = ImportOptions.defaults();
+    if (batch != null) o = o.withBatchSize(batch);
+    if (given == null && inputShape != null) given = shape(inputShape);
+    if (given != null) o = o.withSingleInputShape(given);
+    if (outputNodes != null && !outputNodes.isEmpty()) o = o.withOutputs(outputNodes);
+    return o;
+  }
+
+  /** The shape a .npy input file holds, or null (an image, or no file). */
+  static Shape inputShapeOf(Path input) {
+    if (input == null || !input.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy") || !Files.exists(input)) return null;
+    return Npy.shape(input);
+  }
+
+  private static Shape shape(int[] dims) {
+    for (int d : dims) if (d < 1) throw new MusketeerException("--input-shape dimensions must be positive, got " + d);
+    return new Shape(dims);
+  }
+
+  /** The options every party of a run must share, so all three compile the same program. */
+  List<String> partyArgs(Shape given) {
+    List<String> args = new ArrayList<>(List.of("--signature", signature));
+    if (batch != null) args.addAll(List.of("--batch", "" + batch));
+    if (given == null && inputShape != null) given = shape(inputShape);
+    if (given != null) args.addAll(List.of("--input-shape", join(given.dims())));
+    if (outputNodes != null && !outputNodes.isEmpty()) args.addAll(List.of("--output-node", String.join(",", outputNodes)));
+    return args;
+  }
+
+  private static String join(int[] dims) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < dims.length; i++) sb.append(i == 0 ? "" : ",").append(dims[i]);
+    return sb.toString();
   }
 }

@@ -44,10 +44,8 @@ final class Models {
     }
     Path file = Path.of(spec);
     if (!Files.exists(file)) throw new MusketeerException("model file " + spec + " does not exist");
+    if (isOnnx(file)) return OnnxImporter.load(file, options);
     String lower = spec.toLowerCase(java.util.Locale.ROOT);
-    if (lower.endsWith(".onnx") || (!lower.endsWith(".pb") && !Files.isDirectory(file) && OnnxImporter.looksLikeOnnx(head(file)))) {
-      return OnnxImporter.load(file, options);
-    }
     if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
       throw new MusketeerException(spec + " is a Keras model file, which holds layer configurations rather than a graph; export a SavedModel "
           + "(model.export(\"DIR\") in Keras 3, tf.saved_model.save(model, \"DIR\") in Keras 2) and give that directory");
@@ -55,6 +53,12 @@ final class Models {
     Path savedModel = savedModelDir(file);
     if (savedModel != null) return SavedModelImporter.load(savedModel, signature, options);
     return TfImporter.load(file, options);
+  }
+
+  /** Whether a model file is ONNX: by its extension, or for a file that is neither .pb nor a directory, by its first byte. */
+  static boolean isOnnx(Path file) {
+    String lower = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    return lower.endsWith(".onnx") || (!lower.endsWith(".pb") && !lower.endsWith(".pbtxt") && Files.isRegularFile(file) && OnnxImporter.looksLikeOnnx(head(file)));
   }
 
   /** The first bytes of a file (empty if unreadable: the importer then reports the problem). */

@@ -20,15 +20,12 @@ public final class Npy {
 
   private Npy() {}
 
-  public static FloatTensor read(Path file) {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new MusketeerException("cannot read " + file + ": " + e.getMessage());
-    }
+  /** A .npy header: element type, byte order, shape, and where the data starts. */
+  private record Header(char kind, int width, ByteOrder order, Shape shape, int dataStart) {}
+
+  private static Header header(byte[] bytes, int available, Path file) {
     String what = file + " is not a valid .npy file";
-    if (bytes.length < 10 || bytes[0] != (byte) 0x93 || !new String(bytes, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
+    if (available < 10 || bytes[0] != (byte) 0x93 || !new String(bytes, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
       throw new MusketeerException(what + " (bad magic); save arrays with numpy.save");
     }
     int major = bytes[6];
@@ -38,26 +35,54 @@ public final class Npy {
       headerLen = bb.getShort(8) & 0xffff;
       start = 10;
     } else {
-      headerLen = bb.getInt(8);
+      headerLen = available < 12 ? Integer.MAX_VALUE : bb.getInt(8);
       start = 12;
     }
-    if (start + headerLen > bytes.length) throw new MusketeerException(what + " (truncated header)");
+    if (headerLen < 0 || (long) start + headerLen > available) throw new MusketeerException(what + " (truncated header)");
     String header = new String(bytes, start, headerLen, StandardCharsets.ISO_8859_1);
     Matcher d = DESCR.matcher(header), o = ORDER.matcher(header), s = SHAPE.matcher(header);
     if (!d.find() || !o.find() || !s.find()) throw new MusketeerException(what + " (unreadable header)");
     if (o.group(1).equals("True")) throw new MusketeerException(file + " is in Fortran order; save it C-contiguous");
     String[] parts = s.group(1).split(",");
     int[] dims = new int[0];
-    for (String p : parts) {
-      if (p.isBlank()) continue;
-      dims = java.util.Arrays.copyOf(dims, dims.length + 1);
-      dims[dims.length - 1] = Integer.parseInt(p.trim());
+    try {
+      for (String p : parts) {
+        if (p.isBlank()) continue;
+        dims = java.util.Arrays.copyOf(dims, dims.length + 1);
+        dims[dims.length - 1] = Integer.parseInt(p.trim());
+      }
+      return new Header(d.group(2).charAt(0), Integer.parseInt(d.group(3)), d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN,
+          new Shape(dims), start + headerLen);
+    } catch (IllegalArgumentException e) {
+      throw new MusketeerException(what + " (bad shape '" + s.group(1).trim() + "')");
     }
-    Shape shape = new Shape(dims);
-    char kind = d.group(2).charAt(0);
-    int width = Integer.parseInt(d.group(3));
-    ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-    ByteBuffer data = ByteBuffer.wrap(bytes, start + headerLen, bytes.length - start - headerLen).slice().order(order);
+  }
+
+  /** The shape of the array in a .npy file, from its header alone. */
+  public static Shape shape(Path file) {
+    byte[] head = new byte[65536 + 12];
+    int n;
+    try (var in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, head.length);
+    } catch (IOException e) {
+      throw new MusketeerException("cannot read " + file + ": " + e.getMessage());
+    }
+    return header(head, n, file).shape();
+  }
+
+  public static FloatTensor read(Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new MusketeerException("cannot read " + file + ": " + e.getMessage());
+    }
+    String what = file + " is not a valid .npy file";
+    Header h = header(bytes, bytes.length, file);
+    Shape shape = h.shape();
+    char kind = h.kind();
+    int width = h.width();
+    ByteBuffer data = ByteBuffer.wrap(bytes, h.dataStart(), bytes.length - h.dataStart()).slice().order(h.order());
     int n = shape.size();
     if ((long) n * width > data.remaining()) throw new MusketeerException(what + " (data shorter than shape " + shape + ")");
     float[] out = new float[n];

@@ -3,6 +3,7 @@ package io.musketeer.cli;
 import io.musketeer.MusketeerException;
 import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
+import io.musketeer.ir.Graph;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Peers;
@@ -14,6 +15,7 @@ import io.musketeer.mpc.runtime.SecureParty;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -63,7 +65,10 @@ final class RunCommand implements Callable<Integer> {
     if (self != Party.CLIENT && output != null) throw new MusketeerException("only the client learns the output; drop --output for the " + self.label());
     Peers peers = Peers.parse(peersFile);
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
-    Program program = Compiler.compile(model.load(self == Party.SERVER), model.scale);
+    Graph graph = model.load(self == Party.SERVER, self == Party.CLIENT ? input : null);
+    List<String> outputNames = InferCommand.outputNames(graph);
+    Program program = Compiler.compile(graph, model.scale);
+    graph = null;
     Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(program.graph(), input, preprocess.toPreprocess()) : Map.of();
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
@@ -74,11 +79,8 @@ final class RunCommand implements Callable<Integer> {
     }
     if (report != null) Files2.writeAtomically(report, result.report().toJson().getBytes(StandardCharsets.UTF_8));
     if (self == Party.CLIENT) {
-      FloatTensor out = result.outputs().get(0);
-      TopK.print(System.out, "top-5 (secure):", out, 5);
-      Path file = output != null ? output : Path.of("output.npy");
-      Npy.write(file, out);
-      System.out.println("wrote " + file + " " + out.shape());
+      TopK.print(System.out, "top-5 (secure):", result.outputs().get(0), 5);
+      InferCommand.writeOutputs(output != null ? output : Path.of("output.npy"), outputNames, result.outputs());
     }
     var r = result.report();
     System.err.printf(Locale.ROOT, "%s: %.2f s, sent %s, received %s, %d rounds%n", self.label(), r.wallSeconds(),

@@ -3,6 +3,7 @@ package io.musketeer.cli;
 import io.musketeer.MusketeerException;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.ImportOptions;
+import ai.onnx.proto.OnnxMl;
 import io.musketeer.importer.tf.SavedModelImporter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,19 +25,20 @@ import picocli.CommandLine.Option;
 @Command(name = "strip", description = "Write a weight-free copy of a model for the client and helper (same program hash, no weights).")
 final class StripCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "M",
-      description = "Frozen TensorFlow GraphDef (.pb), or a SavedModel directory (written as the frozen graph of its signature).")
+      description = "ONNX model, frozen TensorFlow GraphDef (.pb), or a SavedModel directory (written as the frozen graph of its signature).")
   Path model;
 
   @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
       description = "Signature of a SavedModel (default: ${DEFAULT-VALUE}).")
   String signature;
 
-  @Option(names = "--output", required = true, paramLabel = "FILE", description = "Where to write the weight-free GraphDef.")
+  @Option(names = "--output", required = true, paramLabel = "FILE", description = "Where to write the weight-free model (ONNX for ONNX, else a GraphDef).")
   Path output;
 
   @Override
   public Integer call() throws IOException {
     Models.load(model.toString(), ImportOptions.defaults(), true, signature); // refuse what could not run anyway
+    if (Models.isOnnx(model)) return stripOnnx();
     Path savedModel = Models.savedModelDir(model);
     GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : GraphDef.parseFrom(Files.readAllBytes(model));
     GraphDef.Builder out = def.toBuilder().clearNode();
@@ -57,6 +59,51 @@ final class StripCommand implements Callable<Integer> {
     }
     if (Files.exists(output) && Files.isSameFile(output, model)) throw new MusketeerException("--output must differ from --model");
     Files2.writeAtomically(output, out.build().toByteArray());
+    System.out.printf("wrote %s: %,d weights removed, %s%n", output, removed, Units.bytes(Files.size(output)));
+    return 0;
+  }
+
+  /**
+   * ONNX: each floating-point initializer with more than one element becomes a ConstantOfShape of ones
+   * (ONNX has no fill rule for stored tensors), placed before every node.
+   */
+  private int stripOnnx() throws IOException {
+    OnnxMl.ModelProto m = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(model));
+    OnnxMl.GraphProto g = m.getGraph();
+    OnnxMl.GraphProto.Builder out = g.toBuilder().clearInitializer().clearNode();
+    java.util.Set<String> stripped = new java.util.HashSet<>();
+    long removed = 0;
+    for (OnnxMl.TensorProto t : g.getInitializerList()) {
+      long n = 1;
+      for (long d : t.getDimsList()) n *= d;
+      int type = t.getDataType();
+      boolean floating = type == OnnxMl.TensorProto.DataType.FLOAT_VALUE || type == OnnxMl.TensorProto.DataType.FLOAT16_VALUE
+          || type == OnnxMl.TensorProto.DataType.DOUBLE_VALUE || type == OnnxMl.TensorProto.DataType.BFLOAT16_VALUE;
+      if (!floating || n <= 1) {
+        out.addInitializer(t);
+        continue;
+      }
+      removed += n;
+      stripped.add(t.getName());
+      String shape = t.getName() + "__shape";
+      out.addInitializer(OnnxMl.TensorProto.newBuilder().setName(shape).setDataType(OnnxMl.TensorProto.DataType.INT64_VALUE)
+          .addDims(t.getDimsCount()).addAllInt64Data(t.getDimsList()));
+      OnnxMl.TensorProto.Builder one = OnnxMl.TensorProto.newBuilder().setDataType(type).addDims(1);
+      switch (type) {
+        case OnnxMl.TensorProto.DataType.FLOAT_VALUE -> one.addFloatData(1f);
+        case OnnxMl.TensorProto.DataType.DOUBLE_VALUE -> one.addDoubleData(1);
+        case OnnxMl.TensorProto.DataType.FLOAT16_VALUE -> one.addInt32Data(Float.floatToFloat16(1f));
+        default -> one.addInt32Data(0x3f80); // bfloat16 1.0
+      }
+      out.addNode(OnnxMl.NodeProto.newBuilder().setOpType("ConstantOfShape").setName(t.getName() + "__ones").addInput(shape).addOutput(t.getName())
+          .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("value").setType(OnnxMl.AttributeProto.AttributeType.TENSOR).setT(one)));
+    }
+    out.addAllNode(g.getNodeList());
+    // models of IR version 3 list initializers among the inputs too; a stripped one is now a node's output
+    out.clearInput();
+    for (OnnxMl.ValueInfoProto v : g.getInputList()) if (!stripped.contains(v.getName())) out.addInput(v);
+    if (Files.exists(output) && Files.isSameFile(output, model)) throw new MusketeerException("--output must differ from --model");
+    Files2.writeAtomically(output, m.toBuilder().setGraph(out).build().toByteArray());
     System.out.printf("wrote %s: %,d weights removed, %s%n", output, removed, Units.bytes(Files.size(output)));
     return 0;
   }

@@ -15,8 +15,9 @@ import java.util.Map;
  * @param outputs output names ("name" or, for TensorFlow, "name:k"); empty means the model's own
  * @param inputShapes shapes of the inputs about to be fed, by input name ({@link #SINGLE_INPUT}: the
  *     model's only input, whatever its name): they size the dimensions the model leaves open
+ * @param inputSource what gave those shapes, for messages ("the input given", "input x.npy")
  */
-public record ImportOptions(int batchSize, int dynamicBatch, List<String> outputs, Map<String, Shape> inputShapes) {
+public record ImportOptions(int batchSize, int dynamicBatch, List<String> outputs, Map<String, Shape> inputShapes, String inputSource) {
   /** The key of a shape for the model's only input. */
   public static final String SINGLE_INPUT = "";
 
@@ -28,30 +29,36 @@ public record ImportOptions(int batchSize, int dynamicBatch, List<String> output
   }
 
   public static ImportOptions defaults() {
-    return new ImportOptions(0, 1, List.of(), Map.of());
+    return new ImportOptions(0, 1, List.of(), Map.of(), "the input given");
   }
 
   public ImportOptions withBatchSize(int n) {
-    return new ImportOptions(n, dynamicBatch, outputs, inputShapes);
+    return new ImportOptions(n, dynamicBatch, outputs, inputShapes, inputSource);
   }
 
   public ImportOptions withDynamicBatch(int n) {
-    return new ImportOptions(batchSize, n, outputs, inputShapes);
+    return new ImportOptions(batchSize, n, outputs, inputShapes, inputSource);
   }
 
   public ImportOptions withOutputs(List<String> names) {
-    return new ImportOptions(batchSize, dynamicBatch, names, inputShapes);
+    return new ImportOptions(batchSize, dynamicBatch, names, inputShapes, inputSource);
   }
 
   public ImportOptions withInputShape(String name, Shape shape) {
     Map<String, Shape> m = new HashMap<>(inputShapes);
     m.put(name, shape);
-    return new ImportOptions(batchSize, dynamicBatch, outputs, m);
+    return new ImportOptions(batchSize, dynamicBatch, outputs, m, inputSource);
   }
 
   /** The shape of the input about to be fed to a model with one input. */
   public ImportOptions withSingleInputShape(Shape shape) {
     return withInputShape(SINGLE_INPUT, shape);
+  }
+
+  /** @param source what holds the input, for messages (e.g. "input x.npy") */
+  public ImportOptions withSingleInputShape(Shape shape, String source) {
+    ImportOptions o = withInputShape(SINGLE_INPUT, shape);
+    return new ImportOptions(o.batchSize, o.dynamicBatch, o.outputs, o.inputShapes, source);
   }
 
   /**
@@ -76,11 +83,11 @@ public record ImportOptions(int batchSize, int dynamicBatch, List<String> output
       Shape asGiven = given;
       if (given.rank() == declared.length - 1) given = withLeadingOne(given); // a sample without its batch axis
       if (given.rank() != dims.length) {
-        throw new ModelImportException("has rank " + dims.length + " (" + describe(declared) + ") but the input given has shape " + asGiven);
+        throw new ModelImportException("has rank " + dims.length + " (" + describe(declared) + ") but " + inputSource + " has shape " + asGiven);
       }
       for (int i = 0; i < dims.length; i++) {
         if (i > 0 && dims[i] >= 0 && dims[i] != given.dim(i)) {
-          throw new ModelImportException("has shape " + describe(declared) + ", which the input given, of shape " + asGiven + ", contradicts");
+          throw new ModelImportException("expects shape " + describe(declared) + ", but " + inputSource + " has shape " + asGiven);
         }
         dims[i] = given.dim(i);
       }

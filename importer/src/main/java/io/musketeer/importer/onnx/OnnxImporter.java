@@ -93,6 +93,11 @@ public final class OnnxImporter {
     return new TreeSet<>(OnnxOps.TABLE.keySet());
   }
 
+  /** The ONNX op types the importer takes, with what each becomes. */
+  public static Map<String, io.musketeer.importer.OpKind> opKinds() {
+    return java.util.Collections.unmodifiableMap(OnnxOps.KINDS);
+  }
+
   /** An ONNX value during import: an IR node or a known tensor, and whether the IR holds a 4-D value as NHWC. */
   record Slot(Value value, boolean nhwc) {
     static Slot of(Value v) {

@@ -5,6 +5,7 @@ import io.musketeer.core.Shape;
 import io.musketeer.importer.ImportGraph;
 import io.musketeer.importer.Known;
 import io.musketeer.importer.Lowerings;
+import io.musketeer.importer.OpKind;
 import io.musketeer.importer.Value;
 import io.musketeer.importer.onnx.OnnxImporter.Ctx;
 import io.musketeer.importer.onnx.OnnxImporter.Slot;
@@ -31,9 +32,13 @@ final class OnnxOps {
   }
 
   static final Map<String, Handler> TABLE = new HashMap<>();
+  static final Map<String, OpKind> KINDS = new HashMap<>();
 
-  private static void op(Handler h, String... names) {
-    for (String n : names) TABLE.put(n, h);
+  private static void op(Handler h, OpKind kind, String... names) {
+    for (String n : names) {
+      TABLE.put(n, h);
+      KINDS.put(n, kind);
+    }
   }
 
   private static Slot[] one(int node, boolean nhwc) {
@@ -49,51 +54,51 @@ final class OnnxOps {
   }
 
   static {
-    op(OnnxOps::conv, "Conv");
-    op(OnnxOps::gemm, "Gemm");
-    op(OnnxOps::matmul, "MatMul");
-    op(c -> binary(c, new Op.Add(), Double::sum), "Add");
-    op(c -> binary(c, new Op.Sub(), (a, b) -> a - b), "Sub");
-    op(c -> binary(c, new Op.Mul(), (a, b) -> a * b), "Mul");
-    op(OnnxOps::div, "Div");
-    op(OnnxOps::sum, "Sum");
-    op(c -> maxMin(c, true), "Max");
-    op(c -> maxMin(c, false), "Min");
-    op(c -> c.isKnown(0) ? one(c.known(0, "input").map(v -> -v, c.known(0, "input").floating())) : unary(c, new Op.Neg()), "Neg");
-    op(c -> unary(c, new Op.Relu()), "Relu");
-    op(c -> one(Lowerings.leakyRelu(c.graph, c.name(), layoutPreserving(c), c.floatAttr("alpha", 0.01f)), c.isNhwc(0)), "LeakyRelu");
-    op(OnnxOps::clip, "Clip");
-    op(c -> pool(c, true), "MaxPool");
-    op(c -> pool(c, false), "AveragePool");
-    op(c -> one(c.emit("", new Op.ReduceMean(new int[] {1, 2}, true), c.nhwc(0)), true), "GlobalAveragePool");
-    op(OnnxOps::globalMaxPool, "GlobalMaxPool");
-    op(OnnxOps::batchNorm, "BatchNormalization");
-    op(OnnxOps::concat, "Concat");
-    op(OnnxOps::reshape, "Reshape");
-    op(OnnxOps::flatten, "Flatten");
-    op(OnnxOps::transpose, "Transpose");
-    op(OnnxOps::pad, "Pad");
-    op(OnnxOps::squeeze, "Squeeze");
-    op(OnnxOps::unsqueeze, "Unsqueeze");
-    op(OnnxOps::constant, "Constant");
-    op(OnnxOps::constantOfShape, "ConstantOfShape");
-    op(c -> same(c, 0), "Identity");
-    op(OnnxOps::dropout, "Dropout");
-    op(OnnxOps::cast, "Cast");
-    op(OnnxOps::shape, "Shape");
-    op(c -> one(Known.scalar(c.shape(0).size(), false)), "Size");
-    op(OnnxOps::gather, "Gather");
-    op(OnnxOps::slice, "Slice");
-    op(c -> reduce(c, true), "ReduceMean");
-    op(c -> reduce(c, false), "ReduceSum");
-    op(OnnxOps::softmax, "Softmax");
-    op(OnnxOps::argMax, "ArgMax");
-    op(c -> knownUnary(c, Math::sqrt), "Sqrt");
-    op(c -> knownUnary(c, v -> 1 / v), "Reciprocal");
-    op(c -> knownUnary(c, Math::floor), "Floor");
-    op(c -> knownUnary(c, Math::ceil), "Ceil");
-    op(c -> one(Known.elementwise(c.known(0, "base"), c.known(1, "exponent"), Math::pow)), "Pow");
-    op(OnnxOps::range, "Range");
+    op(OnnxOps::conv, OpKind.CONVOLUTION, "Conv");
+    op(OnnxOps::gemm, OpKind.PRODUCT, "Gemm");
+    op(OnnxOps::matmul, OpKind.PRODUCT, "MatMul");
+    op(c -> binary(c, new Op.Add(), Double::sum), OpKind.ARITHMETIC, "Add");
+    op(c -> binary(c, new Op.Sub(), (a, b) -> a - b), OpKind.ARITHMETIC, "Sub");
+    op(c -> binary(c, new Op.Mul(), (a, b) -> a * b), OpKind.ARITHMETIC, "Mul");
+    op(OnnxOps::div, OpKind.ARITHMETIC, "Div");
+    op(OnnxOps::sum, OpKind.ARITHMETIC, "Sum");
+    op(c -> maxMin(c, true), OpKind.ACTIVATION, "Max");
+    op(c -> maxMin(c, false), OpKind.ACTIVATION, "Min");
+    op(c -> c.isKnown(0) ? one(c.known(0, "input").map(v -> -v, c.known(0, "input").floating())) : unary(c, new Op.Neg()), OpKind.ARITHMETIC, "Neg");
+    op(c -> unary(c, new Op.Relu()), OpKind.ACTIVATION, "Relu");
+    op(c -> one(Lowerings.leakyRelu(c.graph, c.name(), layoutPreserving(c), c.floatAttr("alpha", 0.01f)), c.isNhwc(0)), OpKind.ACTIVATION, "LeakyRelu");
+    op(OnnxOps::clip, OpKind.ACTIVATION, "Clip");
+    op(c -> pool(c, true), OpKind.POOLING, "MaxPool");
+    op(c -> pool(c, false), OpKind.POOLING, "AveragePool");
+    op(c -> one(c.emit("", new Op.ReduceMean(new int[] {1, 2}, true), c.nhwc(0)), true), OpKind.POOLING, "GlobalAveragePool");
+    op(OnnxOps::globalMaxPool, OpKind.POOLING, "GlobalMaxPool");
+    op(OnnxOps::batchNorm, OpKind.NORMALIZATION, "BatchNormalization");
+    op(OnnxOps::concat, OpKind.DATA_MOVEMENT, "Concat");
+    op(OnnxOps::reshape, OpKind.DATA_MOVEMENT, "Reshape");
+    op(OnnxOps::flatten, OpKind.DATA_MOVEMENT, "Flatten");
+    op(OnnxOps::transpose, OpKind.DATA_MOVEMENT, "Transpose");
+    op(OnnxOps::pad, OpKind.DATA_MOVEMENT, "Pad");
+    op(OnnxOps::squeeze, OpKind.DATA_MOVEMENT, "Squeeze");
+    op(OnnxOps::unsqueeze, OpKind.DATA_MOVEMENT, "Unsqueeze");
+    op(OnnxOps::constant, OpKind.STRUCTURE, "Constant");
+    op(OnnxOps::constantOfShape, OpKind.STRUCTURE, "ConstantOfShape");
+    op(c -> same(c, 0), OpKind.STRUCTURE, "Identity");
+    op(OnnxOps::dropout, OpKind.STRUCTURE, "Dropout");
+    op(OnnxOps::cast, OpKind.STRUCTURE, "Cast");
+    op(OnnxOps::shape, OpKind.SHAPE_ARITHMETIC, "Shape");
+    op(c -> one(Known.scalar(c.shape(0).size(), false)), OpKind.SHAPE_ARITHMETIC, "Size");
+    op(OnnxOps::gather, OpKind.DATA_MOVEMENT, "Gather");
+    op(OnnxOps::slice, OpKind.DATA_MOVEMENT, "Slice");
+    op(c -> reduce(c, true), OpKind.REDUCTION, "ReduceMean");
+    op(c -> reduce(c, false), OpKind.REDUCTION, "ReduceSum");
+    op(OnnxOps::softmax, OpKind.FINAL, "Softmax");
+    op(OnnxOps::argMax, OpKind.FINAL, "ArgMax");
+    op(c -> knownUnary(c, Math::sqrt), OpKind.SHAPE_ARITHMETIC, "Sqrt");
+    op(c -> knownUnary(c, v -> 1 / v), OpKind.SHAPE_ARITHMETIC, "Reciprocal");
+    op(c -> knownUnary(c, Math::floor), OpKind.SHAPE_ARITHMETIC, "Floor");
+    op(c -> knownUnary(c, Math::ceil), OpKind.SHAPE_ARITHMETIC, "Ceil");
+    op(c -> one(Known.elementwise(c.known(0, "base"), c.known(1, "exponent"), Math::pow)), OpKind.SHAPE_ARITHMETIC, "Pow");
+    op(OnnxOps::range, OpKind.SHAPE_ARITHMETIC, "Range");
   }
 
   // ---- elementwise

@@ -65,6 +65,11 @@ public final class TfImporter {
     return new Importer(def, options).run();
   }
 
+  /** The TensorFlow op types the importer takes, with what each becomes. */
+  public static java.util.Map<String, io.musketeer.importer.OpKind> opKinds() {
+    return java.util.Collections.unmodifiableMap(TfOps.KINDS);
+  }
+
   static String firstLine(String s) {
     return ModelImportException.firstLine(s);
   }

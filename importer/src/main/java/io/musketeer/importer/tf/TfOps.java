@@ -4,6 +4,7 @@ import io.musketeer.core.IndexMaps;
 import io.musketeer.core.Shape;
 import io.musketeer.importer.Known;
 import io.musketeer.importer.Lowerings;
+import io.musketeer.importer.OpKind;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.Value;
 import io.musketeer.importer.tf.TfImporter.Ctx;
@@ -29,9 +30,13 @@ final class TfOps {
   static final Set<String> IGNORED_AS_OUTPUT = Set.of("NoOp", "Const", "Placeholder", "Assert", "SaveV2", "RestoreV2", "VarHandleOp");
 
   static final Map<String, Handler> TABLE = new HashMap<>();
+  static final Map<String, OpKind> KINDS = new HashMap<>();
 
-  private static void op(Handler h, String... names) {
-    for (String n : names) TABLE.put(n, h);
+  private static void op(Handler h, OpKind kind, String... names) {
+    for (String n : names) {
+      TABLE.put(n, h);
+      KINDS.put(n, kind);
+    }
   }
 
   private static Value[] one(int node) {
@@ -43,59 +48,59 @@ final class TfOps {
   }
 
   static {
-    op(TfOps::placeholder, "Placeholder", "PlaceholderWithDefault");
-    op(c -> one(Tensors.known(c.attr("value").getTensor(), c.name())), "Const");
-    op(c -> new Value[] {c.in[0]}, "Identity", "StopGradient", "PreventGradient", "Snapshot", "CheckNumerics", "EnsureShape");
-    op(c -> c.in.clone(), "IdentityN");
-    op(c -> new Value[0], "NoOp");
-    op(TfOps::matmul, "MatMul");
-    op(TfOps::biasAdd, "BiasAdd");
-    op(c -> one(c.emit("", new Op.Add(), c.ir(0), c.ir(1))), "Add", "AddV2");
-    op(TfOps::addN, "AddN");
-    op(c -> one(c.emit("", new Op.Sub(), c.ir(0), c.ir(1))), "Sub");
-    op(c -> one(c.emit("", new Op.Mul(), c.ir(0), c.ir(1))), "Mul");
-    op(c -> one(c.emit("", new Op.Mul(), c.ir(0), c.ir(0))), "Square");
-    op(TfOps::divide, "RealDiv", "Div", "TruncateDiv");
-    op(c -> one(c.emit("", new Op.Neg(), c.ir(0))), "Neg");
-    op(c -> one(c.emit("", new Op.Relu(), c.ir(0))), "Relu");
-    op(c -> one(Lowerings.relu6(c.graph, c.name(), c.ir(0))), "Relu6");
-    op(TfOps::conv2d, "Conv2D");
-    op(TfOps::depthwise, "DepthwiseConv2dNative");
-    op(c -> pool(c, true), "MaxPool", "MaxPoolV2");
-    op(c -> pool(c, false), "AvgPool");
-    op(c -> reduce(c, false), "Sum");
-    op(c -> reduce(c, true), "Mean");
-    op(TfOps::batchNorm, "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3");
-    op(c -> concat(c, c.in.length - 1, 0, c.in.length - 1), "ConcatV2");
-    op(c -> concat(c, 0, 1, c.in.length), "Concat");
-    op(TfOps::reshape, "Reshape");
-    op(TfOps::squeeze, "Squeeze");
-    op(TfOps::expandDims, "ExpandDims");
-    op(TfOps::pad, "Pad", "PadV2");
-    op(c -> one(c.emit("", new Op.Transpose(c.known(1, "permutation").ints()), c.ir(0))), "Transpose");
-    op(TfOps::slice, "Slice");
-    op(TfOps::stridedSlice, "StridedSlice");
-    op(TfOps::softmax, "Softmax");
-    op(TfOps::argMax, "ArgMax");
-    op(TfOps::pack, "Pack");
-    op(TfOps::shape, "Shape");
-    op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).size()}, false)), "Size");
-    op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).rank()}, false)), "Rank");
-    op(TfOps::fill, "Fill");
-    op(c -> one(Known.filled(c.shape(0), 0, floating(c, 0))), "ZerosLike");
-    op(c -> one(Known.filled(c.shape(0), 1, floating(c, 0))), "OnesLike");
-    op(TfOps::cast, "Cast");
-    op(c -> knownOnly(c, TfOps::prod), "Prod");
-    op(c -> knownOnly(c, TfOps::range), "Range");
-    op(TfOps::gather, "GatherV2", "Gather");
-    op(c -> knownOnly(c, k -> Known.elementwise(k[0], k[1], (a, b) -> Math.floor(a / b))), "FloorDiv");
-    op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], true)}, "Maximum");
-    op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], false)}, "Minimum");
-    op(c -> one(Lowerings.leakyRelu(c.graph, c.name(), c.ir(0), c.floatAttr("alpha", 0.2f))), "LeakyRelu");
-    op(c -> one(Lowerings.clip(c.graph, c.name(), c.ir(0), c.ir(1), c.ir(2))), "ClipByValue");
-    op(c -> knownOnly(c, k -> k[0].map(v -> 1 / Math.sqrt(v), true)), "Rsqrt");
-    op(c -> knownOnly(c, k -> k[0].map(Math::sqrt, true)), "Sqrt");
-    op(c -> knownOnly(c, k -> k[0].map(Math::floor, true)), "Floor");
+    op(TfOps::placeholder, OpKind.STRUCTURE, "Placeholder", "PlaceholderWithDefault");
+    op(c -> one(Tensors.known(c.attr("value").getTensor(), c.name())), OpKind.STRUCTURE, "Const");
+    op(c -> new Value[] {c.in[0]}, OpKind.STRUCTURE, "Identity", "StopGradient", "PreventGradient", "Snapshot", "CheckNumerics", "EnsureShape");
+    op(c -> c.in.clone(), OpKind.STRUCTURE, "IdentityN");
+    op(c -> new Value[0], OpKind.STRUCTURE, "NoOp");
+    op(TfOps::matmul, OpKind.PRODUCT, "MatMul");
+    op(TfOps::biasAdd, OpKind.ARITHMETIC, "BiasAdd");
+    op(c -> one(c.emit("", new Op.Add(), c.ir(0), c.ir(1))), OpKind.ARITHMETIC, "Add", "AddV2");
+    op(TfOps::addN, OpKind.ARITHMETIC, "AddN");
+    op(c -> one(c.emit("", new Op.Sub(), c.ir(0), c.ir(1))), OpKind.ARITHMETIC, "Sub");
+    op(c -> one(c.emit("", new Op.Mul(), c.ir(0), c.ir(1))), OpKind.ARITHMETIC, "Mul");
+    op(c -> one(c.emit("", new Op.Mul(), c.ir(0), c.ir(0))), OpKind.ARITHMETIC, "Square");
+    op(TfOps::divide, OpKind.ARITHMETIC, "RealDiv", "Div", "TruncateDiv");
+    op(c -> one(c.emit("", new Op.Neg(), c.ir(0))), OpKind.ARITHMETIC, "Neg");
+    op(c -> one(c.emit("", new Op.Relu(), c.ir(0))), OpKind.ACTIVATION, "Relu");
+    op(c -> one(Lowerings.relu6(c.graph, c.name(), c.ir(0))), OpKind.ACTIVATION, "Relu6");
+    op(TfOps::conv2d, OpKind.CONVOLUTION, "Conv2D");
+    op(TfOps::depthwise, OpKind.CONVOLUTION, "DepthwiseConv2dNative");
+    op(c -> pool(c, true), OpKind.POOLING, "MaxPool", "MaxPoolV2");
+    op(c -> pool(c, false), OpKind.POOLING, "AvgPool");
+    op(c -> reduce(c, false), OpKind.REDUCTION, "Sum");
+    op(c -> reduce(c, true), OpKind.REDUCTION, "Mean");
+    op(TfOps::batchNorm, OpKind.NORMALIZATION, "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3");
+    op(c -> concat(c, c.in.length - 1, 0, c.in.length - 1), OpKind.DATA_MOVEMENT, "ConcatV2");
+    op(c -> concat(c, 0, 1, c.in.length), OpKind.DATA_MOVEMENT, "Concat");
+    op(TfOps::reshape, OpKind.DATA_MOVEMENT, "Reshape");
+    op(TfOps::squeeze, OpKind.DATA_MOVEMENT, "Squeeze");
+    op(TfOps::expandDims, OpKind.DATA_MOVEMENT, "ExpandDims");
+    op(TfOps::pad, OpKind.DATA_MOVEMENT, "Pad", "PadV2");
+    op(c -> one(c.emit("", new Op.Transpose(c.known(1, "permutation").ints()), c.ir(0))), OpKind.DATA_MOVEMENT, "Transpose");
+    op(TfOps::slice, OpKind.DATA_MOVEMENT, "Slice");
+    op(TfOps::stridedSlice, OpKind.DATA_MOVEMENT, "StridedSlice");
+    op(TfOps::softmax, OpKind.FINAL, "Softmax");
+    op(TfOps::argMax, OpKind.FINAL, "ArgMax");
+    op(TfOps::pack, OpKind.DATA_MOVEMENT, "Pack");
+    op(TfOps::shape, OpKind.SHAPE_ARITHMETIC, "Shape");
+    op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).size()}, false)), OpKind.SHAPE_ARITHMETIC, "Size");
+    op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).rank()}, false)), OpKind.SHAPE_ARITHMETIC, "Rank");
+    op(TfOps::fill, OpKind.SHAPE_ARITHMETIC, "Fill");
+    op(c -> one(Known.filled(c.shape(0), 0, floating(c, 0))), OpKind.SHAPE_ARITHMETIC, "ZerosLike");
+    op(c -> one(Known.filled(c.shape(0), 1, floating(c, 0))), OpKind.SHAPE_ARITHMETIC, "OnesLike");
+    op(TfOps::cast, OpKind.STRUCTURE, "Cast");
+    op(c -> knownOnly(c, TfOps::prod), OpKind.SHAPE_ARITHMETIC, "Prod");
+    op(c -> knownOnly(c, TfOps::range), OpKind.SHAPE_ARITHMETIC, "Range");
+    op(TfOps::gather, OpKind.SHAPE_ARITHMETIC, "GatherV2", "Gather");
+    op(c -> knownOnly(c, k -> Known.elementwise(k[0], k[1], (a, b) -> Math.floor(a / b))), OpKind.SHAPE_ARITHMETIC, "FloorDiv");
+    op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], true)}, OpKind.ACTIVATION, "Maximum");
+    op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], false)}, OpKind.ACTIVATION, "Minimum");
+    op(c -> one(Lowerings.leakyRelu(c.graph, c.name(), c.ir(0), c.floatAttr("alpha", 0.2f))), OpKind.ACTIVATION, "LeakyRelu");
+    op(c -> one(Lowerings.clip(c.graph, c.name(), c.ir(0), c.ir(1), c.ir(2))), OpKind.ACTIVATION, "ClipByValue");
+    op(c -> knownOnly(c, k -> k[0].map(v -> 1 / Math.sqrt(v), true)), OpKind.SHAPE_ARITHMETIC, "Rsqrt");
+    op(c -> knownOnly(c, k -> k[0].map(Math::sqrt, true)), OpKind.SHAPE_ARITHMETIC, "Sqrt");
+    op(c -> knownOnly(c, k -> k[0].map(Math::floor, true)), OpKind.SHAPE_ARITHMETIC, "Floor");
   }
 
   private static boolean floating(Ctx c, int i) {
