@@ -9,13 +9,15 @@ import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "infer", description = "Run a model in the clear (float or fixed point) on one input; print top-5, write logits.")
+@Command(name = "infer", mixinStandardHelpOptions = true,
+    description = "Run a model in the clear (float or fixed point) on one input; print the top-5 of each sample, write the first output.")
 final class InferCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin PreprocessOptions preprocess;
@@ -26,21 +28,30 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "float", description = "float (reference) or fixed (the arithmetic of the secure run).")
   String mode;
 
-  @Option(names = "--output", defaultValue = "logits.npy",
+  @Option(names = "--output", defaultValue = "logits.npy", paramLabel = "FILE",
       description = "Where to write the output as .npy (default: ${DEFAULT-VALUE}); several outputs go to FILE's name with .NODE before .npy.")
   Path output;
 
   @Override
   public Integer call() {
-    Graph g = model.load(true, input);
-    Map<String, FloatTensor> inputs = loadSingleInput(g, input, preprocess.toPreprocess());
-    List<FloatTensor> outs = switch (mode) {
-      case "float" -> FloatInterpreter.run(g, inputs);
-      case "fixed" -> FixedPointInterpreter.run(Compiler.compile(g, model.scale), inputs);
-      default -> throw new MusketeerException("unknown --mode '" + mode + "' (use float or fixed)");
-    };
+    if (!mode.equals("float") && !mode.equals("fixed")) throw new UsageError("unknown --mode '" + mode + "' (use float or fixed)");
+    Preprocess pre = preprocess.toPreprocess();
+    model.check();
+    OutputFile.check("--output", output, input, Models.file(model.model));
+    Graph g = model.load(Models.Use.WEIGHTS, input);
+    List<OutputFile> files = outputFiles(output, outputNames(g), input, Models.file(model.model));
+    Map<String, FloatTensor> inputs = loadSingleInput(g, input, pre);
+    List<FloatTensor> outs;
+    if (mode.equals("float")) {
+      outs = FloatInterpreter.run(g, inputs);
+      requireFinite(outs.get(0));
+    } else {
+      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(Compiler.compile(g, model.scale), inputs);
+      outs = run.outputs();
+      warnTruncationRisk(run, model.scale);
+    }
     TopK.print(System.out, "top-5 (" + mode + "):", outs.get(0), 5);
-    writeOutputs(output, outputNames(g), outs);
+    writeOutputs(files, outputNames(g), outs);
     return 0;
   }
 
@@ -49,26 +60,52 @@ final class InferCommand implements Callable<Integer> {
     return java.util.Arrays.stream(g.outputs()).mapToObj(o -> g.node(o).name()).toList();
   }
 
-  /** One output to {@code file}; several each to {@code file}'s name with the output's node name before the extension. */
-  static void writeOutputs(Path file, List<String> names, List<FloatTensor> outs) {
+  /**
+   * Where the outputs go, checked before any work: one output to {@code file}; several each to
+   * {@code file}'s name with the output's node name before the extension.
+   */
+  static List<OutputFile> outputFiles(Path file, List<String> names, Path... inputs) {
+    List<OutputFile> files = new java.util.ArrayList<>();
+    for (String name : names) files.add(OutputFile.check("--output", names.size() == 1 ? file : sibling(file, name), inputs));
+    return files;
+  }
+
+  static void writeOutputs(List<OutputFile> files, List<String> names, List<FloatTensor> outs) {
     for (int k = 0; k < outs.size(); k++) {
-      Path f = outs.size() == 1 ? file : sibling(file, names.get(k));
-      Npy.write(f, outs.get(k));
-      System.out.println("wrote " + f + " " + outs.get(k).shape() + (outs.size() == 1 ? "" : " (output '" + names.get(k) + "')"));
+      Npy.write(files.get(k), outs.get(k));
+      System.out.println("wrote " + files.get(k).path() + " " + outs.get(k).shape() + (outs.size() == 1 ? "" : " (output '" + names.get(k) + "')"));
     }
   }
 
   private static Path sibling(Path file, String node) {
     String name = file.getFileName().toString();
-    int dot = name.toLowerCase(java.util.Locale.ROOT).endsWith(".npy") ? name.length() - 4 : name.length();
-    String safe = node.replaceAll("[^A-Za-z0-9._-]", "_");
-    return file.resolveSibling(name.substring(0, dot) + "." + safe + ".npy");
+    int dot = name.toLowerCase(Locale.ROOT).endsWith(".npy") ? name.length() - 4 : name.length();
+    return file.resolveSibling(name.substring(0, dot) + "." + node.replaceAll("[^A-Za-z0-9._-]", "_") + ".npy");
+  }
+
+  /** Float overflow (inputs or weights too large for float32) shows as infinities or NaN in the output. */
+  static void requireFinite(FloatTensor t) {
+    for (float v : t.data()) {
+      if (!Float.isFinite(v)) throw new MusketeerException("the model's output holds " + v + " (float32 overflow: inputs or weights too large?)");
+    }
+  }
+
+  /** The cleartext run is exact; a secure run on the same input would corrupt values at this rate. */
+  static void warnTruncationRisk(FixedPointInterpreter.Run run, int scale) {
+    if (run.expectedTruncationFailures() > 1e-3) {
+      System.err.printf(Locale.ROOT, "musketeer: warning: a secure run on this input at --scale %d would corrupt about %.3g values by local truncation "
+          + "(mostly at %s); lower --scale or rescale the input%n", scale, run.expectedTruncationFailures(), run.riskiestTruncation());
+    }
   }
 
   static Map<String, FloatTensor> loadSingleInput(Graph g, Path file, Preprocess p) {
+    Op.Input in = singleInput(g);
+    return Map.of(in.name(), p.load(file, in));
+  }
+
+  static Op.Input singleInput(Graph g) {
     int[] ins = g.inputs();
     if (ins.length != 1) throw new MusketeerException("the model has " + ins.length + " inputs; only single-input models are supported on the command line");
-    Op.Input in = (Op.Input) g.node(ins[0]).op();
-    return Map.of(in.name(), p.load(file, in));
+    return (Op.Input) g.node(ins[0]).op();
   }
 }

@@ -1,6 +1,5 @@
 package io.musketeer.cli;
 
-import io.musketeer.MusketeerException;
 import io.musketeer.compiler.Compiler;
 import io.musketeer.core.Shape;
 import io.musketeer.importer.ImportOptions;
@@ -15,6 +14,9 @@ import picocli.CommandLine.Option;
 
 /** --model and what shapes it: --scale, --batch, --input-shape, --output-node, --signature; shared by the commands that load a model. */
 final class ModelOptions {
+  /** Beyond this a batch is no longer an inference but a dataset; eval takes datasets. */
+  static final int MAX_BATCH = 65536;
+
   @Option(names = "--model", required = true, paramLabel = "M",
       description = "ONNX model (.onnx), frozen TensorFlow GraphDef (.pb), TensorFlow SavedModel directory (TF2/Keras or TF1), or builtin:NAME "
           + "(demo, squeezenet, resnet50, densenet121: generated graphs with random weights).")
@@ -25,7 +27,7 @@ final class ModelOptions {
   String signature;
 
   @Option(names = "--scale", defaultValue = "" + Compiler.DEFAULT_SCALE, paramLabel = "S",
-      description = "Fixed-point fractional bits (default: ${DEFAULT-VALUE}).")
+      description = "Fixed-point fractional bits, 1..30 (default: ${DEFAULT-VALUE}; secure runs accept at most " + Scales.SECURE_MAX + ", see README).")
   int scale;
 
   @Option(names = "--batch", paramLabel = "N",
@@ -40,42 +42,52 @@ final class ModelOptions {
       description = "Compute only these outputs of the model (default: all of the model's outputs).")
   List<String> outputNodes;
 
-  /** The model, shaped by the options alone (no input file). */
+  /** The model with its weights, shaped by the options alone (no input file). */
   Graph load() {
-    return load(true);
+    return load(Models.Use.WEIGHTS);
   }
 
-  /** @param weights false at a party without weights (see {@link Models#load(String, ImportOptions, boolean)}) */
-  Graph load(boolean weights) {
-    return load(weights, null);
+  Graph load(Models.Use use) {
+    return load(use, null);
   }
 
   /**
    * The model, its open dimensions sized by the input about to be fed: a .npy input's shape (an image
    * leaves the model's shape alone), else --input-shape.
    */
-  Graph load(boolean weights, Path input) {
+  Graph load(Models.Use use, Path input) {
+    check();
     Shape given = inputShapeOf(input);
     ImportOptions o = options(given);
     if (given != null) o = o.withSingleInputShape(given, "input " + input);
-    return Models.load(model, o, weights, signature);
+    return Models.load(model, o, use, signature);
   }
 
   /** The model with this batch size where its batch axis is open (--batch, if given, wins). */
   Graph loadWithDynamicBatch(int dynamicBatch) {
-    return Models.load(model, options(null).withDynamicBatch(dynamicBatch), true, signature);
+    check();
+    return Models.load(model, options(null).withDynamicBatch(dynamicBatch), Models.Use.WEIGHTS, signature);
   }
 
   /** The model with its batch axis forced to n. */
   Graph loadWithBatch(int n) {
-    return Models.load(model, options(null).withBatchSize(n), true, signature);
+    check();
+    return Models.load(model, options(null).withBatchSize(n), Models.Use.WEIGHTS, signature);
+  }
+
+  /** Option values that no model could take. */
+  void check() {
+    if (batch != null && (batch < 1 || batch > MAX_BATCH)) throw new UsageError("--batch must be in 1.." + MAX_BATCH + ", got " + batch);
+    if (inputShape != null) {
+      for (int d : inputShape) if (d < 1) throw new UsageError("--input-shape dimensions must be positive, got " + d);
+    }
+    Scales.check(scale);
   }
 
   ImportOptions options(Shape given) {
-    if (batch != null && batch < 1) throw new MusketeerException("--batch must be positive");
     ImportOptions o = ImportOptions.defaults();
     if (batch != null) o = o.withBatchSize(batch);
-    if (given == null && inputShape != null) given = shape(inputShape);
+    if (given == null && inputShape != null) given = new Shape(inputShape);
     if (given != null) o = o.withSingleInputShape(given);
     if (outputNodes != null && !outputNodes.isEmpty()) o = o.withOutputs(outputNodes);
     return o;
@@ -83,20 +95,15 @@ final class ModelOptions {
 
   /** The shape a .npy input file holds, or null (an image, or no file). */
   static Shape inputShapeOf(Path input) {
-    if (input == null || !input.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy") || !Files.exists(input)) return null;
+    if (input == null || !input.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy") || !Files.isRegularFile(input)) return null;
     return Npy.shape(input);
-  }
-
-  private static Shape shape(int[] dims) {
-    for (int d : dims) if (d < 1) throw new MusketeerException("--input-shape dimensions must be positive, got " + d);
-    return new Shape(dims);
   }
 
   /** The options every party of a run must share, so all three compile the same program. */
   List<String> partyArgs(Shape given) {
     List<String> args = new ArrayList<>(List.of("--signature", signature));
     if (batch != null) args.addAll(List.of("--batch", "" + batch));
-    if (given == null && inputShape != null) given = shape(inputShape);
+    if (given == null && inputShape != null) given = new Shape(inputShape);
     if (given != null) args.addAll(List.of("--input-shape", join(given.dims())));
     if (outputNodes != null && !outputNodes.isEmpty()) args.addAll(List.of("--output-node", String.join(",", outputNodes)));
     return args;

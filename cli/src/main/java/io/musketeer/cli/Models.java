@@ -1,6 +1,7 @@
 package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
+import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.ImportOptions;
 import io.musketeer.importer.onnx.OnnxImporter;
 import io.musketeer.importer.tf.SavedModelImporter;
@@ -9,6 +10,7 @@ import io.musketeer.ir.Graph;
 import io.musketeer.models.SyntheticModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.tensorflow.proto.GraphDef;
 
 /**
  * Resolves a --model argument: an ONNX model (.onnx, or any file that reads as one), a frozen
@@ -19,40 +21,63 @@ final class Models {
   static final String BUILTIN = "builtin:";
   static final long BUILTIN_SEED = 20261124L;
 
+  /** What the caller does with the model's weights. */
+  enum Use {
+    /** Computes with them (the server, cleartext inference): a weight-free copy is refused. */
+    WEIGHTS,
+    /** Needs the structure only (the client, the helper): a built-in model is generated without weights. */
+    STRUCTURE,
+    /** Needs the structure now and starts a server that computes with the weights (local, bench). */
+    STRUCTURE_FOR_SERVER
+  }
+
   private Models() {}
 
   static Graph load(String spec, ImportOptions options) {
-    return load(spec, options, true);
+    return load(spec, options, Use.WEIGHTS);
   }
 
-  /**
-   * @param weights false for a party that holds no weights (client, helper): a built-in model is then
-   *     generated weight-free, the same program without the cost of making and holding 25 M numbers
-   */
-  static Graph load(String spec, ImportOptions options, boolean weights) {
-    return load(spec, options, weights, SavedModelImporter.DEFAULT_SIGNATURE);
+  static Graph load(String spec, ImportOptions options, Use use) {
+    return load(spec, options, use, SavedModelImporter.DEFAULT_SIGNATURE);
   }
 
   /** @param signature the signature of a SavedModel to import */
-  static Graph load(String spec, ImportOptions options, boolean weights, String signature) {
+  static Graph load(String spec, ImportOptions options, Use use, String signature) {
     if (spec.startsWith(BUILTIN)) {
       String name = spec.substring(BUILTIN.length());
       if (!SyntheticModels.names().contains(name)) {
-        throw new MusketeerException("unknown built-in model '" + name + "'; available: " + String.join(", ", SyntheticModels.names()));
+        throw new UsageError("unknown built-in model '" + name + "'; available: " + String.join(", ", SyntheticModels.names()));
       }
-      return TfImporter.fromGraphDef(SyntheticModels.build(name, BUILTIN_SEED, weights), options);
+      // client and helper get the weight-free graph: the same program without making and holding 25 M numbers
+      return TfImporter.fromGraphDef(SyntheticModels.build(name, BUILTIN_SEED, use == Use.WEIGHTS), options);
     }
     Path file = Path.of(spec);
     if (!Files.exists(file)) throw new MusketeerException("model file " + spec + " does not exist");
-    if (isOnnx(file)) return OnnxImporter.load(file, options);
+    if (isOnnx(file)) {
+      Graph g = OnnxImporter.load(file, options);
+      if (use != Use.STRUCTURE && StripCommand.isWeightFree(file)) {
+        throw new MusketeerException("model " + spec + " is a weight-free copy written by 'musketeer strip' (every weight is 1); "
+            + (use == Use.WEIGHTS ? "this needs" : "the server needs") + " the original model with its weights");
+      }
+      return g;
+    }
     String lower = spec.toLowerCase(java.util.Locale.ROOT);
     if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
       throw new MusketeerException(spec + " is a Keras model file, which holds layer configurations rather than a graph; export a SavedModel "
           + "(model.export(\"DIR\") in Keras 3, tf.saved_model.save(model, \"DIR\") in Keras 2) and give that directory");
     }
     Path savedModel = savedModelDir(file);
-    if (savedModel != null) return SavedModelImporter.load(savedModel, signature, options);
-    return TfImporter.load(file, options);
+    if (savedModel != null) return SavedModelImporter.load(savedModel, signature, options); // strip writes frozen graphs, not these
+    GraphDef def = TfImporter.read(file);
+    if (use != Use.STRUCTURE && StripCommand.isWeightFree(def)) {
+      throw new MusketeerException("model " + spec + " is a weight-free copy written by 'musketeer strip' (every weight is 1); "
+          + (use == Use.WEIGHTS ? "this needs" : "the server needs") + " the original model with its weights");
+    }
+    try {
+      return TfImporter.fromGraphDef(def, options);
+    } catch (ModelImportException e) {
+      throw new ModelImportException(file.getFileName() + ": " + e.getMessage(), e);
+    }
   }
 
   /** Whether a model file is ONNX: by its extension, or for a file that is neither .pb nor a directory, by its first byte. */
@@ -68,6 +93,14 @@ final class Models {
     } catch (java.io.IOException e) {
       return new byte[0];
     }
+  }
+
+  /** The model's file or directory, to keep outputs from overwriting it; null for a built-in model. */
+  static Path file(String spec) {
+    if (spec.startsWith(BUILTIN)) return null;
+    Path file = Path.of(spec);
+    Path savedModel = Files.exists(file) ? savedModelDir(file) : null;
+    return savedModel != null ? savedModel : file;
   }
 
   /** The SavedModel directory {@code file} is or holds the saved_model.pb of, or null for a plain file. */

@@ -1,12 +1,10 @@
 package io.musketeer.cli;
 
-import io.musketeer.MusketeerException;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.ImportOptions;
 import ai.onnx.proto.OnnxMl;
 import io.musketeer.importer.tf.SavedModelImporter;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.musketeer.importer.tf.TfImporter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.tensorflow.proto.AttrValue;
@@ -20,13 +18,19 @@ import picocli.CommandLine.Option;
 /**
  * Writes the model without its weights, for the client and the helper: every floating-point constant
  * with more than one element becomes a same-shaped constant of ones (stored as one value). Structure,
- * shapes and integer constants stay, so the compiled program, and its hash, are the server's.
+ * shapes and integer constants stay, so the compiled program, and its hash, are the server's. Each
+ * replaced constant carries the attribute {@value #MARK} (TensorFlow ignores attributes that start with
+ * an underscore), so that a server or a cleartext run given the copy by mistake refuses it instead of
+ * computing with ones.
  */
-@Command(name = "strip", description = "Write a weight-free copy of a model for the client and helper (same program hash, no weights).")
+@Command(name = "strip", mixinStandardHelpOptions = true,
+    description = "Write a weight-free copy of a model for the client and helper (same program hash, no weights).")
 final class StripCommand implements Callable<Integer> {
+  static final String MARK = "_musketeer_weight_free";
+
   @Option(names = "--model", required = true, paramLabel = "M",
       description = "ONNX model, frozen TensorFlow GraphDef (.pb), or a SavedModel directory (written as the frozen graph of its signature).")
-  Path model;
+  String model;
 
   @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
       description = "Signature of a SavedModel (default: ${DEFAULT-VALUE}).")
@@ -36,17 +40,24 @@ final class StripCommand implements Callable<Integer> {
   Path output;
 
   @Override
-  public Integer call() throws IOException {
-    Models.load(model.toString(), ImportOptions.defaults(), true, signature); // refuse what could not run anyway
-    if (Models.isOnnx(model)) return stripOnnx();
-    Path savedModel = Models.savedModelDir(model);
-    GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : GraphDef.parseFrom(Files.readAllBytes(model));
-    GraphDef.Builder out = def.toBuilder().clearNode();
+  public Integer call() {
+    if (model.startsWith(Models.BUILTIN)) {
+      throw new UsageError("built-in models need no stripping: the client and the helper generate " + model
+          + " without weights themselves; give every party --model " + model);
+    }
+    Path file = Path.of(model);
+    OutputFile out = OutputFile.check("--output", output, file);
+    Models.load(model, ImportOptions.defaults(), Models.Use.STRUCTURE, signature); // refuse what could not run anyway
+    if (Models.isOnnx(file)) return stripOnnx(file, out);
+    Path savedModel = Models.savedModelDir(file);
+    GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : TfImporter.read(file);
+    boolean already = isWeightFree(def);
+    GraphDef.Builder stripped = def.toBuilder().clearNode();
     long removed = 0;
     for (NodeDef n : def.getNodeList()) {
       AttrValue v = n.getAttrMap().get("value");
       if (!n.getOp().equals("Const") || v == null || !isFloat(v.getTensor()) || elements(v.getTensor()) <= 1) {
-        out.addNode(n);
+        stripped.addNode(n);
         continue;
       }
       if (v.getTensor().getDtype() != DataType.DT_FLOAT) {
@@ -55,22 +66,24 @@ final class StripCommand implements Callable<Integer> {
       removed += elements(v.getTensor());
       TensorProto ones = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(v.getTensor().getTensorShape())
           .addFloatVal(1f).build();
-      out.addNode(n.toBuilder().putAttr("value", AttrValue.newBuilder().setTensor(ones).build()));
+      stripped.addNode(n.toBuilder().putAttr("value", AttrValue.newBuilder().setTensor(ones).build())
+          .putAttr(MARK, AttrValue.newBuilder().setB(true).build()));
     }
-    if (Files.exists(output) && Files.isSameFile(output, model)) throw new MusketeerException("--output must differ from --model");
-    Files2.writeAtomically(output, out.build().toByteArray());
-    System.out.printf("wrote %s: %,d weights removed, %s%n", output, removed, Units.bytes(Files.size(output)));
+    byte[] bytes = stripped.build().toByteArray();
+    out.write(bytes);
+    System.out.printf("wrote %s: %,d weights removed%s, %s%n", output, removed, already ? " (the model was already weight-free)" : "", Units.bytes(bytes.length));
     return 0;
   }
 
   /**
    * ONNX: each floating-point initializer with more than one element becomes a ConstantOfShape of ones
-   * (ONNX has no fill rule for stored tensors), placed before every node.
+   * (ONNX has no fill rule for stored tensors), placed before every node; the model's metadata carries
+   * {@value #MARK}.
    */
-  private int stripOnnx() throws IOException {
-    OnnxMl.ModelProto m = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(model));
+  private int stripOnnx(Path file, OutputFile out) {
+    OnnxMl.ModelProto m = readOnnx(file);
     OnnxMl.GraphProto g = m.getGraph();
-    OnnxMl.GraphProto.Builder out = g.toBuilder().clearInitializer().clearNode();
+    OnnxMl.GraphProto.Builder graph = g.toBuilder().clearInitializer().clearNode();
     java.util.Set<String> stripped = new java.util.HashSet<>();
     long removed = 0;
     for (OnnxMl.TensorProto t : g.getInitializerList()) {
@@ -80,13 +93,13 @@ final class StripCommand implements Callable<Integer> {
       boolean floating = type == OnnxMl.TensorProto.DataType.FLOAT_VALUE || type == OnnxMl.TensorProto.DataType.FLOAT16_VALUE
           || type == OnnxMl.TensorProto.DataType.DOUBLE_VALUE || type == OnnxMl.TensorProto.DataType.BFLOAT16_VALUE;
       if (!floating || n <= 1) {
-        out.addInitializer(t);
+        graph.addInitializer(t);
         continue;
       }
       removed += n;
       stripped.add(t.getName());
       String shape = t.getName() + "__shape";
-      out.addInitializer(OnnxMl.TensorProto.newBuilder().setName(shape).setDataType(OnnxMl.TensorProto.DataType.INT64_VALUE)
+      graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(shape).setDataType(OnnxMl.TensorProto.DataType.INT64_VALUE)
           .addDims(t.getDimsCount()).addAllInt64Data(t.getDimsList()));
       OnnxMl.TensorProto.Builder one = OnnxMl.TensorProto.newBuilder().setDataType(type).addDims(1);
       switch (type) {
@@ -95,17 +108,47 @@ final class StripCommand implements Callable<Integer> {
         case OnnxMl.TensorProto.DataType.FLOAT16_VALUE -> one.addInt32Data(Float.floatToFloat16(1f));
         default -> one.addInt32Data(0x3f80); // bfloat16 1.0
       }
-      out.addNode(OnnxMl.NodeProto.newBuilder().setOpType("ConstantOfShape").setName(t.getName() + "__ones").addInput(shape).addOutput(t.getName())
+      graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("ConstantOfShape").setName(t.getName() + "__ones").addInput(shape).addOutput(t.getName())
           .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("value").setType(OnnxMl.AttributeProto.AttributeType.TENSOR).setT(one)));
     }
-    out.addAllNode(g.getNodeList());
+    graph.addAllNode(g.getNodeList());
     // models of IR version 3 list initializers among the inputs too; a stripped one is now a node's output
-    out.clearInput();
-    for (OnnxMl.ValueInfoProto v : g.getInputList()) if (!stripped.contains(v.getName())) out.addInput(v);
-    if (Files.exists(output) && Files.isSameFile(output, model)) throw new MusketeerException("--output must differ from --model");
-    Files2.writeAtomically(output, m.toBuilder().setGraph(out).build().toByteArray());
-    System.out.printf("wrote %s: %,d weights removed, %s%n", output, removed, Units.bytes(Files.size(output)));
+    graph.clearInput();
+    for (OnnxMl.ValueInfoProto v : g.getInputList()) if (!stripped.contains(v.getName())) graph.addInput(v);
+    boolean already = isWeightFree(m);
+    OnnxMl.ModelProto.Builder result = m.toBuilder().setGraph(graph);
+    if (!already) result.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(MARK).setValue("true"));
+    byte[] bytes = result.build().toByteArray();
+    out.write(bytes);
+    System.out.printf("wrote %s: %,d weights removed%s, %s%n", output, removed, already ? " (the model was already weight-free)" : "", Units.bytes(bytes.length));
     return 0;
+  }
+
+  private static OnnxMl.ModelProto readOnnx(Path file) {
+    try {
+      return OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(file));
+    } catch (java.io.IOException e) {
+      throw new ModelImportException("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** Whether {@code strip} wrote this ONNX model (a weight-free copy). */
+  static boolean isWeightFree(Path onnxFile) {
+    return isWeightFree(readOnnx(onnxFile));
+  }
+
+  private static boolean isWeightFree(OnnxMl.ModelProto m) {
+    for (OnnxMl.StringStringEntryProto e : m.getMetadataPropsList()) if (e.getKey().equals(MARK) && e.getValue().equals("true")) return true;
+    return false;
+  }
+
+  /** Whether {@code strip} wrote this graph (a weight-free copy). */
+  static boolean isWeightFree(GraphDef def) {
+    for (NodeDef n : def.getNodeList()) {
+      AttrValue mark = n.getAttrMap().get(MARK);
+      if (mark != null && mark.getB()) return true;
+    }
+    return false;
   }
 
   private static boolean isFloat(TensorProto t) {

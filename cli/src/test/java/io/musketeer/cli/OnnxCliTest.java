@@ -152,7 +152,7 @@ class OnnxCliTest {
     assertEquals(281, OnnxModelsTest.argmax(secure), "tabby cat, securely: " + o.out());
     Graph g = Models.load(model.toString(), ImportOptions.defaults());
     Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
-    FloatTensor x = new Preprocess("bgr", 255f, new float[0], new float[0], "auto").load(kitten, in);
+    FloatTensor x = new Preprocess("bgr", 255f, new float[0], new float[0], "auto", java.util.List.of()).load(kitten, in);
     FloatTensor fixed = FixedPointInterpreter.run(Compiler.compile(g, 12), Map.of(in.name(), x)).get(0);
     assertArrayEquals(OnnxModelsTest.top5(fixed), OnnxModelsTest.top5(secure), "the secure top-5 is the fixed-point one");
   }

@@ -56,7 +56,7 @@ class OnnxModelsTest {
   void squeezeNetClassifiesTheKittenInFloatAndFixedPoint() {
     Graph g = Models.load(SharedModels.require("imagenet/squeezenet1.1-fp16.onnx").toString(), ImportOptions.defaults());
     Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
-    Preprocess bgr = new Preprocess("bgr", 255f, new float[0], new float[0], "auto");
+    Preprocess bgr = new Preprocess("bgr", 255f, new float[0], new float[0], "auto", java.util.List.of());
     Map<String, FloatTensor> x = Map.of(in.name(), bgr.load(SharedModels.require("imagenet/kitten_224.png"), in));
     FloatTensor f = FloatInterpreter.run(g, x).get(0), q = FixedPointInterpreter.run(Compiler.compile(g, Compiler.DEFAULT_SCALE), x).get(0);
     assertEquals(281, argmax(f), "tabby cat in float");

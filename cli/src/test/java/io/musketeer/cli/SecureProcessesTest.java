@@ -139,7 +139,7 @@ class SecureProcessesTest {
   @Test
   void wrongRolesAreRefused() throws Exception {
     Path peers = PartyProcesses.peersFile(dir);
-    assertEquals(Main.EXIT_USER_ERROR, Main.run("run", "--role", "boss", "--model", "builtin:demo", "--peers", peers.toString()));
+    assertEquals(Main.EXIT_USAGE, Main.run("run", "--role", "boss", "--model", "builtin:demo", "--peers", peers.toString()));
     // a second server where the helper should be: its hello names the wrong role
     Path sl = dir.resolve("s.log"), s2 = dir.resolve("s2.log");
     String helperLine = Files.readAllLines(peers).stream().filter(l -> l.startsWith("helper")).findFirst().orElseThrow();

@@ -54,6 +54,7 @@ final class TfOps {
     op(c -> c.in.clone(), OpKind.STRUCTURE, "IdentityN");
     op(c -> new Value[0], OpKind.STRUCTURE, "NoOp");
     op(TfOps::matmul, OpKind.PRODUCT, "MatMul");
+    op(TfOps::batchMatMul, OpKind.PRODUCT, "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3");
     op(TfOps::biasAdd, OpKind.ARITHMETIC, "BiasAdd");
     op(c -> one(c.emit("", new Op.Add(), c.ir(0), c.ir(1))), OpKind.ARITHMETIC, "Add", "AddV2");
     op(TfOps::addN, OpKind.ARITHMETIC, "AddN");
@@ -136,6 +137,26 @@ final class TfOps {
     return one(c.emit("", new Op.MatMul(), a, b));
   }
 
+  /**
+   * A batched product by a matrix (Keras 3's Dense on [batch, steps, features]): one MatMul over the
+   * flattened leading dimensions.
+   */
+  private static Value[] batchMatMul(Ctx c) {
+    Shape as = c.shape(0), bs = c.shape(1);
+    if (c.boolAttr("adj_x", false)) throw c.fail("with adj_x is not supported");
+    if (as.rank() < 2 || bs.rank() < 2) throw c.fail("needs operands of rank 2 or more, got " + as + " and " + bs);
+    int b = c.ir(1);
+    int rows = bs.dim(bs.rank() - 2), cols = bs.dim(bs.rank() - 1);
+    if (bs.size() != rows * cols) throw c.fail("multiplies by " + bs + "; only a matrix (or batches of one) on the right is supported");
+    if (bs.rank() > 2) b = c.emit("matrix", new Op.Reshape(Shape.of(rows, cols)), b);
+    if (c.boolAttr("adj_y", false)) b = c.emit("transpose_b", new Op.Transpose(new int[] {1, 0}), b);
+    if (as.rank() == 2) return one(c.emit("", new Op.MatMul(), c.ir(0), b));
+    int k = as.dim(as.rank() - 1);
+    int a = c.emit("rows", new Op.Reshape(Shape.of(as.size() / k, k)), c.ir(0));
+    int[] out = as.dims().clone();
+    out[out.length - 1] = c.boolAttr("adj_y", false) ? rows : cols;
+    return one(c.emit("", new Op.Reshape(new Shape(out)), c.emit("matmul", new Op.MatMul(), a, b)));
+  }
   private static Value[] biasAdd(Ctx c) {
     int bias = c.ir(1);
     if (c.stringAttr("data_format", "NHWC").equals("NCHW") && c.shape(0).rank() == 4) {
