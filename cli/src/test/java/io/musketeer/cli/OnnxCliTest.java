@@ -136,8 +136,11 @@ class OnnxCliTest {
       ok(o);
       assertTrue(Files.size(stripped) * 5 < Files.size(full), "the weights are gone: " + o.out());
       String a = ProgramHash.of(Compiler.compile(Models.load(full.toString(), ImportOptions.defaults()), 12), "p");
-      String b = ProgramHash.of(Compiler.compile(Models.load(stripped.toString(), ImportOptions.defaults()), 12), "p");
+      String b = ProgramHash.of(Compiler.compile(Models.load(stripped.toString(), ImportOptions.defaults(), Models.Use.STRUCTURE), 12), "p");
       assertEquals(a, b, m + ": the weight-free model compiles to the server's program");
+      Exception e = org.junit.jupiter.api.Assertions.assertThrows(io.musketeer.MusketeerException.class,
+          () -> Models.load(stripped.toString(), ImportOptions.defaults()));
+      assertTrue(e.getMessage().contains("weight-free"), "computing with the copy is refused: " + e.getMessage());
     }
   }
 
