@@ -30,6 +30,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @ParentCommand Main main;
   @Mixin ModelOptions model;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
+
+  @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
+  boolean plaintext;
 
   @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
   String protocol;
@@ -50,6 +54,9 @@ final class BenchCommand implements Callable<Integer> {
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
     Graph g = model.load(Models.Use.STRUCTURE_FOR_SERVER); // shapes only: the parties load the model themselves
     Op.Input in = InferCommand.singleInput(g);
+    List<String> partyArgs = new java.util.ArrayList<>(model.partyArgs(in.shape()));
+    partyArgs.addAll(receiveTimeout.partyArgs());
+    if (plaintext) partyArgs.add("--plaintext");
     FloatTensor x = DemoCommand.syntheticInput(in);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape());
@@ -58,8 +65,7 @@ final class BenchCommand implements Callable<Integer> {
       Npy.write(input, x);
       LocalRun.Summary last = null;
       for (int r = 0; r < runs; r++) {
-        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"),
-            model.partyArgs(in.shape()), List.of(), false, main.verbose);
+        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), partyArgs, List.of(), false, main.verbose);
         LocalRun.printSummary(last);
       }
       long peak = last.parties().values().stream().mapToLong(PartyReport::peakMemoryBytes).max().orElse(0);

@@ -16,6 +16,10 @@ import picocli.CommandLine.ParentCommand;
 final class LocalCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin ModelOptions model;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
+
+  @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
+  boolean plaintext;
   @Mixin PreprocessOptions preprocess;
 
   @Option(names = "--input", required = true, paramLabel = "X", description = "The client's input (.npy or image).")
@@ -48,9 +52,16 @@ final class LocalCommand implements Callable<Integer> {
     FloatTensor x = InferCommand.loadSingleInput(g, input, pre).values().iterator().next();
     Scales.checkSecureInput(x, input, model.scale);
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        model.partyArgs(given), preprocess.asArguments(), true, main.verbose);
+        partyArgs(given), preprocess.asArguments(), true, main.verbose);
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;
+  }
+
+  private List<String> partyArgs(io.musketeer.core.Shape given) {
+    java.util.ArrayList<String> args = new java.util.ArrayList<>(model.partyArgs(given));
+    args.addAll(receiveTimeout.partyArgs());
+    if (plaintext) args.add("--plaintext");
+    return args;
   }
 }

@@ -2,6 +2,7 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.PartyKey;
 import io.musketeer.mpc.runtime.PartyReport;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -70,8 +72,22 @@ final class LocalRun {
     boolean failed = true;
     try {
       Path peers = dir.resolve("peers.conf");
+      boolean plaintext = partyArgs.contains("--plaintext");
+      Map<Party, List<String>> keyArgs = new EnumMap<>(Party.class);
       StringBuilder pc = new StringBuilder();
-      for (Party p : Party.values()) pc.append(p.label()).append(" = 127.0.0.1:").append(freePort()).append('\n');
+      for (Party p : Party.values()) {
+        pc.append(p.label()).append(" = 127.0.0.1:").append(freePort());
+        if (!plaintext) {
+          // a throwaway key per party and run: the links use TLS as a real deployment's do
+          PartyKey k = PartyKey.generate(p, List.of("127.0.0.1"), Duration.ofDays(1));
+          k.write(dir.path(), p);
+          pc.append(' ').append(k.fingerprint());
+          keyArgs.put(p, LinkOptions.partyArgs(PartyKey.keyFile(dir.path(), p)));
+        } else {
+          keyArgs.put(p, List.of());
+        }
+        pc.append('\n');
+      }
       Files.writeString(peers, pc.toString());
       long start = System.nanoTime();
       for (Party p : new Party[] {Party.HELPER, Party.SERVER, Party.CLIENT}) {
@@ -80,6 +96,7 @@ final class LocalRun {
             "--peers", peers.toString(), "--report", dir.resolve(p.label() + ".json").toString()));
         if (verbose) cmd.add("--verbose");
         cmd.addAll(partyArgs);
+        cmd.addAll(keyArgs.get(p));
         boolean toTerminal = p == Party.CLIENT && interactive && System.console() != null;
         if (p == Party.CLIENT) {
           cmd.addAll(List.of("--input", input.toString(), "--output", output.toString()));

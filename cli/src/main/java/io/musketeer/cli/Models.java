@@ -43,7 +43,10 @@ final class Models {
 
   /** @param signature the signature of a SavedModel to import */
   static Graph load(String spec, ImportOptions options, Use use, String signature) {
+    // a client or helper may be given the SavedModel's command line with its stripped frozen graph
+    boolean signatureGiven = !signature.equals(SavedModelImporter.DEFAULT_SIGNATURE) && use != Use.STRUCTURE;
     if (spec.startsWith(BUILTIN)) {
+      if (signatureGiven) throw new UsageError("--signature applies to SavedModels; " + spec + " is not one");
       String name = spec.substring(BUILTIN.length());
       if (!SyntheticModels.names().contains(name)) {
         throw new UsageError("unknown built-in model '" + name + "'; available: " + String.join(", ", SyntheticModels.names()));
@@ -67,6 +70,7 @@ final class Models {
           + "(model.export(\"DIR\") in Keras 3, tf.saved_model.save(model, \"DIR\") in Keras 2) and give that directory");
     }
     Path savedModel = savedModelDir(file);
+    if (savedModel == null && signatureGiven) throw new UsageError("--signature applies to SavedModels; " + spec + " is not one");
     if (savedModel != null) return SavedModelImporter.load(savedModel, signature, options); // strip writes frozen graphs, not these
     GraphDef def = TfImporter.read(file);
     if (use != Use.STRUCTURE && StripCommand.isWeightFree(def)) {

@@ -6,6 +6,7 @@ import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
 import io.musketeer.mpc.net.Timeouts;
@@ -13,6 +14,7 @@ import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.runtime.LayerListener;
 import io.musketeer.mpc.runtime.SecureParty;
+import java.net.ServerSocket;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +38,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
   @Mixin PreprocessOptions preprocess;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
+  @Mixin LinkOptions link;
 
   @Option(names = "--role", required = true, description = "server, client or helper.")
   String role;
@@ -90,6 +94,7 @@ final class RunCommand implements Callable<Integer> {
     Path outputPath = output != null ? output : Path.of("output.npy");
     OutputFile outputFile = self != Party.CLIENT ? null : OutputFile.check("--output", outputPath, input, modelFile, peersFile);
     OutputFile.requireDistinct(reportFile, outputFile);
+    Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
     Graph graph = model.load(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE, self == Party.CLIENT ? input : null);
@@ -102,9 +107,12 @@ final class RunCommand implements Callable<Integer> {
       inputs = InferCommand.loadSingleInput(program.graph(), input, pre);
       Scales.checkSecureInput(inputs.values().iterator().next(), input, model.scale);
     }
+    List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
+    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
+    ServerSocket listening = self == Party.CLIENT ? null : connector.listen(link.listenAddress(self, peers));
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
-        Transport transport = TcpTransport.connect(self, peers, Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
+        Transport transport = TcpTransport.connect(connector, listening)) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       result = SecureParty.run(self, program, protocol, transport, inputs, listener);

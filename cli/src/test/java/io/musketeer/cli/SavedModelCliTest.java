@@ -115,6 +115,7 @@ class SavedModelCliTest {
       else if (!p.getFileName().toString().endsWith(".index")) Files.copy(p, to);
     }
     assertOneLineError(run("inspect", "--model", broken.toString()), "variables.index is missing");
+    assertOneLineError(run("eval", "--model", pb.toString(), "--signature", "logits", "--images", "10"), "--signature applies to SavedModels");
     Path keras = dir.resolve("model.keras");
     Files.write(keras, new byte[] {'P', 'K', 3, 4});
     assertOneLineError(run("inspect", "--model", keras.toString()), "Keras model file", "model.export");

@@ -152,8 +152,14 @@ final class CheckpointVariables {
    */
   static List<ByteString> strings(TensorProto t) {
     if (t.getStringValCount() > 0 || t.getTensorContent().isEmpty()) return t.getStringValList();
-    long n = TensorBundle.elements(t.getTensorShape());
+    long n;
+    try {
+      n = TensorBundle.elements(t.getTensorShape());
+    } catch (ArithmeticException e) {
+      return List.of();
+    }
     java.nio.ByteBuffer in = t.getTensorContent().asReadOnlyByteBuffer();
+    if (n < 0) return List.of();
     long[] lengths = new long[(int) Math.min(n, in.remaining())];
     for (int i = 0; i < lengths.length; i++) {
       long v = 0;
