@@ -46,7 +46,9 @@ final class EvalCommand implements Callable<Integer> {
       if (warning != null) System.err.println(warning);
     }
     Path dir = data != null ? data : SharedData.models().resolve("mnist");
-    if (!Files.isDirectory(dir)) throw new MusketeerException("dataset directory " + dir + " does not exist" + (data == null ? " (give --data DIR)" : ""));
+    if (!Files.isDirectory(dir)) {
+      throw new MusketeerException("dataset directory " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist") + (data == null ? " (give --data DIR)" : ""));
+    }
     Mnist mnist = Mnist.load(dir);
     int n = Math.min(images, mnist.count());
     // images per run: --batch, else 500 where the model's batch axis is open, else the model's own batch
