@@ -4,6 +4,7 @@ import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
 import io.musketeer.mpc.runtime.PartyReport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,10 +50,12 @@ final class BenchCommand implements Callable<Integer> {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
     RunCommand.checkProtocol(protocol);
     model.check();
-    String warning = Scales.checkSecure(model.scale);
-    if (warning != null) System.err.println(warning);
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
-    Graph g = model.load(Models.Use.STRUCTURE_FOR_SERVER); // shapes only: the parties load the model themselves
+    // shapes only: the parties load the model themselves; compiling here refuses a bad scale before they start
+    String warning = Scales.checkSecure(model.effectiveScale());
+    if (warning != null) System.err.println(warning);
+    Program program = model.program(Models.Use.STRUCTURE_FOR_SERVER, true);
+    Graph g = program.graph();
     Op.Input in = InferCommand.singleInput(g);
     List<String> partyArgs = new java.util.ArrayList<>(model.partyArgs(in.shape()));
     partyArgs.addAll(receiveTimeout.partyArgs());

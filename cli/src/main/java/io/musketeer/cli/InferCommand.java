@@ -7,6 +7,7 @@ import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -38,26 +39,31 @@ final class InferCommand implements Callable<Integer> {
     Preprocess pre = preprocess.toPreprocess();
     model.check();
     OutputFile.check("--output", output, input, Models.file(model.model));
-    Graph g = model.load(Models.Use.WEIGHTS, input);
-    List<OutputFile> files = outputFiles(output, outputNames(g), input, Models.file(model.model));
-    Map<String, FloatTensor> inputs = loadSingleInput(g, input, pre);
+    // a compiled program runs as compiled (its float semantics: the same graph in float); a model is
+    // compiled here, its scale checked before any input is read, its open dimensions sized by the input
+    Graph g = model.isProgram() ? null : model.load(Models.Use.WEIGHTS, input);
+    Program p = g == null ? model.program(Models.Use.WEIGHTS, false) : mode.equals("fixed") ? Compiler.compile(g, model.scale) : null;
+    Graph shapes = g != null ? g : p.graph();
+    List<String> names = outputNames(shapes);
+    List<OutputFile> files = outputFiles(output, names, input, Models.file(model.model));
+    Map<String, FloatTensor> inputs = loadSingleInput(shapes, input, pre);
     List<FloatTensor> outs;
     if (mode.equals("float")) {
-      outs = FloatInterpreter.run(g, inputs);
+      outs = g != null ? FloatInterpreter.run(g, inputs) : Programs.runFloat(p, inputs);
       requireFinite(outs.get(0));
     } else {
-      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(Compiler.compile(g, model.scale), inputs);
+      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(p, inputs);
       outs = run.outputs();
-      warnTruncationRisk(run, model.scale);
+      warnTruncationRisk(run, p.fracBits());
     }
     TopK.print(System.out, "top-5 (" + mode + "):", outs.get(0), 5);
-    writeOutputs(files, outputNames(g), outs);
+    writeOutputs(files, names, outs);
     return 0;
   }
 
-  /** The names of a graph's outputs, in order. */
+  /** The names of a graph's outputs, in order (a program's, without the lowering's "/trunc" suffix). */
   static List<String> outputNames(Graph g) {
-    return java.util.Arrays.stream(g.outputs()).mapToObj(o -> g.node(o).name()).toList();
+    return java.util.Arrays.stream(g.outputs()).mapToObj(o -> g.node(o).name().replaceFirst("/trunc$", "")).toList();
   }
 
   /**
@@ -103,6 +109,7 @@ final class InferCommand implements Callable<Integer> {
     return Map.of(in.name(), p.load(file, in));
   }
 
+  /** The model's one input; several are refused, since the command line gives one. */
   static Op.Input singleInput(Graph g) {
     int[] ins = g.inputs();
     if (ins.length != 1) throw new MusketeerException("the model has " + ins.length + " inputs; only single-input models are supported on the command line");

@@ -5,12 +5,15 @@ import io.musketeer.core.Shape;
 import io.musketeer.importer.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.ir.Graph;
+import io.musketeer.ir.Program;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** --model and what shapes it: --scale, --batch, --input-shape, --output-node, --signature; shared by the commands that load a model. */
 final class ModelOptions {
@@ -18,9 +21,11 @@ final class ModelOptions {
   static final int MAX_BATCH = 65536;
 
   @Option(names = "--model", required = true, paramLabel = "M",
-      description = "ONNX model (.onnx), frozen TensorFlow GraphDef (.pb), TensorFlow SavedModel directory (TF2/Keras or TF1), or builtin:NAME "
-          + "(demo, squeezenet, resnet50, densenet121: generated graphs with random weights).")
+      description = "A program written by 'musketeer compile', an ONNX model (.onnx), a frozen TensorFlow GraphDef (.pb), TensorFlow SavedModel "
+          + "directory (TF2/Keras or TF1), or builtin:NAME (demo, squeezenet, resnet50, densenet121: generated graphs with random weights).")
   String model;
+
+  @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
   @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
       description = "Signature of a SavedModel to run (default: ${DEFAULT-VALUE}).")
@@ -41,6 +46,39 @@ final class ModelOptions {
   @Option(names = "--output-node", paramLabel = "NAME", split = ",",
       description = "Compute only these outputs of the model (default: all of the model's outputs).")
   List<String> outputNodes;
+
+  /** Whether --model names a compiled program file. */
+  boolean isProgram() {
+    return Programs.isProgram(model);
+  }
+
+  /** Whether --scale was given on the command line (a compiled program refuses a different one). */
+  boolean scaleGiven() {
+    return spec != null && spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--scale");
+  }
+
+  /**
+   * The program to run: a compiled program file as written, or the model compiled at --scale.
+   *
+   * @param secure whether the program runs securely: a model's --scale must then pass the headroom check
+   *     that needs no data (a cleartext run checks the actual values instead)
+   */
+  Program program(Models.Use use, boolean secure) {
+    return program(use, secure, null);
+  }
+
+  /** @param input the input about to be fed, whose .npy shape sizes a model's open dimensions (a compiled program's are fixed) */
+  Program program(Models.Use use, boolean secure, Path input) {
+    check();
+    if (isProgram()) return Programs.read(model, use, scaleGiven(), scale);
+    Graph g = load(use, input);
+    return secure ? Programs.compileChecked(g, scale) : Compiler.compile(g, scale);
+  }
+
+  /** The scale the run will use: a compiled program's own, or --scale. */
+  int effectiveScale() {
+    return isProgram() ? Programs.read(model, Models.Use.STRUCTURE, false, scale).fracBits() : scale;
+  }
 
   /** The model with its weights, shaped by the options alone (no input file). */
   Graph load() {

@@ -1,5 +1,6 @@
 package io.musketeer.cli;
 
+import io.musketeer.programfile.ProgramFile;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.ImportOptions;
 import ai.onnx.proto.OnnxMl;
@@ -47,6 +48,7 @@ final class StripCommand implements Callable<Integer> {
     }
     Path file = Path.of(model);
     OutputFile out = OutputFile.check("--output", output, file);
+    if (ProgramFile.isProgramFile(file)) return stripProgram(file, out);
     Models.load(model, ImportOptions.defaults(), Models.Use.STRUCTURE, signature); // refuse what could not run anyway
     if (Models.isOnnx(file)) return stripOnnx(file, out);
     Path savedModel = Models.savedModelDir(file);
@@ -140,6 +142,14 @@ final class StripCommand implements Callable<Integer> {
   private static boolean isWeightFree(OnnxMl.ModelProto m) {
     for (OnnxMl.StringStringEntryProto e : m.getMetadataPropsList()) if (e.getKey().equals(MARK) && e.getValue().equals("true")) return true;
     return false;
+  }
+
+  /** A compiled program's weight-free part: the same manifest and public constants, no weights part. */
+  private int stripProgram(Path file, OutputFile out) {
+    ProgramFile.Loaded loaded = ProgramFile.read(file, false);
+    ProgramFile.write(out.path(), loaded.program(), ProgramFile.Part.WEIGHT_FREE, loaded.info());
+    System.out.printf("wrote %s: the weight-free part of %s (program hash %s)%n", out.path(), file, loaded.hash().substring(0, 16));
+    return 0;
   }
 
   /** Whether {@code strip} wrote this graph (a weight-free copy). */

@@ -126,6 +126,12 @@ class OnnxCliTest {
     FloatTensor got = Npy.read(out);
     for (int i = 0; i < 10; i++) assertEquals(want.data()[i], got.data()[i], 1e-3, "logit " + i);
     assertEquals(mnist.label(0), OnnxModelsTest.argmax(got));
+    // a compiled program keeps the input's layout: the same image, the same logits
+    Path program = dir.resolve("cnn.mkp"), fromProgram = dir.resolve("program.npy"), fixed = dir.resolve("fixed.npy");
+    ok(run("compile", "--model", model.toString(), "--output", program.toString()));
+    ok(run("infer", "--model", program.toString(), "--input", png.toString(), "--output", fromProgram.toString(), "--mode", "fixed"));
+    ok(run("infer", "--model", model.toString(), "--input", png.toString(), "--output", fixed.toString(), "--mode", "fixed"));
+    assertArrayEquals(Npy.read(fixed).data(), Npy.read(fromProgram).data());
   }
 
   @Test
