@@ -72,10 +72,6 @@ final class BenchCommand implements Callable<Integer> {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
     for (String p : protocols) RunCommand.checkProtocol(p);
     model.check();
-    List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
-    partyArgs.addAll(receiveTimeout.partyArgs());
-    if (plaintext) partyArgs.add("--plaintext");
-    if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
     // shapes only unless checking: the parties load the model themselves; compiling here refuses a bad scale before they start
     String warning = Scales.checkSecure(model.effectiveScale());
@@ -83,6 +79,10 @@ final class BenchCommand implements Callable<Integer> {
     Program program = model.program(check ? Models.Use.WEIGHTS : Models.Use.STRUCTURE_FOR_SERVER, true);
     Graph g = program.graph();
     Op.Input in = InferCommand.singleInput(g);
+    List<String> partyArgs = new java.util.ArrayList<>(model.partyArgs(in.shape()));
+    partyArgs.addAll(receiveTimeout.partyArgs());
+    if (plaintext) partyArgs.add("--plaintext");
+    if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     FloatTensor x = DemoCommand.syntheticInput(in);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape());

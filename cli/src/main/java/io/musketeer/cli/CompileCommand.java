@@ -70,7 +70,7 @@ final class CompileCommand implements Callable<Integer> {
     checkOutputs();
     if (samples < 1) throw new MusketeerException("--samples must be positive, got " + samples);
     Calibration.Options options = Calibration.Options.defaults().withMargin(margin).withFailureBudget(failureBudget);
-    Graph g = model.load(model.batch);
+    Graph g = model.load();
     Map<String, String> info = new LinkedHashMap<>();
     info.put("model", model.model.startsWith(Models.BUILTIN) ? model.model : String.valueOf(Path.of(model.model).getFileName()));
     Program program;
@@ -98,7 +98,7 @@ final class CompileCommand implements Callable<Integer> {
     // float runs in batches where the model takes them; the program keeps the model's own batch
     Graph batched = g;
     int batch = rows;
-    if (xs.size() >= CALIBRATION_BATCH && rows == 1 && CALIBRATION_BATCH != model.batch) {
+    if (xs.size() >= CALIBRATION_BATCH && rows == 1 && !Integer.valueOf(CALIBRATION_BATCH).equals(model.batch)) {
       Graph wide = tryLoad(CALIBRATION_BATCH);
       if (wide != null && InferCommand.singleInput(wide).shape().dim(0) == CALIBRATION_BATCH) {
         batched = wide;
@@ -143,7 +143,7 @@ final class CompileCommand implements Callable<Integer> {
 
   private Graph tryLoad(int batch) {
     try {
-      return model.load(batch);
+      return model.loadWithBatch(batch);
     } catch (MusketeerException e) {
       return null; // the model has a fixed batch
     }
@@ -177,7 +177,7 @@ final class CompileCommand implements Callable<Integer> {
       Preprocess pre = preprocess.toPreprocess();
       for (Path f : files) {
         if (out.size() >= samples) break;
-        FloatTensor t = f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy") ? Npy.read(f) : pre.load(f, in.name(), one);
+        FloatTensor t = f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy") ? Npy.read(f) : pre.load(f, new Op.Input(in.name(), one, in.layout()));
         split(t, f, perSample, in, out);
       }
       return out;

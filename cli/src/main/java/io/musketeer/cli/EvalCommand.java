@@ -51,20 +51,20 @@ final class EvalCommand implements Callable<Integer> {
     }
     Mnist mnist = Mnist.load(dir);
     int n = Math.min(images, mnist.count());
-    int batch = model.batch == 1 ? 500 : model.batch; // --batch: images per run; batches of 500 unless asked
     int floatOk = 0, fixedOk = 0, secureOk = 0, fixedAgree = 0, secureAgree = 0;
     boolean compiled = model.isProgram();
-    // a compiled program has its batch built in; a model is imported at --batch (500 unless asked)
+    // a compiled program has its batch built in; a model is imported at --batch, else 500 where its batch
+    // axis is open, else at its own batch
     Program fullProgram = compiled ? model.program(Models.Use.WEIGHTS, secure) : null;
-    Graph full = compiled ? null : model.load(batch);
-    if (compiled) batch = fullProgram.graph().node(fullProgram.graph().inputs()[0]).shape().dim(0);
+    Graph full = compiled ? null : model.batch != null ? model.load() : model.loadWithDynamicBatch(500);
+    int batch = InferCommand.singleInput(compiled ? fullProgram.graph() : full).shape().dim(0);
     if (!compiled) fullProgram = secure ? Programs.compileChecked(full, model.scale) : Compiler.compile(full, model.scale);
     int scale = fullProgram.fracBits();
     for (int from = 0; from < n; from += batch) {
       int b = Math.min(batch, n - from);
       // a compiled program's last batch is padded with blank images, whose rows are not counted
       int rows = compiled ? batch : b;
-      Graph g = compiled || b == batch ? full : model.load(b);
+      Graph g = compiled || b == batch ? full : model.loadWithBatch(b);
       Program p = compiled || b == batch ? fullProgram : secure ? Programs.compileChecked(g, model.scale) : Compiler.compile(g, model.scale);
       Op.Input in = InferCommand.singleInput(p.graph());
       if (in.shape().size() != rows * mnist.rows() * mnist.cols()) {

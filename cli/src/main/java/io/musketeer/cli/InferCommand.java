@@ -29,7 +29,8 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "float", description = "float (reference) or fixed (the arithmetic of the secure run).")
   String mode;
 
-  @Option(names = "--output", defaultValue = "logits.npy", paramLabel = "FILE", description = "Where to write the first output as .npy (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--output", defaultValue = "logits.npy", paramLabel = "FILE",
+      description = "Where to write the output as .npy (default: ${DEFAULT-VALUE}); several outputs go to FILE's name with .NODE before .npy.")
   Path output;
 
   @Override
@@ -37,12 +38,15 @@ final class InferCommand implements Callable<Integer> {
     if (!mode.equals("float") && !mode.equals("fixed")) throw new UsageError("unknown --mode '" + mode + "' (use float or fixed)");
     Preprocess pre = preprocess.toPreprocess();
     model.check();
-    OutputFile out = OutputFile.check("--output", output, input, Models.file(model.model));
+    OutputFile.check("--output", output, input, Models.file(model.model));
     // a compiled program runs as compiled (its float semantics: the same graph in float); a model is
-    // compiled here, its scale checked before any input is read
-    Graph g = model.isProgram() ? null : model.load();
+    // compiled here, its scale checked before any input is read, its open dimensions sized by the input
+    Graph g = model.isProgram() ? null : model.load(Models.Use.WEIGHTS, input);
     Program p = g == null ? model.program(Models.Use.WEIGHTS, false) : mode.equals("fixed") ? Compiler.compile(g, model.scale) : null;
-    Map<String, FloatTensor> inputs = loadSingleInput(g != null ? g : p.graph(), input, pre);
+    Graph shapes = g != null ? g : p.graph();
+    List<String> names = outputNames(shapes);
+    List<OutputFile> files = outputFiles(output, names, input, Models.file(model.model));
+    Map<String, FloatTensor> inputs = loadSingleInput(shapes, input, pre);
     List<FloatTensor> outs;
     if (mode.equals("float")) {
       outs = g != null ? FloatInterpreter.run(g, inputs) : Programs.runFloat(p, inputs);
@@ -53,9 +57,36 @@ final class InferCommand implements Callable<Integer> {
       warnTruncationRisk(run, p.fracBits());
     }
     TopK.print(System.out, "top-5 (" + mode + "):", outs.get(0), 5);
-    Npy.write(out, outs.get(0));
-    System.out.println("wrote " + output + " " + outs.get(0).shape());
+    writeOutputs(files, names, outs);
     return 0;
+  }
+
+  /** The names of a graph's outputs, in order (a program's, without the lowering's "/trunc" suffix). */
+  static List<String> outputNames(Graph g) {
+    return java.util.Arrays.stream(g.outputs()).mapToObj(o -> g.node(o).name().replaceFirst("/trunc$", "")).toList();
+  }
+
+  /**
+   * Where the outputs go, checked before any work: one output to {@code file}; several each to
+   * {@code file}'s name with the output's node name before the extension.
+   */
+  static List<OutputFile> outputFiles(Path file, List<String> names, Path... inputs) {
+    List<OutputFile> files = new java.util.ArrayList<>();
+    for (String name : names) files.add(OutputFile.check("--output", names.size() == 1 ? file : sibling(file, name), inputs));
+    return files;
+  }
+
+  static void writeOutputs(List<OutputFile> files, List<String> names, List<FloatTensor> outs) {
+    for (int k = 0; k < outs.size(); k++) {
+      Npy.write(files.get(k), outs.get(k));
+      System.out.println("wrote " + files.get(k).path() + " " + outs.get(k).shape() + (outs.size() == 1 ? "" : " (output '" + names.get(k) + "')"));
+    }
+  }
+
+  private static Path sibling(Path file, String node) {
+    String name = file.getFileName().toString();
+    int dot = name.toLowerCase(Locale.ROOT).endsWith(".npy") ? name.length() - 4 : name.length();
+    return file.resolveSibling(name.substring(0, dot) + "." + node.replaceAll("[^A-Za-z0-9._-]", "_") + ".npy");
   }
 
   /** Float overflow (inputs or weights too large for float32) shows as infinities or NaN in the output. */
@@ -75,7 +106,7 @@ final class InferCommand implements Callable<Integer> {
 
   static Map<String, FloatTensor> loadSingleInput(Graph g, Path file, Preprocess p) {
     Op.Input in = singleInput(g);
-    return Map.of(in.name(), p.load(file, in.name(), in.shape()));
+    return Map.of(in.name(), p.load(file, in));
   }
 
   /** The model's one input; several are refused, since the command line gives one. */

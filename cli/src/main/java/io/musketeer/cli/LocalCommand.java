@@ -44,21 +44,23 @@ final class LocalCommand implements Callable<Integer> {
     OutputFile out = OutputFile.check("--output", output, input, modelFile);
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, input, modelFile);
     OutputFile.requireDistinct(out, rep);
+    // the parties must agree on the input's shape: a .npy input's, passed to all three
+    io.musketeer.core.Shape given = ModelOptions.inputShapeOf(input);
     String warning = Scales.checkSecure(model.effectiveScale());
     if (warning != null) System.err.println(warning);
     // a bad model or a scale the headroom check refuses fails here
-    Program program = model.program(Models.Use.STRUCTURE_FOR_SERVER, true);
+    Program program = model.program(Models.Use.STRUCTURE_FOR_SERVER, true, input);
     FloatTensor x = InferCommand.loadSingleInput(program.graph(), input, pre).values().iterator().next();
     Scales.checkSecureInput(x, input, program.fracBits());
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        partyArgs(), preprocess.asArguments(), true, main.verbose);
+        partyArgs(given), preprocess.asArguments(), true, main.verbose);
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;
   }
 
-  private List<String> partyArgs() {
-    java.util.ArrayList<String> args = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
+  private List<String> partyArgs(io.musketeer.core.Shape given) {
+    java.util.ArrayList<String> args = new java.util.ArrayList<>(model.partyArgs(given));
     args.addAll(receiveTimeout.partyArgs());
     if (plaintext) args.add("--plaintext");
     return args;

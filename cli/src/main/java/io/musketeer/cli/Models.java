@@ -2,7 +2,8 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import io.musketeer.importer.ModelImportException;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
+import io.musketeer.importer.onnx.OnnxImporter;
 import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.ir.Graph;
@@ -13,8 +14,9 @@ import java.nio.file.Path;
 import org.tensorflow.proto.GraphDef;
 
 /**
- * Resolves a --model argument: a file (.pb frozen GraphDef), a SavedModel directory (or its
- * saved_model.pb), or {@code builtin:NAME} (a generated graph).
+ * Resolves a --model argument: an ONNX model (.onnx, or any file that reads as one), a frozen
+ * TensorFlow GraphDef (.pb), a SavedModel directory (or its saved_model.pb), or {@code builtin:NAME}
+ * (a generated graph).
  */
 final class Models {
   static final String BUILTIN = "builtin:";
@@ -55,10 +57,15 @@ final class Models {
     }
     Path file = Path.of(spec);
     if (!Files.exists(file)) throw new MusketeerException("model file " + spec + " does not exist");
-    String lower = spec.toLowerCase();
-    if (lower.endsWith(".onnx")) {
-      throw new MusketeerException("ONNX models are not supported yet (" + spec + "); export a frozen TensorFlow GraphDef (.pb)");
+    if (isOnnx(file)) {
+      Graph g = OnnxImporter.load(file, options);
+      if (use != Use.STRUCTURE && StripCommand.isWeightFree(file)) {
+        throw new MusketeerException("model " + spec + " is a weight-free copy written by 'musketeer strip' (every weight is 1); "
+            + (use == Use.WEIGHTS ? "this needs" : "the server needs") + " the original model with its weights");
+      }
+      return g;
     }
+    String lower = spec.toLowerCase(java.util.Locale.ROOT);
     if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
       throw new MusketeerException(spec + " is a Keras model file, which holds layer configurations rather than a graph; export a SavedModel "
           + "(model.export(\"DIR\") in Keras 3, tf.saved_model.save(model, \"DIR\") in Keras 2) and give that directory");
@@ -82,6 +89,21 @@ final class Models {
       return TfImporter.fromGraphDef(def, options);
     } catch (ModelImportException e) {
       throw new ModelImportException(file.getFileName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether a model file is ONNX: by its extension, or for a file that is neither .pb nor a directory, by its first byte. */
+  static boolean isOnnx(Path file) {
+    String lower = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    return lower.endsWith(".onnx") || (!lower.endsWith(".pb") && !lower.endsWith(".pbtxt") && Files.isRegularFile(file) && OnnxImporter.looksLikeOnnx(head(file)));
+  }
+
+  /** The first bytes of a file (empty if unreadable: the importer then reports the problem). */
+  private static byte[] head(Path file) {
+    try (var in = Files.newInputStream(file)) {
+      return in.readNBytes(2);
+    } catch (java.io.IOException e) {
+      return new byte[0];
     }
   }
 

@@ -23,15 +23,10 @@ public final class Npy {
 
   private Npy() {}
 
-  public static FloatTensor read(Path file) {
-    byte[] bytes;
-    try {
-      if (Files.size(file) > Integer.MAX_VALUE - 64) throw new MusketeerException(file + " is too large to read (more than 2 GB)");
-      bytes = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new MusketeerException("cannot read " + file + ": " + e.getMessage());
-    }
-    String what = file + " is not a valid .npy file";
+  /** The header text of a .npy file's first bytes, and where its data starts. */
+  private record Header(String text, int dataStart) {}
+
+  private static Header header(byte[] bytes, long fileLength, Path file, String what) {
     if (bytes.length < 10 || bytes[0] != (byte) 0x93 || !new String(bytes, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
       throw new MusketeerException(what + " (bad magic); save arrays with numpy.save");
     }
@@ -41,9 +36,38 @@ public final class Npy {
     int start = major == 1 ? 10 : 12;
     if (bytes.length < start) throw new MusketeerException(what + " (truncated header)");
     long headerLen = major == 1 ? bb.getShort(8) & 0xffffL : bb.getInt(8) & 0xffffffffL;
-    if (start + headerLen > bytes.length) throw new MusketeerException(what + " (header of " + headerLen + " bytes, file of " + bytes.length + ")");
-    int dataStart = start + (int) headerLen;
-    String header = new String(bytes, start, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+    if (start + headerLen > Math.min(bytes.length, fileLength)) throw new MusketeerException(what + " (header of " + headerLen + " bytes, file of " + fileLength + ")");
+    return new Header(new String(bytes, start, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1), start + (int) headerLen);
+  }
+
+  /** The shape of the array in a .npy file, from its header alone (the data is not read). */
+  public static Shape shape(Path file) {
+    String what = file + " is not a valid .npy file";
+    byte[] head;
+    long length;
+    try (var in = Files.newInputStream(file)) {
+      length = Files.size(file);
+      head = in.readNBytes(65536 + 12);
+    } catch (IOException e) {
+      throw new MusketeerException("cannot read " + file + ": " + e.getMessage());
+    }
+    Matcher s = SHAPE.matcher(header(head, length, file, what).text());
+    if (!s.find()) throw new MusketeerException(what + " (unreadable header)");
+    return shape(s.group(1), file, what);
+  }
+
+  public static FloatTensor read(Path file) {
+    byte[] bytes;
+    try {
+      if (Files.size(file) > Integer.MAX_VALUE - 64) throw new MusketeerException(file + " is too large to read (more than 2 GB)");
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new MusketeerException("cannot read " + file + ": " + e.getMessage());
+    }
+    String what = file + " is not a valid .npy file";
+    Header h = header(bytes, bytes.length, file, what);
+    String header = h.text();
+    int dataStart = h.dataStart();
     Matcher d = DESCR.matcher(header), o = ORDER.matcher(header), s = SHAPE.matcher(header);
     if (!d.find() || !o.find() || !s.find()) throw new MusketeerException(what + " (unreadable header)");
     if (o.group(1).equals("True")) throw new MusketeerException(file + " is in Fortran order; save it C-contiguous (numpy.ascontiguousarray)");

@@ -3,6 +3,7 @@ package io.musketeer.cli;
 import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
+import io.musketeer.ir.Op;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -27,10 +28,14 @@ record Preprocess(String channels, float rangeMax, float[] mean, float[] std, St
   }
 
   static Preprocess defaults() {
-    return new Preprocess("auto", 1f, new float[0], new float[0], "nhwc", List.of());
+    return new Preprocess("auto", 1f, new float[0], new float[0], "auto", List.of());
   }
 
-  FloatTensor load(Path file, String inputName, Shape expected) {
+  /** The value of a model input from a file; an image is laid out in the input's own layout unless --layout says otherwise. */
+  FloatTensor load(Path file, Op.Input input) {
+    String inputName = input.name();
+    Shape expected = input.shape();
+    boolean nchw = layout.equals("auto") ? input.layout() == Op.Layout.NCHW : layout.equals("nchw");
     if (!Files.exists(file)) throw new MusketeerException("input file " + file + " does not exist");
     if (Files.isDirectory(file)) throw new MusketeerException("input " + file + " is a directory; give a .npy file or an image");
     if (!Files.isReadable(file)) throw new MusketeerException("input file " + file + " is not readable");
@@ -44,7 +49,7 @@ record Preprocess(String channels, float rangeMax, float[] mean, float[] std, St
       }
       t = Npy.read(file);
     } else {
-      t = image(file, expected);
+      t = image(file, expected, nchw);
     }
     requireFinite(t, file);
     return fit(t, file, inputName, expected);
@@ -73,7 +78,7 @@ record Preprocess(String channels, float rangeMax, float[] mean, float[] std, St
     return new Shape(java.util.Arrays.copyOfRange(s.dims(), k, s.rank()));
   }
 
-  private FloatTensor image(Path file, Shape expected) {
+  private FloatTensor image(Path file, Shape expected, boolean nchw) {
     BufferedImage img;
     try {
       img = ImageIO.read(file.toFile());
@@ -82,7 +87,6 @@ record Preprocess(String channels, float rangeMax, float[] mean, float[] std, St
     }
     if (img == null) throw new MusketeerException(file + " is neither a .npy file nor an image format Java can read (PNG, JPEG, BMP, GIF)");
     int h, w, c;
-    boolean nchw = layout.equalsIgnoreCase("nchw");
     if (expected.rank() == 4) {
       h = nchw ? expected.dim(2) : expected.dim(1);
       w = nchw ? expected.dim(3) : expected.dim(2);

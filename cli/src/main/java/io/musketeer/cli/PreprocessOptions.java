@@ -18,7 +18,8 @@ final class PreprocessOptions {
   @Option(names = "--std", split = ",", paramLabel = "S", description = "Per-channel std divided after the mean, e.g. 0.229,0.224,0.225 (positive; one value, or one per channel).")
   float[] std;
 
-  @Option(names = "--layout", paramLabel = "L", description = "Layout of a 4-D model input: nhwc (default, TensorFlow) or nchw.")
+  @Option(names = "--layout", paramLabel = "L",
+      description = "Layout of a 4-D model input: the model's own by default (NCHW for ONNX, NHWC for TensorFlow), or nhwc or nchw.")
   String layout;
 
   Preprocess toPreprocess() {
@@ -27,8 +28,8 @@ final class PreprocessOptions {
       case "0..255" -> 255f;
       default -> throw new UsageError("unknown --range '" + range + "' (use 0..1 or 0..255)");
     };
-    String lay = layout == null ? "nhwc" : layout.toLowerCase(java.util.Locale.ROOT);
-    if (!lay.equals("nhwc") && !lay.equals("nchw")) throw new UsageError("unknown --layout '" + layout + "' (use nhwc or nchw)");
+    String lay = layout == null ? "auto" : layout.toLowerCase(java.util.Locale.ROOT);
+    if (!lay.equals("auto") && !lay.equals("nhwc") && !lay.equals("nchw")) throw new UsageError("unknown --layout '" + layout + "' (use nhwc or nchw)");
     String ch = channels == null ? "auto" : channels.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("auto", "rgb", "bgr", "gray").contains(ch)) throw new UsageError("unknown --channels '" + channels + "' (use rgb, bgr, gray or auto)");
     float[] m = mean == null ? new float[0] : mean, s = std == null ? new float[0] : std;

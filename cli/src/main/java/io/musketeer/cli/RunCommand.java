@@ -2,6 +2,7 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
+import io.musketeer.ir.Graph;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Connector;
@@ -97,15 +98,18 @@ final class RunCommand implements Callable<Integer> {
     if (warning != null && self == Party.CLIENT) System.err.println(warning);
     Path modelFile = Models.file(model.model);
     OutputFile reportFile = report == null ? null : OutputFile.check("--report", report, input, modelFile, peersFile);
-    OutputFile outputFile = self != Party.CLIENT ? null
-        : OutputFile.check("--output", output != null ? output : Path.of("output.npy"), input, modelFile, peersFile);
+    Path outputPath = output != null ? output : Path.of("output.npy");
+    OutputFile outputFile = self != Party.CLIENT ? null : OutputFile.check("--output", outputPath, input, modelFile, peersFile);
     OutputFile.requireDistinct(reportFile, outputFile);
     Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
     // a server given a program file streams its weights from it as the run reaches them (one tensor at a time)
     boolean stream = self == Party.SERVER && model.isProgram() && repeat == 1; // a repeated run needs the weights again: kept in memory
-    Program program = model.program(self == Party.SERVER && !stream ? Models.Use.WEIGHTS : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.STRUCTURE, true);
+    Program program = model.program(self == Party.SERVER && !stream ? Models.Use.WEIGHTS : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.STRUCTURE,
+        true, self == Party.CLIENT ? input : null);
+    List<String> outputNames = InferCommand.outputNames(program.graph());
+    List<OutputFile> outputFiles = self != Party.CLIENT ? List.of() : InferCommand.outputFiles(outputPath, outputNames, input, modelFile, peersFile);
     Map<String, FloatTensor> inputs = Map.of();
     if (self == Party.CLIENT) {
       inputs = InferCommand.loadSingleInput(program.graph(), input, pre);
@@ -126,10 +130,8 @@ final class RunCommand implements Callable<Integer> {
     }
     if (reportFile != null) reportFile.write(result.report().toJson().getBytes(StandardCharsets.UTF_8));
     if (self == Party.CLIENT) {
-      FloatTensor out = result.outputs().get(0);
-      TopK.print(System.out, "top-5 (secure):", out, 5);
-      Npy.write(outputFile, out);
-      System.out.println("wrote " + outputFile.path() + " " + out.shape());
+      TopK.print(System.out, "top-5 (secure):", result.outputs().get(0), 5);
+      InferCommand.writeOutputs(outputFiles, outputNames, result.outputs());
     }
     var r = result.report();
     System.err.printf(Locale.ROOT, "%s: %.2f s, sent %s, received %s, %d rounds%n", self.label(), r.wallSeconds(),

@@ -2,7 +2,8 @@ package io.musketeer.cli;
 
 import io.musketeer.programfile.ProgramFile;
 import io.musketeer.importer.ModelImportException;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
+import ai.onnx.proto.OnnxMl;
 import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.importer.tf.TfImporter;
 import java.nio.file.Path;
@@ -29,14 +30,14 @@ final class StripCommand implements Callable<Integer> {
   static final String MARK = "_musketeer_weight_free";
 
   @Option(names = "--model", required = true, paramLabel = "M",
-      description = "Frozen TensorFlow GraphDef (.pb), or a SavedModel directory (written as the frozen graph of its signature).")
+      description = "ONNX model, frozen TensorFlow GraphDef (.pb), or a SavedModel directory (written as the frozen graph of its signature).")
   String model;
 
   @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
       description = "Signature of a SavedModel (default: ${DEFAULT-VALUE}).")
   String signature;
 
-  @Option(names = "--output", required = true, paramLabel = "FILE", description = "Where to write the weight-free GraphDef.")
+  @Option(names = "--output", required = true, paramLabel = "FILE", description = "Where to write the weight-free model (ONNX for ONNX, else a GraphDef).")
   Path output;
 
   @Override
@@ -49,6 +50,7 @@ final class StripCommand implements Callable<Integer> {
     OutputFile out = OutputFile.check("--output", output, file);
     if (ProgramFile.isProgramFile(file)) return stripProgram(file, out);
     Models.load(model, ImportOptions.defaults(), Models.Use.STRUCTURE, signature); // refuse what could not run anyway
+    if (Models.isOnnx(file)) return stripOnnx(file, out);
     Path savedModel = Models.savedModelDir(file);
     GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : TfImporter.read(file);
     boolean already = isWeightFree(def);
@@ -73,6 +75,73 @@ final class StripCommand implements Callable<Integer> {
     out.write(bytes);
     System.out.printf("wrote %s: %,d weights removed%s, %s%n", output, removed, already ? " (the model was already weight-free)" : "", Units.bytes(bytes.length));
     return 0;
+  }
+
+  /**
+   * ONNX: each floating-point initializer with more than one element becomes a ConstantOfShape of ones
+   * (ONNX has no fill rule for stored tensors), placed before every node; the model's metadata carries
+   * {@value #MARK}.
+   */
+  private int stripOnnx(Path file, OutputFile out) {
+    OnnxMl.ModelProto m = readOnnx(file);
+    OnnxMl.GraphProto g = m.getGraph();
+    OnnxMl.GraphProto.Builder graph = g.toBuilder().clearInitializer().clearNode();
+    java.util.Set<String> stripped = new java.util.HashSet<>();
+    long removed = 0;
+    for (OnnxMl.TensorProto t : g.getInitializerList()) {
+      long n = 1;
+      for (long d : t.getDimsList()) n *= d;
+      int type = t.getDataType();
+      boolean floating = type == OnnxMl.TensorProto.DataType.FLOAT_VALUE || type == OnnxMl.TensorProto.DataType.FLOAT16_VALUE
+          || type == OnnxMl.TensorProto.DataType.DOUBLE_VALUE || type == OnnxMl.TensorProto.DataType.BFLOAT16_VALUE;
+      if (!floating || n <= 1) {
+        graph.addInitializer(t);
+        continue;
+      }
+      removed += n;
+      stripped.add(t.getName());
+      String shape = t.getName() + "__shape";
+      graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(shape).setDataType(OnnxMl.TensorProto.DataType.INT64_VALUE)
+          .addDims(t.getDimsCount()).addAllInt64Data(t.getDimsList()));
+      OnnxMl.TensorProto.Builder one = OnnxMl.TensorProto.newBuilder().setDataType(type).addDims(1);
+      switch (type) {
+        case OnnxMl.TensorProto.DataType.FLOAT_VALUE -> one.addFloatData(1f);
+        case OnnxMl.TensorProto.DataType.DOUBLE_VALUE -> one.addDoubleData(1);
+        case OnnxMl.TensorProto.DataType.FLOAT16_VALUE -> one.addInt32Data(Float.floatToFloat16(1f));
+        default -> one.addInt32Data(0x3f80); // bfloat16 1.0
+      }
+      graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("ConstantOfShape").setName(t.getName() + "__ones").addInput(shape).addOutput(t.getName())
+          .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("value").setType(OnnxMl.AttributeProto.AttributeType.TENSOR).setT(one)));
+    }
+    graph.addAllNode(g.getNodeList());
+    // models of IR version 3 list initializers among the inputs too; a stripped one is now a node's output
+    graph.clearInput();
+    for (OnnxMl.ValueInfoProto v : g.getInputList()) if (!stripped.contains(v.getName())) graph.addInput(v);
+    boolean already = isWeightFree(m);
+    OnnxMl.ModelProto.Builder result = m.toBuilder().setGraph(graph);
+    if (!already) result.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(MARK).setValue("true"));
+    byte[] bytes = result.build().toByteArray();
+    out.write(bytes);
+    System.out.printf("wrote %s: %,d weights removed%s, %s%n", output, removed, already ? " (the model was already weight-free)" : "", Units.bytes(bytes.length));
+    return 0;
+  }
+
+  private static OnnxMl.ModelProto readOnnx(Path file) {
+    try {
+      return OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(file));
+    } catch (java.io.IOException e) {
+      throw new ModelImportException("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** Whether {@code strip} wrote this ONNX model (a weight-free copy). */
+  static boolean isWeightFree(Path onnxFile) {
+    return isWeightFree(readOnnx(onnxFile));
+  }
+
+  private static boolean isWeightFree(OnnxMl.ModelProto m) {
+    for (OnnxMl.StringStringEntryProto e : m.getMetadataPropsList()) if (e.getKey().equals(MARK) && e.getValue().equals("true")) return true;
+    return false;
   }
 
   /** A compiled program's weight-free part: the same manifest and public constants, no weights part. */

@@ -115,10 +115,10 @@ class CliErrorsTest {
   }
 
   @Test
-  void onnxIsNotYetSupported() throws Exception {
+  void corruptOnnxFile() throws Exception {
     Path m = dir.resolve("m.onnx");
     Files.write(m, new byte[] {1, 2, 3});
-    assertOneLineError(run("inspect", "--model", m.toString()), "ONNX");
+    assertOneLineError(run("inspect", "--model", m.toString()), "m.onnx", "not a readable ONNX model");
   }
 
   @Test

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
 import io.musketeer.importer.tf.SavedModels;
 import io.musketeer.ir.ProgramHash;
 import io.musketeer.testkit.SharedModels;

@@ -74,7 +74,7 @@ public final class ImportGraph {
    *
    * @param what the node as users know it, e.g. "TensorFlow op Conv2D (node 'conv1')"
    */
-  public static Value[] lowerNode(String what, java.util.function.Supplier<Value[]> lowering) {
+  public static <T> T lowerNode(String what, java.util.function.Supplier<T> lowering) {
     try {
       return lowering.get();
     } catch (IrException e) {

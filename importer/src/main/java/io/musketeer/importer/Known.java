@@ -41,6 +41,25 @@ public record Known(Shape shape, double[] values, boolean floating) {
     return new Known(t.shape(), d, floating);
   }
 
+  public Known reshape(Shape s) {
+    return new Known(s, values, floating);
+  }
+
+  /** Output axis i is axis {@code perm[i]} of this tensor. */
+  public Known transpose(int[] perm) {
+    return gather(IndexMaps.transposeShape(shape, perm), IndexMaps.transpose(shape, perm));
+  }
+
+  public Known slice(int[] begin, int[] end, int[] stride) {
+    return gather(IndexMaps.sliceShape(begin, end, stride), IndexMaps.slice(shape, begin, end, stride));
+  }
+
+  private Known gather(Shape s, int[] map) {
+    double[] d = new double[map.length];
+    for (int i = 0; i < d.length; i++) d[i] = values[map[i]];
+    return new Known(s, d, floating);
+  }
+
   public FloatTensor toFloat() {
     float[] f = new float[values.length];
     for (int i = 0; i < f.length; i++) f[i] = (float) values[i];

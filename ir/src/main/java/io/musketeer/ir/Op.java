@@ -16,11 +16,25 @@ import java.util.Map;
  */
 public sealed interface Op {
 
-  /** A tensor the client provides. */
-  record Input(String name, Shape shape) implements Op {
+  /**
+   * How an image fills a 4-D tensor: batch, rows, columns, channels (TensorFlow's default) or batch,
+   * channels, rows, columns (ONNX, PyTorch). Other ranks ignore it.
+   */
+  enum Layout { NHWC, NCHW }
+
+  /**
+   * A tensor the client provides. {@code layout} is the model's own layout of a 4-D input, so a client
+   * can lay an image out as the model expects; the IR itself computes in NHWC.
+   */
+  record Input(String name, Shape shape, Layout layout) implements Op {
     public Input {
       if (name == null || name.isEmpty()) throw new IrException("Input needs a name");
       if (shape == null) throw new IrException("Input '" + name + "' needs a shape");
+      if (layout == null) throw new IrException("Input '" + name + "' needs a layout");
+    }
+
+    public Input(String name, Shape shape) {
+      this(name, shape, Layout.NHWC);
     }
 
     /** This input's value from a map of named inputs, checked against the declared shape. */
@@ -285,6 +299,10 @@ public sealed interface Op {
       if (kh < 1 || kw < 1) throw new IrException("pooling window must be at least 1x1, got " + kh + "x" + kw);
       if (strideH < 1 || strideW < 1) throw new IrException("pooling strides must be positive, got " + strideH + "x" + strideW);
       if (padTop < 0 || padBottom < 0 || padLeft < 0 || padRight < 0) throw new IrException("pooling padding must not be negative");
+      // a window wholly in the padding would have no element to take the max or mean of
+      if (padTop >= kh || padBottom >= kh || padLeft >= kw || padRight >= kw) {
+        throw new IrException("pooling padding " + padTop + "," + padBottom + "," + padLeft + "," + padRight + " must be smaller than the " + kh + "x" + kw + " window");
+      }
     }
   }
 

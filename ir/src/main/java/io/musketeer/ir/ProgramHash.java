@@ -42,7 +42,7 @@ public final class ProgramHash {
   /** A canonical one-line description of an op and its attributes (no weight values). */
   public static String describe(Op op) {
     return switch (op) {
-      case Op.Input i -> "Input(" + i.name() + "," + i.shape() + ")";
+      case Op.Input i -> "Input(" + i.name() + "," + i.shape() + (i.layout() == Op.Layout.NHWC ? "" : "," + i.layout()) + ")";
       case Op.Constant c -> "Constant(" + c.value().shape() + (c.isPublic() ? ",public" : ",server") + ")";
       case Op.MatMul m -> "MatMul";
       case Op.Conv2D c -> "Conv2D(stride=" + c.strideH() + "x" + c.strideW() + ",pad=" + c.padTop() + "," + c.padBottom() + "," + c.padLeft() + "," + c.padRight() + ",groups=" + c.groups() + ")";

@@ -61,6 +61,7 @@ class OpTest {
         () -> new Op.Window(0, 2, 1, 1, 0, 0, 0, 0),
         () -> new Op.Window(2, 2, 1, 0, 0, 0, 0, 0),
         () -> new Op.Window(2, 2, 1, 1, 0, 0, -1, 0),
+        () -> new Op.Window(2, 2, 1, 1, 0, 2, 0, 0),
         () -> new Op.Transpose(new int[] {0, 0}),
         () -> new Op.Transpose(new int[] {0, 2}),
         () -> new Op.Slice(new int[] {2}, new int[] {1}, new int[] {1}),

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.compiler.Compiler;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.ir.Program;
 import io.musketeer.ir.ProgramHash;

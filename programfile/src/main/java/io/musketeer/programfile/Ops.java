@@ -22,6 +22,7 @@ final class Ops {
       case Op.Input i -> {
         o.addProperty("name", i.name());
         o.add("shape", ints(i.shape().dims()));
+        if (i.layout() != Op.Layout.NHWC) o.addProperty("layout", i.layout().name()); // an image's layout (ONNX models: NCHW)
       }
       case Op.Constant c -> o.addProperty("public", c.isPublic());
       case Op.Conv2D c -> {
@@ -71,11 +72,19 @@ final class Ops {
     return o;
   }
 
+  private static Op.Layout layout(String name) {
+    try {
+      return Op.Layout.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown input layout '" + name + "'");
+    }
+  }
+
   /** The op a JSON object describes (every op but a constant, see {@link #constant}). */
   static Op fromJson(Json o) {
     String kind = o.string("kind");
     return switch (kind) {
-      case "Input" -> new Op.Input(o.string("name"), Shape.of(o.ints("shape")));
+      case "Input" -> new Op.Input(o.string("name"), Shape.of(o.ints("shape")), o.has("layout") ? layout(o.string("layout")) : Op.Layout.NHWC);
       case "MatMul" -> new Op.MatMul();
       case "Conv2D" -> new Op.Conv2D(o.integer("strideH"), o.integer("strideW"), o.integer("padTop"), o.integer("padBottom"), o.integer("padLeft"),
           o.integer("padRight"), o.integer("groups"));

@@ -1,5 +1,6 @@
 package io.musketeer.importer.tf;
 
+import io.musketeer.importer.ImportOptions;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.TextFormat;
 import io.musketeer.importer.ModelImportException;

@@ -1,5 +1,6 @@
 package io.musketeer.importer.tf;
 
+import io.musketeer.importer.ImportOptions;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.musketeer.core.Shape;
 import io.musketeer.importer.ImportGraph;
@@ -73,6 +74,11 @@ public final class TfImporter {
     return new Importer(def, options).run();
   }
 
+  /** The TensorFlow op types the importer takes, with what each becomes. */
+  public static java.util.Map<String, io.musketeer.importer.OpKind> opKinds() {
+    return java.util.Collections.unmodifiableMap(TfOps.KINDS);
+  }
+
   static String firstLine(String s) {
     return ModelImportException.firstLine(s);
   }
@@ -83,12 +89,15 @@ public final class TfImporter {
     final NodeDef node;
     final Value[] in;
     final ImportOptions options;
+    /** Whether the graph has one placeholder (a shape given for "the only input" then applies to it). */
+    final boolean onlyInput;
 
-    Ctx(ImportGraph graph, NodeDef node, Value[] in, ImportOptions options) {
+    Ctx(ImportGraph graph, NodeDef node, Value[] in, ImportOptions options, boolean onlyInput) {
       this.graph = graph;
       this.node = node;
       this.in = in;
       this.options = options;
+      this.onlyInput = onlyInput;
     }
 
     String name() {
@@ -163,6 +172,7 @@ public final class TfImporter {
     private final Map<String, NodeDef> byName = new LinkedHashMap<>();
     private final Map<String, Value> values = new HashMap<>();
     private final ImportGraph graph = new ImportGraph();
+    private boolean singleInput;
 
     Importer(GraphDef def, ImportOptions options) {
       this.def = def;
@@ -175,7 +185,9 @@ public final class TfImporter {
     Graph run() {
       List<String> outputs = outputNames();
       List<String> outputNodes = outputs.stream().map(TfImporter::nodeName).toList();
-      for (String nodeName : TopologicalOrder.of(outputNodes, this::inputNodes)) convert(byName.get(nodeName));
+      List<String> order = TopologicalOrder.of(outputNodes, this::inputNodes);
+      singleInput = order.stream().filter(n -> byName.get(n).getOp().startsWith("Placeholder")).count() == 1;
+      for (String nodeName : order) convert(byName.get(nodeName));
       List<Integer> outs = new ArrayList<>();
       for (String out : outputs) {
         Value v = values.get(tensorName(out));
@@ -227,8 +239,8 @@ public final class TfImporter {
       }
       Value[] in = ins.toArray(Value[]::new);
       Value[] out = ImportGraph.lowerNode("TensorFlow op " + n.getOp() + " (node '" + n.getName() + "')", () -> allKnown(in)
-          ? ImportGraph.fold(scratch -> h.apply(new Ctx(scratch, n, in, options)), anyFloating(in))
-          : h.apply(new Ctx(graph, n, in, options)));
+          ? ImportGraph.fold(scratch -> h.apply(new Ctx(scratch, n, in, options, singleInput)), anyFloating(in))
+          : h.apply(new Ctx(graph, n, in, options, singleInput)));
       for (int k = 0; k < out.length; k++) {
         if (out[k] != null) values.put(n.getName() + ":" + k, out[k]);
       }

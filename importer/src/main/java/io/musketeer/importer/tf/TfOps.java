@@ -3,6 +3,9 @@ package io.musketeer.importer.tf;
 import io.musketeer.core.IndexMaps;
 import io.musketeer.core.Shape;
 import io.musketeer.importer.Known;
+import io.musketeer.importer.Lowerings;
+import io.musketeer.importer.OpKind;
+import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.Value;
 import io.musketeer.importer.tf.TfImporter.Ctx;
 import io.musketeer.ir.Op;
@@ -27,9 +30,13 @@ final class TfOps {
   static final Set<String> IGNORED_AS_OUTPUT = Set.of("NoOp", "Const", "Placeholder", "Assert", "SaveV2", "RestoreV2", "VarHandleOp");
 
   static final Map<String, Handler> TABLE = new HashMap<>();
+  static final Map<String, OpKind> KINDS = new HashMap<>();
 
-  private static void op(Handler h, String... names) {
-    for (String n : names) TABLE.put(n, h);
+  private static void op(Handler h, OpKind kind, String... names) {
+    for (String n : names) {
+      TABLE.put(n, h);
+      KINDS.put(n, kind);
+    }
   }
 
   private static Value[] one(int node) {
@@ -41,60 +48,60 @@ final class TfOps {
   }
 
   static {
-    op(TfOps::placeholder, "Placeholder", "PlaceholderWithDefault");
-    op(c -> one(Tensors.known(c.attr("value").getTensor(), c.name())), "Const");
-    op(c -> new Value[] {c.in[0]}, "Identity", "StopGradient", "PreventGradient", "Snapshot", "CheckNumerics", "EnsureShape");
-    op(c -> c.in.clone(), "IdentityN");
-    op(c -> new Value[0], "NoOp");
-    op(TfOps::matmul, "MatMul");
-    op(TfOps::batchMatMul, "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3");
-    op(TfOps::biasAdd, "BiasAdd");
-    op(c -> one(c.emit("", new Op.Add(), c.ir(0), c.ir(1))), "Add", "AddV2");
-    op(TfOps::addN, "AddN");
-    op(c -> one(c.emit("", new Op.Sub(), c.ir(0), c.ir(1))), "Sub");
-    op(c -> one(c.emit("", new Op.Mul(), c.ir(0), c.ir(1))), "Mul");
-    op(c -> one(c.emit("", new Op.Mul(), c.ir(0), c.ir(0))), "Square");
-    op(TfOps::divide, "RealDiv", "Div", "TruncateDiv");
-    op(c -> one(c.emit("", new Op.Neg(), c.ir(0))), "Neg");
-    op(c -> one(c.emit("", new Op.Relu(), c.ir(0))), "Relu");
-    op(TfOps::relu6, "Relu6");
-    op(TfOps::conv2d, "Conv2D");
-    op(TfOps::depthwise, "DepthwiseConv2dNative");
-    op(c -> pool(c, true), "MaxPool", "MaxPoolV2");
-    op(c -> pool(c, false), "AvgPool");
-    op(c -> reduce(c, false), "Sum");
-    op(c -> reduce(c, true), "Mean");
-    op(TfOps::batchNorm, "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3");
-    op(c -> concat(c, c.in.length - 1, 0, c.in.length - 1), "ConcatV2");
-    op(c -> concat(c, 0, 1, c.in.length), "Concat");
-    op(TfOps::reshape, "Reshape");
-    op(TfOps::squeeze, "Squeeze");
-    op(TfOps::expandDims, "ExpandDims");
-    op(TfOps::pad, "Pad", "PadV2");
-    op(c -> one(c.emit("", new Op.Transpose(c.known(1, "permutation").ints()), c.ir(0))), "Transpose");
-    op(TfOps::slice, "Slice");
-    op(TfOps::stridedSlice, "StridedSlice");
-    op(TfOps::softmax, "Softmax");
-    op(TfOps::argMax, "ArgMax");
-    op(TfOps::pack, "Pack");
-    op(TfOps::shape, "Shape");
-    op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).size()}, false)), "Size");
-    op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).rank()}, false)), "Rank");
-    op(TfOps::fill, "Fill");
-    op(c -> one(Known.filled(c.shape(0), 0, floating(c, 0))), "ZerosLike");
-    op(c -> one(Known.filled(c.shape(0), 1, floating(c, 0))), "OnesLike");
-    op(TfOps::cast, "Cast");
-    op(c -> knownOnly(c, TfOps::prod), "Prod");
-    op(c -> knownOnly(c, TfOps::range), "Range");
-    op(TfOps::gather, "GatherV2", "Gather");
-    op(c -> knownOnly(c, k -> Known.elementwise(k[0], k[1], (a, b) -> Math.floor(a / b))), "FloorDiv");
-    op(c -> maxMin(c, true), "Maximum");
-    op(c -> maxMin(c, false), "Minimum");
-    op(TfOps::leakyRelu, "LeakyRelu");
-    op(TfOps::clipByValue, "ClipByValue");
-    op(c -> knownOnly(c, k -> k[0].map(v -> 1 / Math.sqrt(v), true)), "Rsqrt");
-    op(c -> knownOnly(c, k -> k[0].map(Math::sqrt, true)), "Sqrt");
-    op(c -> knownOnly(c, k -> k[0].map(Math::floor, true)), "Floor");
+    op(TfOps::placeholder, OpKind.STRUCTURE, "Placeholder", "PlaceholderWithDefault");
+    op(c -> one(Tensors.known(c.attr("value").getTensor(), c.name())), OpKind.STRUCTURE, "Const");
+    op(c -> new Value[] {c.in[0]}, OpKind.STRUCTURE, "Identity", "StopGradient", "PreventGradient", "Snapshot", "CheckNumerics", "EnsureShape");
+    op(c -> c.in.clone(), OpKind.STRUCTURE, "IdentityN");
+    op(c -> new Value[0], OpKind.STRUCTURE, "NoOp");
+    op(TfOps::matmul, OpKind.PRODUCT, "MatMul");
+    op(TfOps::batchMatMul, OpKind.PRODUCT, "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3");
+    op(TfOps::biasAdd, OpKind.ARITHMETIC, "BiasAdd");
+    op(c -> one(c.emit("", new Op.Add(), c.ir(0), c.ir(1))), OpKind.ARITHMETIC, "Add", "AddV2");
+    op(TfOps::addN, OpKind.ARITHMETIC, "AddN");
+    op(c -> one(c.emit("", new Op.Sub(), c.ir(0), c.ir(1))), OpKind.ARITHMETIC, "Sub");
+    op(c -> one(c.emit("", new Op.Mul(), c.ir(0), c.ir(1))), OpKind.ARITHMETIC, "Mul");
+    op(c -> one(c.emit("", new Op.Mul(), c.ir(0), c.ir(0))), OpKind.ARITHMETIC, "Square");
+    op(TfOps::divide, OpKind.ARITHMETIC, "RealDiv", "Div", "TruncateDiv");
+    op(c -> one(c.emit("", new Op.Neg(), c.ir(0))), OpKind.ARITHMETIC, "Neg");
+    op(c -> one(c.emit("", new Op.Relu(), c.ir(0))), OpKind.ACTIVATION, "Relu");
+    op(c -> one(Lowerings.relu6(c.graph, c.name(), c.ir(0))), OpKind.ACTIVATION, "Relu6");
+    op(TfOps::conv2d, OpKind.CONVOLUTION, "Conv2D");
+    op(TfOps::depthwise, OpKind.CONVOLUTION, "DepthwiseConv2dNative");
+    op(c -> pool(c, true), OpKind.POOLING, "MaxPool", "MaxPoolV2");
+    op(c -> pool(c, false), OpKind.POOLING, "AvgPool");
+    op(c -> reduce(c, false), OpKind.REDUCTION, "Sum");
+    op(c -> reduce(c, true), OpKind.REDUCTION, "Mean");
+    op(TfOps::batchNorm, OpKind.NORMALIZATION, "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3");
+    op(c -> concat(c, c.in.length - 1, 0, c.in.length - 1), OpKind.DATA_MOVEMENT, "ConcatV2");
+    op(c -> concat(c, 0, 1, c.in.length), OpKind.DATA_MOVEMENT, "Concat");
+    op(TfOps::reshape, OpKind.DATA_MOVEMENT, "Reshape");
+    op(TfOps::squeeze, OpKind.DATA_MOVEMENT, "Squeeze");
+    op(TfOps::expandDims, OpKind.DATA_MOVEMENT, "ExpandDims");
+    op(TfOps::pad, OpKind.DATA_MOVEMENT, "Pad", "PadV2");
+    op(c -> one(c.emit("", new Op.Transpose(c.known(1, "permutation").ints()), c.ir(0))), OpKind.DATA_MOVEMENT, "Transpose");
+    op(TfOps::slice, OpKind.DATA_MOVEMENT, "Slice");
+    op(TfOps::stridedSlice, OpKind.DATA_MOVEMENT, "StridedSlice");
+    op(TfOps::softmax, OpKind.FINAL, "Softmax");
+    op(TfOps::argMax, OpKind.FINAL, "ArgMax");
+    op(TfOps::pack, OpKind.DATA_MOVEMENT, "Pack");
+    op(TfOps::shape, OpKind.SHAPE_ARITHMETIC, "Shape");
+    op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).size()}, false)), OpKind.SHAPE_ARITHMETIC, "Size");
+    op(c -> one(new Known(Shape.of(), new double[] {c.shape(0).rank()}, false)), OpKind.SHAPE_ARITHMETIC, "Rank");
+    op(TfOps::fill, OpKind.SHAPE_ARITHMETIC, "Fill");
+    op(c -> one(Known.filled(c.shape(0), 0, floating(c, 0))), OpKind.SHAPE_ARITHMETIC, "ZerosLike");
+    op(c -> one(Known.filled(c.shape(0), 1, floating(c, 0))), OpKind.SHAPE_ARITHMETIC, "OnesLike");
+    op(TfOps::cast, OpKind.STRUCTURE, "Cast");
+    op(c -> knownOnly(c, TfOps::prod), OpKind.SHAPE_ARITHMETIC, "Prod");
+    op(c -> knownOnly(c, TfOps::range), OpKind.SHAPE_ARITHMETIC, "Range");
+    op(TfOps::gather, OpKind.SHAPE_ARITHMETIC, "GatherV2", "Gather");
+    op(c -> knownOnly(c, k -> Known.elementwise(k[0], k[1], (a, b) -> Math.floor(a / b))), OpKind.SHAPE_ARITHMETIC, "FloorDiv");
+    op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], true)}, OpKind.ACTIVATION, "Maximum");
+    op(c -> new Value[] {Lowerings.maxMin(c.graph, c.name(), c.in[0], c.in[1], false)}, OpKind.ACTIVATION, "Minimum");
+    op(c -> one(Lowerings.leakyRelu(c.graph, c.name(), c.ir(0), c.floatAttr("alpha", 0.2f))), OpKind.ACTIVATION, "LeakyRelu");
+    op(c -> one(Lowerings.clip(c.graph, c.name(), c.ir(0), c.ir(1), c.ir(2))), OpKind.ACTIVATION, "ClipByValue");
+    op(c -> knownOnly(c, k -> k[0].map(v -> 1 / Math.sqrt(v), true)), OpKind.SHAPE_ARITHMETIC, "Rsqrt");
+    op(c -> knownOnly(c, k -> k[0].map(Math::sqrt, true)), OpKind.SHAPE_ARITHMETIC, "Sqrt");
+    op(c -> knownOnly(c, k -> k[0].map(Math::floor, true)), OpKind.SHAPE_ARITHMETIC, "Floor");
   }
 
   private static boolean floating(Ctx c, int i) {
@@ -108,33 +115,17 @@ final class TfOps {
         && dtype != DataType.DT_BFLOAT16_VALUE) {
       throw c.fail("has type " + DataType.forNumber(dtype) + "; only floating-point model inputs are supported");
     }
-    Shape override = c.options.inputShapes().get(name);
-    Shape shape;
     TensorShapeProto proto = c.attr("shape") == null ? null : c.attr("shape").getShape();
+    int[] declared = null;
     if (proto != null && !proto.getUnknownRank()) {
-      int[] dims = new int[proto.getDimCount()];
-      for (int i = 0; i < dims.length; i++) {
-        long d = proto.getDim(i).getSize();
-        if (i == 0 && c.options.batchSize() > 0) d = c.options.batchSize();
-        if (i == 0 && d < 0) d = 1;
-        if (d < 0 && override == null) throw c.fail("has an unknown dimension " + i + "; give the input shape explicitly");
-        dims[i] = (int) Math.max(d, 0);
-      }
-      shape = new Shape(dims);
-      if (override != null) {
-        if (override.rank() != dims.length) throw c.fail("has rank " + dims.length + " but the given input shape " + override + " has rank " + override.rank());
-        for (int i = 0; i < dims.length; i++) {
-          long d = proto.getDim(i).getSize();
-          if (d >= 0 && i > 0 && d != override.dim(i)) {
-            throw c.fail("has shape " + shape + " which the given input shape " + override + " contradicts");
-          }
-        }
-        shape = override;
-      }
-    } else if (override != null) {
-      shape = override;
-    } else {
-      throw c.fail("has no shape; give the input shape explicitly");
+      declared = new int[proto.getDimCount()];
+      for (int i = 0; i < declared.length; i++) declared[i] = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, proto.getDim(i).getSize()));
+    }
+    Shape shape;
+    try {
+      shape = c.options.inputShape(name, declared, c.onlyInput);
+    } catch (ModelImportException e) {
+      throw c.fail(e.getMessage());
     }
     return one(c.graph.emit(name, new Op.Input(name, shape)));
   }
@@ -166,7 +157,6 @@ final class TfOps {
     out[out.length - 1] = c.boolAttr("adj_y", false) ? rows : cols;
     return one(c.emit("", new Op.Reshape(new Shape(out)), c.emit("matmul", new Op.MatMul(), a, b)));
   }
-
   private static Value[] biasAdd(Ctx c) {
     int bias = c.ir(1);
     if (c.stringAttr("data_format", "NHWC").equals("NCHW") && c.shape(0).rank() == 4) {
@@ -190,59 +180,6 @@ final class TfOps {
     }
     int recip = c.irOf(Value.known(new Known(d.shape(), inv, true)));
     return one(c.emit("", new Op.Mul(), c.ir(0), recip));
-  }
-
-  /** Relu6(x) = Relu(x) - Relu(x - 6): two secure comparisons, no clipping op in the IR. */
-  private static Value[] relu6(Ctx c) {
-    int x = c.ir(0);
-    int six = c.publicConstant("six", 6f);
-    int relu = c.emit("relu", new Op.Relu(), x);
-    int over = c.emit("relu_over", new Op.Relu(), c.emit("minus6", new Op.Sub(), x, six));
-    return one(c.emit("", new Op.Sub(), relu, over));
-  }
-
-  /**
-   * max(a, b) = Relu(a - b) + b and min(a, b) = a - Relu(a - b): one secure comparison, so
-   * {@code tf.maximum(x, 0.)}, {@code tf.clip_by_value} and Keras' ReLU(max_value) import. Maximum with a
-   * zero constant that does not widen the input is a plain Relu.
-   */
-  private static Value[] maxMin(Ctx c, boolean max) {
-    if (c.in[0].isKnown() && c.in[1].isKnown()) {
-      Known[] k = {c.in[0].known(), c.in[1].known()};
-      return one(Known.elementwise(k[0], k[1], max ? Math::max : Math::min));
-    }
-    int a = 0, b = 1;
-    if (c.in[0].isKnown()) {
-      a = 1; // both formulas are symmetric in a and b; keep the run-time value first
-      b = 0;
-    }
-    if (max && c.in[b].isKnown() && Arrays.stream(c.in[b].known().values()).allMatch(v -> v == 0)
-        && IndexMaps.broadcastShape(c.shape(a), c.shape(b)).equals(c.shape(a))) {
-      return one(c.emit("", new Op.Relu(), c.ir(a)));
-    }
-    return one(maxMin(c, "", c.ir(a), c.ir(b), max, ""));
-  }
-
-  private static int maxMin(Ctx c, String prefix, int a, int b, boolean max, String outSuffix) {
-    int diff = c.emit(prefix + "diff", new Op.Sub(), a, b);
-    int relu = c.emit(prefix + "relu", new Op.Relu(), diff);
-    return max ? c.emit(outSuffix, new Op.Add(), relu, b) : c.emit(outSuffix, new Op.Sub(), a, relu);
-  }
-
-  /** ClipByValue(x, lo, hi) = min(max(x, lo), hi), as two Relus. */
-  private static Value[] clipByValue(Ctx c) {
-    int lower = maxMin(c, "lower_", c.ir(0), c.ir(1), true, "lower");
-    return one(maxMin(c, "upper_", lower, c.ir(2), false, ""));
-  }
-
-  /** LeakyRelu(x) = alpha*x + (1 - alpha)*Relu(x), exact for every alpha, with public constants. */
-  private static Value[] leakyRelu(Ctx c) {
-    float alpha = c.floatAttr("alpha", 0.2f);
-    int x = c.ir(0);
-    int relu = c.emit("relu", new Op.Relu(), x);
-    int scaledRelu = c.emit("relu_scaled", new Op.Mul(), relu, c.publicConstant("one_minus_alpha", 1 - alpha));
-    int scaledX = c.emit("x_scaled", new Op.Mul(), x, c.publicConstant("alpha", alpha));
-    return one(c.emit("", new Op.Add(), scaledX, scaledRelu));
   }
 
   private static int[] strides(Ctx c, boolean nchw) {

@@ -1,5 +1,6 @@
 package io.musketeer.importer.tf;
 
+import io.musketeer.importer.ImportOptions;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,7 +130,7 @@ class BadModelsTest {
       def = g.toGraphDef();
     }
     ImportOptions o = opts().withOutputs(List.of("out"));
-    fails(() -> TfImporter.fromGraphDef(def, o.withInputShape("image", Shape.of(1, 28, 27, 1))), "Placeholder", "'image'", "contradicts");
+    fails(() -> TfImporter.fromGraphDef(def, o.withInputShape("image", Shape.of(1, 28, 27, 1))), "Placeholder", "'image'", "expects");
     fails(() -> TfImporter.fromGraphDef(def, o.withInputShape("image", Shape.of(1, 784))), "'image'", "rank");
     // a batch override is fine
     TfImporter.fromGraphDef(def, o.withInputShape("image", Shape.of(8, 28, 28, 1)));

@@ -1,5 +1,6 @@
 package io.musketeer.importer.tf;
 
+import io.musketeer.importer.ImportOptions;
 import static io.musketeer.importer.tf.TfOracle.assertClose;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
