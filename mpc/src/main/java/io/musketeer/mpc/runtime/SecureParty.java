@@ -64,14 +64,16 @@ public final class SecureParty {
     Comparison comparison = Protocols.comparison(protocol);
     String hash = ProgramHash.of(program, protocolParameters(protocol));
     Handshake.verifyProgram(transport, hash);
-    Randomness randomness = KeyAgreement.establish(transport, hash);
-    Session session = new Session(role, transport, randomness, Session.DEFAULT_BATCH, workers);
     List<PartyReport.Layer> layers = new ArrayList<>();
     LayerListener recording = (i, total, node, seconds, traffic) -> {
       layers.add(layer(i, node, seconds, traffic));
       listener.done(i, total, node, seconds, traffic);
     };
-    List<FloatTensor> outputs = new SecureExecutor(program, session, comparison, recording).run(clientInputs);
+    List<FloatTensor> outputs;
+    try (Randomness randomness = KeyAgreement.establish(transport, hash)) { // seeds wiped when the session ends
+      Session session = new Session(role, transport, randomness, Session.DEFAULT_BATCH, workers);
+      outputs = new SecureExecutor(program, session, comparison, recording).run(clientInputs);
+    }
     TrafficStats.Snapshot s = transport.stats().snapshot();
     PartyReport report = new PartyReport(role, hash, protocol, s.bytesSent(), s.bytesReceived(), s.messagesSent(),
         s.messagesReceived(), s.rounds(), (System.nanoTime() - start) / 1e9, ProcessMetrics.cpuSeconds() - cpu0,
