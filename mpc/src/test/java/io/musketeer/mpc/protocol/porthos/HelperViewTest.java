@@ -49,8 +49,17 @@ class HelperViewTest {
   /** Values the attack is tried on per comparison kind and invocation. */
   private static final int ATTACKED = 24;
 
-  /** One comparison the helper took part in: what it knows (both bit shares) and received (d_0, d_1), and the value that must stay hidden. */
-  record Compare(byte[] x0, byte[] x1, byte[] d0, byte[] d1, long hidden) {
+  /**
+   * One comparison the helper took part in: what it knows (the compared x and both parties' shares of its
+   * bits, which it dealt) and received (d_0, d_1), and the public value r of the comparison, which must
+   * stay hidden from it.
+   */
+  record Compare(long x, byte[] x0, byte[] x1, byte[] d0, byte[] d1, long hidden) {
+    /** [x &gt; r]: what the helper must not learn (it learns β' = β ⊕ [x &gt; r]). */
+    boolean greater() {
+      return Long.compareUnsigned(x, hidden) > 0;
+    }
+
     int zeros() {
       int z = 0;
       for (int k = 0; k < 64; k++) z += e(k) == 0 ? 1 : 0;
@@ -123,6 +132,20 @@ class HelperViewTest {
     }
   }
 
+  /** β' = β ⊕ [x &gt; r] with a uniform common bit β: whether a zero appears says nothing about [x &gt; r]. */
+  @ParameterizedTest
+  @EnumSource(Source.class)
+  void theZerosPresenceIsIndependentOfTheComparison(Source source) {
+    Views v = views(source);
+    for (String name : List.of("ShareConvert", "ComputeMSB")) {
+      List<List<Compare>> kind = name.equals("ShareConvert") ? v.sc() : v.msb();
+      if (kind.isEmpty()) continue;
+      long[][] table = new long[2][2]; // [x > r][zero present]
+      for (List<Compare> run : kind) for (Compare c : run) table[c.greater() ? 1 : 0][c.zeros()]++;
+      assertIndependent(source + " " + name + ": presence of a zero vs [x > r]", table);
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Source.class)
   void theOtherValuesAreUniformOnZpStar(Source source) {
@@ -188,7 +211,7 @@ class HelperViewTest {
         : PrivateCompare.run(s, bits[s.self().ordinal()], r, beta, n));
     byte[] d0 = view.received(Party.CLIENT, "private-compare/d").get(0).bytes(), d1 = view.received(Party.SERVER, "private-compare/d").get(0).bytes();
     for (int i = 0; i < n; i++) {
-      Compare c = new Compare(slice(bits[0], i), slice(bits[1], i), slice(d0, i), slice(d1, i), r[i]);
+      Compare c = new Compare(x[i], slice(bits[0], i), slice(bits[1], i), slice(d0, i), slice(d1, i), r[i]);
       assertTrue(!attack(c).contains(r[i]), "the helper's view gives away compared value " + i);
     }
   }
@@ -214,7 +237,7 @@ class HelperViewTest {
     });
     int found = 0, unique = 0;
     for (int i = 0; i < n; i++) {
-      List<Long> cands = attack(new Compare(slice(bits[0], i), slice(bits[1], i), slice(res.client(), i), slice(res.server(), i), r[i]));
+      List<Long> cands = attack(new Compare(x[i], slice(bits[0], i), slice(bits[1], i), slice(res.client(), i), slice(res.server(), i), r[i]));
       if (cands.contains(r[i])) found++;
       if (cands.size() <= 3) unique++;
     }
@@ -408,7 +431,7 @@ class HelperViewTest {
           x1[k] = (byte) Math.floorMod(bit - x0[k], P);
         }
       }
-      out.add(new Compare(x0, x1, slice(d0, i), slice(d1, i), hidden[i]));
+      out.add(new Compare(x[i], x0, x1, slice(d0, i), slice(d1, i), hidden[i]));
     }
     return out;
   }
@@ -482,6 +505,21 @@ class HelperViewTest {
         + Math.round(limit) + " at 1e-9)");
   }
 
+  /** Chi-square test of independence of a 2×2 table at false-alarm probability 10^−9 (1 degree of freedom: limit 37.32). */
+  static void assertIndependent(String what, long[][] t) {
+    long n = t[0][0] + t[0][1] + t[1][0] + t[1][1];
+    double chi2 = 0;
+    for (int i = 0; i < 2; i++) {
+      for (int j = 0; j < 2; j++) {
+        double expect = (double) (t[i][0] + t[i][1]) * (t[0][j] + t[1][j]) / n;
+        assertTrue(expect >= 20, what + ": too few samples in a cell " + java.util.Arrays.deepToString(t));
+        chi2 += (t[i][j] - expect) * (t[i][j] - expect) / expect;
+      }
+    }
+    assertTrue(chi2 < 37.32, what + " are dependent: chi-square " + Math.round(chi2) + " with 1 degree of freedom (limit 37.32 at 1e-9), table "
+        + java.util.Arrays.deepToString(t));
+  }
+
   /** Upper 10^−9 quantile of chi-square with df degrees of freedom (Wilson–Hilferty; z = 5.998). */
   static double chiSquareLimit(int df) {
     double a = 2.0 / (9 * df), z = 5.997807;
@@ -496,6 +534,7 @@ class HelperViewTest {
     assertEquals(155.07, chiSquareLimit(63), 1.5);
     assertEquals(244.22, chiSquareLimit(125), 2.5);
     assertTrue(chiSquareLimit(63) >= 155.07 && chiSquareLimit(125) >= 244.22);
+    assertEquals(414.55, chiSquareLimit(255), 4); // (the share holders' byte histograms)
     assertTrue(Session.DEFAULT_BATCH > 2 * N, "each run is one batch, so frames and batches correspond");
   }
 }
