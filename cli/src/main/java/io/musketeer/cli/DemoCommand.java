@@ -2,14 +2,12 @@ package io.musketeer.cli;
 
 import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
+import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Op;
-import io.musketeer.ir.Program;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -18,41 +16,48 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
-@Command(name = "demo", description = "Run the built-in demo CNN securely (three local processes) and compare with the cleartext run.")
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Run a model (the built-in demo CNN unless --model) securely as three local processes on a generated input, "
+        + "and compare with the cleartext runs.")
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--model", defaultValue = "builtin:demo", description = "Model to demo (default: ${DEFAULT-VALUE}).")
+  @ParentCommand Main main;
+
+  @Option(names = "--model", defaultValue = "builtin:demo", paramLabel = "M",
+      description = "Model to demo: a frozen GraphDef (.pb) or builtin:NAME (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--scale", defaultValue = "" + Compiler.DEFAULT_SCALE, description = "Fixed-point fractional bits (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--scale", defaultValue = "" + Compiler.DEFAULT_SCALE, paramLabel = "S", description = "Fixed-point fractional bits (default: ${DEFAULT-VALUE}).")
   int scale;
 
   @Override
-  public Integer call() throws IOException {
-    Graph g = Models.load(model, io.musketeer.importer.tf.ImportOptions.defaults());
-    Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
+  public Integer call() {
+    String warning = Scales.checkSecure(scale);
+    if (warning != null) System.err.println(warning);
+    // batch 1, as the parties load it
+    Graph g = Models.load(model, ImportOptions.defaults().withBatchSize(1));
+    Op.Input in = InferCommand.singleInput(g);
     FloatTensor x = syntheticInput(in);
-    System.out.printf(Locale.ROOT, "model %s: %d nodes, %,d parameters, %.1f MMAC, %,d secure comparisons; input '%s' %s%n",
+    System.out.printf(Locale.ROOT, "model %s: %d nodes, %,d parameters, %.1f MMAC, %,d secure comparisons; input '%s' %s (generated, values in 0..1)%n",
         model, g.size(), GraphStats.parameters(g), GraphStats.totalMacs(g) / 1e6, GraphStats.totalComparisons(g), in.name(), in.shape());
-    Path dir = Files.createTempDirectory("musketeer-demo");
-    try {
+    FixedPointInterpreter.Run fixed = FixedPointInterpreter.execute(Compiler.compile(g, scale), Map.of(in.name(), x));
+    InferCommand.warnTruncationRisk(fixed, scale);
+    FloatTensor exact = FloatInterpreter.run(g, Map.of(in.name(), x)).get(0);
+    try (WorkDir dir = WorkDir.create("musketeer-demo")) {
       Path input = dir.resolve("input.npy"), output = dir.resolve("output.npy");
       Npy.write(input, x);
-      LocalRun.Summary s = LocalRun.execute(model, input, scale, "porthos", output, List.of(), List.of(), false);
+      LocalRun.Summary s = LocalRun.execute(model, input, scale, "porthos", output, List.of("--batch", "1"), List.of(), false, main.verbose);
       FloatTensor secure = Npy.read(output);
-      Program p = Compiler.compile(g, scale);
-      FloatTensor fixed = FixedPointInterpreter.run(p, Map.of(in.name(), x)).get(0);
-      FloatTensor exact = FloatInterpreter.run(g, Map.of(in.name(), x)).get(0);
+      FloatTensor clear = fixed.outputs().get(0);
       TopK.print(System.out, "secure top-5 (the client's output):", secure, 5);
       double maxDiff = 0;
-      for (int i = 0; i < secure.size(); i++) maxDiff = Math.max(maxDiff, Math.abs(secure.data()[i] - fixed.data()[i]));
+      for (int i = 0; i < secure.size(); i++) maxDiff = Math.max(maxDiff, Math.abs(secure.data()[i] - clear.data()[i]));
       System.out.printf(Locale.ROOT, "cleartext float top-1: class %d; cleartext fixed-point top-1: class %d; secure top-1: class %d%n",
-          TopK.indices(exact.data(), 1)[0], TopK.indices(fixed.data(), 1)[0], TopK.indices(secure.data(), 1)[0]);
-      System.out.printf(Locale.ROOT, "largest |secure - cleartext fixed point| over the logits: %.6f (one truncation ulp is %.6f)%n",
+          TopK.top1(exact)[0], TopK.top1(clear)[0], TopK.top1(secure)[0]);
+      System.out.printf(Locale.ROOT, "largest |secure - cleartext fixed point| over the outputs: %.6f (one truncation ulp is %.6f)%n",
           maxDiff, Math.scalb(1.0, -scale));
       LocalRun.printSummary(s);
-    } finally {
-      Files2.deleteTree(dir);
     }
     return 0;
   }

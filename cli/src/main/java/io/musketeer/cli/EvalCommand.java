@@ -10,6 +10,7 @@ import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 import io.musketeer.models.Mnist;
 import io.musketeer.mpc.runtime.InProcessRun;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "eval", description = "Accuracy on a test set: float, fixed point, optionally secure, and their top-1 agreement.")
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = "Accuracy on a test set: float, fixed point, optionally secure, and their top-1 agreement.")
 final class EvalCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
@@ -28,7 +30,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "DIR", description = "Directory of the dataset files (default: <models>/mnist).")
   Path data;
 
-  @Option(names = "--images", defaultValue = "10000", description = "How many test images, from the first (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--images", defaultValue = "10000", paramLabel = "N", description = "How many test images, from the first (default: ${DEFAULT-VALUE}).")
   int images;
 
   @Option(names = "--secure", description = "Also run securely (three parties in this JVM over an in-memory network).")
@@ -36,11 +38,18 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!dataset.equals("mnist")) throw new MusketeerException("unknown dataset '" + dataset + "' (only mnist so far)");
-    Mnist mnist = Mnist.load(data != null ? data : SharedData.models().resolve("mnist"));
+    if (!dataset.equals("mnist")) throw new UsageError("unknown --dataset '" + dataset + "' (only mnist so far)");
+    if (images < 1) throw new UsageError("--images must be positive, got " + images);
+    model.check();
+    if (secure) {
+      String warning = Scales.checkSecure(model.scale);
+      if (warning != null) System.err.println(warning);
+    }
+    Path dir = data != null ? data : SharedData.models().resolve("mnist");
+    if (!Files.isDirectory(dir)) throw new MusketeerException("dataset directory " + dir + " does not exist" + (data == null ? " (give --data DIR)" : ""));
+    Mnist mnist = Mnist.load(dir);
     int n = Math.min(images, mnist.count());
     int batch = model.batch == 1 ? 500 : model.batch; // --batch: images per run; batches of 500 unless asked
-    if (n < 1 || batch < 1) throw new MusketeerException("--images and --batch must be positive");
     int floatOk = 0, fixedOk = 0, secureOk = 0, fixedAgree = 0, secureAgree = 0;
     Graph full = model.load(batch);
     Program fullProgram = Compiler.compile(full, model.scale);
@@ -48,14 +57,14 @@ final class EvalCommand implements Callable<Integer> {
       int b = Math.min(batch, n - from);
       Graph g = b == batch ? full : model.load(b);
       Program p = b == batch ? fullProgram : Compiler.compile(g, model.scale);
-      Op.Input in = (Op.Input) g.node(g.inputs()[0]).op();
+      Op.Input in = InferCommand.singleInput(g);
       if (in.shape().size() != b * mnist.rows() * mnist.cols()) {
         throw new MusketeerException("model input " + in.shape() + " does not take " + b + " MNIST images of " + mnist.rows() + "x" + mnist.cols());
       }
       Map<String, FloatTensor> inputs = Map.of(in.name(), new FloatTensor(in.shape(), mnist.images(from, b)));
-      int[] f = top1(FloatInterpreter.run(g, inputs).get(0), b);
-      int[] q = top1(FixedPointInterpreter.run(p, inputs).get(0), b);
-      int[] s = secure ? top1(InProcessRun.run(p, "porthos", inputs).outputs().get(0), b) : null;
+      int[] f = TopK.top1(FloatInterpreter.run(g, inputs).get(0));
+      int[] q = TopK.top1(FixedPointInterpreter.run(p, inputs).get(0));
+      int[] s = secure ? TopK.top1(InProcessRun.run(p, "porthos", inputs).outputs().get(0)) : null;
       for (int i = 0; i < b; i++) {
         int label = mnist.label(from + i);
         if (f[i] == label) floatOk++;
@@ -76,18 +85,5 @@ final class EvalCommand implements Callable<Integer> {
           100.0 * secureAgree / n);
     }
     return 0;
-  }
-
-  /** Argmax of each row of a [b, classes] output. */
-  static int[] top1(FloatTensor logits, int b) {
-    int classes = logits.size() / b;
-    int[] out = new int[b];
-    float[] v = logits.data();
-    for (int i = 0; i < b; i++) {
-      int best = 0;
-      for (int c = 1; c < classes; c++) if (v[i * classes + c] > v[i * classes + best]) best = c;
-      out[i] = best;
-    }
-    return out;
   }
 }

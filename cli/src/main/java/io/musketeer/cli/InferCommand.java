@@ -9,13 +9,15 @@ import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "infer", description = "Run a model in the clear (float or fixed point) on one input; print top-5, write logits.")
+@Command(name = "infer", mixinStandardHelpOptions = true,
+    description = "Run a model in the clear (float or fixed point) on one input; print the top-5 of each sample, write the first output.")
 final class InferCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin PreprocessOptions preprocess;
@@ -26,28 +28,55 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "float", description = "float (reference) or fixed (the arithmetic of the secure run).")
   String mode;
 
-  @Option(names = "--output", defaultValue = "logits.npy", description = "Where to write the first output as .npy (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--output", defaultValue = "logits.npy", paramLabel = "FILE", description = "Where to write the first output as .npy (default: ${DEFAULT-VALUE}).")
   Path output;
 
   @Override
   public Integer call() {
+    if (!mode.equals("float") && !mode.equals("fixed")) throw new UsageError("unknown --mode '" + mode + "' (use float or fixed)");
+    Preprocess pre = preprocess.toPreprocess();
+    model.check();
+    OutputFile out = OutputFile.check("--output", output, input, Models.file(model.model));
     Graph g = model.load();
-    Map<String, FloatTensor> inputs = loadSingleInput(g, input, preprocess.toPreprocess());
-    List<FloatTensor> outs = switch (mode) {
-      case "float" -> FloatInterpreter.run(g, inputs);
-      case "fixed" -> FixedPointInterpreter.run(Compiler.compile(g, model.scale), inputs);
-      default -> throw new MusketeerException("unknown --mode '" + mode + "' (use float or fixed)");
-    };
+    Map<String, FloatTensor> inputs = loadSingleInput(g, input, pre);
+    List<FloatTensor> outs;
+    if (mode.equals("float")) {
+      outs = FloatInterpreter.run(g, inputs);
+      requireFinite(outs.get(0));
+    } else {
+      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(Compiler.compile(g, model.scale), inputs);
+      outs = run.outputs();
+      warnTruncationRisk(run, model.scale);
+    }
     TopK.print(System.out, "top-5 (" + mode + "):", outs.get(0), 5);
-    Npy.write(output, outs.get(0));
+    Npy.write(out, outs.get(0));
     System.out.println("wrote " + output + " " + outs.get(0).shape());
     return 0;
   }
 
+  /** Float overflow (inputs or weights too large for float32) shows as infinities or NaN in the output. */
+  static void requireFinite(FloatTensor t) {
+    for (float v : t.data()) {
+      if (!Float.isFinite(v)) throw new MusketeerException("the model's output holds " + v + " (float32 overflow: inputs or weights too large?)");
+    }
+  }
+
+  /** The cleartext run is exact; a secure run on the same input would corrupt values at this rate. */
+  static void warnTruncationRisk(FixedPointInterpreter.Run run, int scale) {
+    if (run.expectedTruncationFailures() > 1e-3) {
+      System.err.printf(Locale.ROOT, "musketeer: warning: a secure run on this input at --scale %d would corrupt about %.3g values by local truncation "
+          + "(mostly at %s); lower --scale or rescale the input%n", scale, run.expectedTruncationFailures(), run.riskiestTruncation());
+    }
+  }
+
   static Map<String, FloatTensor> loadSingleInput(Graph g, Path file, Preprocess p) {
+    Op.Input in = singleInput(g);
+    return Map.of(in.name(), p.load(file, in.name(), in.shape()));
+  }
+
+  static Op.Input singleInput(Graph g) {
     int[] ins = g.inputs();
     if (ins.length != 1) throw new MusketeerException("the model has " + ins.length + " inputs; only single-input models are supported on the command line");
-    Op.Input in = (Op.Input) g.node(ins[0]).op();
-    return Map.of(in.name(), p.load(file, in.name(), in.shape()));
+    return (Op.Input) g.node(ins[0]).op();
   }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "inspect", description = "Print a model's ops, shapes, parameters, MACs and comparisons.")
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Print a model's ops, shapes, parameters, MACs and comparisons.")
 final class InspectCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
@@ -21,7 +21,7 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Graph g = model.load(false); // shapes only
+    Graph g = model.load(Models.Use.STRUCTURE); // shapes only
     if (optimized) g = Compiler.optimize(g);
     var out = System.out;
     out.printf(Locale.ROOT, "%-5s %-40s %-58s %-22s %14s%n", "#", "node", "op", "shape", "MACs");

@@ -1,5 +1,7 @@
 package io.musketeer.cli;
 
+import io.musketeer.core.FloatTensor;
+import io.musketeer.ir.Graph;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,16 +9,23 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
-@Command(name = "local", description = "Run a secure inference with the three parties as three local processes on loopback.")
+@Command(name = "local", mixinStandardHelpOptions = true,
+    description = "Run a secure inference with the three parties as three local processes on loopback.")
 final class LocalCommand implements Callable<Integer> {
+  @ParentCommand Main main;
   @Mixin ModelOptions model;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
+
+  @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
+  boolean plaintext;
   @Mixin PreprocessOptions preprocess;
 
   @Option(names = "--input", required = true, paramLabel = "X", description = "The client's input (.npy or image).")
   Path input;
 
-  @Option(names = "--output", defaultValue = "output.npy", description = "Where the client writes the first output (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--output", defaultValue = "output.npy", paramLabel = "FILE", description = "Where the client writes the first output (default: ${DEFAULT-VALUE}).")
   Path output;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the merged JSON report of all three parties.")
@@ -27,24 +36,30 @@ final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    model.load(false); // fail fast on a bad model before starting three processes
+    // everything the parties would fail on is checked here, before three JVMs start
+    RunCommand.checkProtocol(protocol);
+    Preprocess pre = preprocess.toPreprocess();
+    model.check();
+    String warning = Scales.checkSecure(model.scale);
+    if (warning != null) System.err.println(warning);
+    Path modelFile = Models.file(model.model);
+    OutputFile out = OutputFile.check("--output", output, input, modelFile);
+    OutputFile rep = report == null ? null : OutputFile.check("--report", report, input, modelFile);
+    OutputFile.requireDistinct(out, rep);
+    Graph g = model.load(Models.Use.STRUCTURE_FOR_SERVER);
+    FloatTensor x = InferCommand.loadSingleInput(g, input, pre).values().iterator().next();
+    Scales.checkSecureInput(x, input, model.scale);
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        List.of("--batch", "" + model.batch, "--signature", model.signature), preprocessArgs(preprocess), true);
+        partyArgs(), preprocess.asArguments(), true, main.verbose);
     LocalRun.printSummary(s);
-    if (report != null) Files2.writeAtomically(report, s.mergedJson().getBytes(StandardCharsets.UTF_8));
+    if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;
   }
 
-  static List<String> preprocessArgs(PreprocessOptions p) {
-    java.util.ArrayList<String> args = new java.util.ArrayList<>(List.of("--channels", p.channels, "--range", p.range, "--layout", p.layout));
-    if (p.mean.length > 0) args.addAll(List.of("--mean", join(p.mean)));
-    if (p.std.length > 0) args.addAll(List.of("--std", join(p.std)));
+  private List<String> partyArgs() {
+    java.util.ArrayList<String> args = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
+    args.addAll(receiveTimeout.partyArgs());
+    if (plaintext) args.add("--plaintext");
     return args;
-  }
-
-  private static String join(float[] v) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < v.length; i++) sb.append(i == 0 ? "" : ",").append(v[i]);
-    return sb.toString();
   }
 }

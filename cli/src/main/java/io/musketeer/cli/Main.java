@@ -2,34 +2,53 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The musketeer command. User errors end in one line on stderr and a non-zero exit; --verbose adds the trace. */
+/**
+ * The musketeer command. Exit codes: 0 done; 1 the run could not be done (a file, model, input, peer
+ * or network problem, named in one line on stderr); 2 the command line is wrong (unknown option, bad
+ * or missing value); 3 an internal error (a bug). {@code --verbose} adds stack traces.
+ */
 @Command(
     name = "musketeer",
     mixinStandardHelpOptions = true,
     version = "musketeer 0.1.0",
     description = "Secure three-party inference for trained neural networks (client, server, helper).",
+    footer = {"", "Run 'musketeer help COMMAND' (or 'musketeer COMMAND --help') for a command's options.",
+        "Exit codes: 0 done, 1 the run failed (the line says why), 2 bad command line, 3 internal error."},
     subcommands = {
       DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class,
-      LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, CommandLine.HelpCommand.class
+      LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class
     })
-public final class Main {
+public final class Main implements Callable<Integer> {
   static final int EXIT_USER_ERROR = 1;
   static final int EXIT_USAGE = 2;
   static final int EXIT_INTERNAL = 3;
 
-  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+  /** Set when this process is a party started by local, bench or demo: their heap is MUSKETEER_PARTY_HEAP. */
+  static volatile boolean startedAsLocalParty;
+
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors (and, for local, the parties' too).")
   boolean verbose;
 
+  /** A bare {@code musketeer} prints the usage. */
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.out);
+    return 0;
+  }
+
   public static void main(String[] args) {
+    StartupStderr.restore();
     int code;
     try {
       code = run(args);
     } catch (OutOfMemoryError e) {
-      System.err.println("musketeer: error: out of memory; give the JVM more heap, e.g. MUSKETEER_JAVA_OPTS=-Xmx16g");
+      System.err.println("musketeer: error: " + outOfMemoryHint());
+      if (java.util.Arrays.asList(args).contains("--verbose")) e.printStackTrace();
       code = EXIT_USER_ERROR;
     }
     System.exit(code);
@@ -43,31 +62,58 @@ public final class Main {
 
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    for (CommandLine sub : cl.getSubcommands().values()) sub.getCommandSpec().version(cl.getCommandSpec().version());
     cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
       boolean verbose = parseResult.hasMatchedOption("--verbose")
           || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
       PrintWriter err = cmd.getErr();
-      Throwable root = ex;
-      while (!(root instanceof MusketeerException) && root.getCause() != null && root.getCause() != root) root = root.getCause();
-      if (root instanceof MusketeerException) {
+      int code;
+      Throwable root = userCause(ex);
+      if (root instanceof UsageError) {
+        err.println("musketeer: error: " + oneLine(root.getMessage()) + " (see: " + helpCommand(cmd) + ")");
+        code = EXIT_USAGE;
+      } else if (root instanceof MusketeerException) {
         err.println("musketeer: error: " + oneLine(root.getMessage()));
-        if (verbose) ex.printStackTrace(err);
-        err.flush();
-        return EXIT_USER_ERROR;
+        code = EXIT_USER_ERROR;
+      } else if (root instanceof OutOfMemoryError) {
+        err.println("musketeer: error: " + outOfMemoryHint());
+        code = EXIT_USER_ERROR;
+      } else {
+        err.println("musketeer: internal error: " + ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + oneLine(ex.getMessage()))
+            + (verbose ? "" : " (run with --verbose for details)"));
+        code = EXIT_INTERNAL;
       }
-      err.println("musketeer: internal error: " + ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + oneLine(ex.getMessage()))
-          + (verbose ? "" : " (run with --verbose for details)"));
       if (verbose) ex.printStackTrace(err);
       err.flush();
-      return EXIT_INTERNAL;
+      return code;
     });
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintWriter err = ex.getCommandLine().getErr();
-      err.println("musketeer: " + oneLine(ex.getMessage()) + " (see: musketeer " + ex.getCommandLine().getCommandName() + " --help)");
+      err.println("musketeer: " + oneLine(ex.getMessage()) + " (see: " + helpCommand(ex.getCommandLine()) + ")");
       err.flush();
       return EXIT_USAGE;
     });
     return cl;
+  }
+
+  /** The first user error (or out-of-memory) in the cause chain, else the exception itself. */
+  private static Throwable userCause(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof MusketeerException || t instanceof OutOfMemoryError) return t;
+    }
+    return ex;
+  }
+
+  private static String helpCommand(CommandLine cmd) {
+    return cmd.getParent() == null ? "musketeer --help" : cmd.getCommandSpec().qualifiedName() + " --help";
+  }
+
+  /** Which variable sets this process's heap: the launcher's, or the one local/bench/demo give their parties. */
+  static String outOfMemoryHint() {
+    long max = Runtime.getRuntime().maxMemory() >> 20;
+    return startedAsLocalParty
+        ? "out of memory in a party (heap " + max + " MB); give the parties more heap, e.g. MUSKETEER_PARTY_HEAP=-Xmx12g"
+        : "out of memory (heap " + max + " MB); give the JVM more heap, e.g. MUSKETEER_JAVA_OPTS=-Xmx16g";
   }
 
   static String oneLine(String s) {

@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 
@@ -16,17 +17,47 @@ import javax.imageio.ImageIO;
  * Turns an input file into the model's input tensor: a .npy array as is, or an image resized and
  * normalised as the model was trained: channel order, value range, per-channel mean/std, layout.
  */
-record Preprocess(String channels, float rangeMax, float[] mean, float[] std, String layout) {
+record Preprocess(String channels, float rangeMax, float[] mean, float[] std, String layout, List<String> imageOptions) {
+
+  /**
+   * @param imageOptions the image options the user gave (refused with an array input, which is used as is)
+   */
+  Preprocess {
+    imageOptions = List.copyOf(imageOptions);
+  }
 
   static Preprocess defaults() {
-    return new Preprocess("auto", 1f, new float[0], new float[0], "nhwc");
+    return new Preprocess("auto", 1f, new float[0], new float[0], "nhwc", List.of());
   }
 
   FloatTensor load(Path file, String inputName, Shape expected) {
     if (!Files.exists(file)) throw new MusketeerException("input file " + file + " does not exist");
+    if (Files.isDirectory(file)) throw new MusketeerException("input " + file + " is a directory; give a .npy file or an image");
+    if (!Files.isReadable(file)) throw new MusketeerException("input file " + file + " is not readable");
     String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    FloatTensor t = lower.endsWith(".npy") ? Npy.read(file) : image(file, expected);
+    FloatTensor t;
+    if (lower.endsWith(".npy")) {
+      if (!imageOptions.isEmpty()) {
+        String names = String.join(", ", imageOptions);
+        throw new UsageError(names + (imageOptions.size() == 1 ? " applies" : " apply") + " to image inputs only; " + file
+            + " is an array and is used as is (apply the preprocessing before saving it, or drop " + names + ")");
+      }
+      t = Npy.read(file);
+    } else {
+      t = image(file, expected);
+    }
+    requireFinite(t, file);
     return fit(t, file, inputName, expected);
+  }
+
+  /** NaN or infinity would flow through the float reference silently, and has no fixed-point encoding. */
+  static void requireFinite(FloatTensor t, Path file) {
+    float[] v = t.data();
+    for (int i = 0; i < v.length; i++) {
+      if (!Float.isFinite(v[i])) {
+        throw new MusketeerException("input " + file + " holds " + v[i] + " at element " + i + " (of " + v.length + "); the model needs finite numbers");
+      }
+    }
   }
 
   /** Accepts the expected shape, or the same dimensions without leading 1s (e.g. no batch axis). */
@@ -64,6 +95,10 @@ record Preprocess(String channels, float rangeMax, float[] mean, float[] std, St
     }
     if (c != 1 && c != 3) throw new MusketeerException("the model expects " + c + " channels; images give 1 or 3");
     String order = channels.equals("auto") ? (c == 1 ? "gray" : "rgb") : channels;
+    int given = order.equals("gray") ? 1 : 3;
+    if (given != c) throw new UsageError("--channels " + order + " gives " + given + " channel(s), the model input " + expected + " has " + c);
+    perChannel("--mean", mean, c, expected);
+    perChannel("--std", std, c, expected);
     BufferedImage scaled = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = scaled.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
@@ -80,7 +115,6 @@ record Preprocess(String channels, float rangeMax, float[] mean, float[] std, St
           case "bgr" -> new float[] {b, gr, r};
           default -> throw new MusketeerException("unknown channel order '" + order + "' (use rgb, bgr or gray)");
         };
-        if (px.length != c) throw new MusketeerException("channel order " + order + " gives " + px.length + " channels, the model expects " + c);
         for (int ch = 0; ch < c; ch++) {
           float v = px[ch] / 255f * rangeMax;
           if (mean.length > 0) v -= mean[mean.length == 1 ? 0 : ch];
@@ -90,6 +124,12 @@ record Preprocess(String channels, float rangeMax, float[] mean, float[] std, St
         }
       }
     return new FloatTensor(expected, out);
+  }
+
+  private static void perChannel(String option, float[] v, int channels, Shape expected) {
+    if (v.length > 1 && v.length != channels) {
+      throw new UsageError(option + " has " + v.length + " values but the model input " + expected + " has " + channels + " channel(s); give 1 or " + channels);
+    }
   }
 
   private static boolean isSquare(int n) {

@@ -5,15 +5,21 @@ import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
 import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.net.Transport;
+import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.runtime.LayerListener;
 import io.musketeer.mpc.runtime.SecureParty;
+import java.net.ServerSocket;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,10 +27,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "run", description = "Run one party (server, client or helper) of a secure inference.")
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Run one party (server, client or helper) of a secure inference.",
+        "The client connects to the server and the helper, the server connects to the helper: the server's and the helper's ports "
+            + "(from the peers file) must be reachable."})
 final class RunCommand implements Callable<Integer> {
+  /** Longer than any run: a mistyped value (say milliseconds) would otherwise hang a party for days. */
+  static final int MAX_CONNECT_TIMEOUT = 24 * 3600;
+
   @Mixin ModelOptions model;
   @Mixin PreprocessOptions preprocess;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
+  @Mixin LinkOptions link;
 
   @Option(names = "--role", required = true, description = "server, client or helper.")
   String role;
@@ -50,39 +64,95 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--progress", description = "Show a progress bar by layer on stderr.")
   boolean progress;
 
+  /** local, bench and demo start their parties with this: stop at once when the parent is gone (our stdin closes). */
+  @Option(names = "--local-party", hidden = true)
+  boolean localParty;
+
   @Override
   public Integer call() {
+    if (localParty) watchParent();
     Party self;
     try {
       self = Party.parse(role);
     } catch (IllegalArgumentException e) {
-      throw new MusketeerException(e.getMessage());
+      throw new UsageError(e.getMessage());
     }
-    if (self == Party.CLIENT && input == null) throw new MusketeerException("the client needs --input");
-    if (self != Party.CLIENT && input != null) throw new MusketeerException("only the client takes --input; the " + self.label() + " must not see it");
-    if (self != Party.CLIENT && output != null) throw new MusketeerException("only the client learns the output; drop --output for the " + self.label());
+    if (self == Party.CLIENT && input == null) throw new UsageError("the client needs --input");
+    if (self != Party.CLIENT && input != null) throw new UsageError("only the client takes --input; the " + self.label() + " must not see it");
+    if (self != Party.CLIENT && output != null) throw new UsageError("only the client learns the output; drop --output for the " + self.label());
+    if (connectTimeout < 1 || connectTimeout > MAX_CONNECT_TIMEOUT) {
+      throw new UsageError("--connect-timeout must be in 1.." + MAX_CONNECT_TIMEOUT + " seconds, got " + connectTimeout);
+    }
+    checkProtocol(protocol);
+    Preprocess pre = preprocess.toPreprocess();
+    model.check();
+    String warning = Scales.checkSecure(model.scale);
+    if (warning != null && self == Party.CLIENT) System.err.println(warning);
+    Path modelFile = Models.file(model.model);
+    OutputFile reportFile = report == null ? null : OutputFile.check("--report", report, input, modelFile, peersFile);
+    OutputFile outputFile = self != Party.CLIENT ? null
+        : OutputFile.check("--output", output != null ? output : Path.of("output.npy"), input, modelFile, peersFile);
+    OutputFile.requireDistinct(reportFile, outputFile);
+    Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
-    Program program = Compiler.compile(model.load(self == Party.SERVER), model.scale);
-    Map<String, FloatTensor> inputs = self == Party.CLIENT ? InferCommand.loadSingleInput(program.graph(), input, preprocess.toPreprocess()) : Map.of();
+    Program program = Compiler.compile(model.load(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE), model.scale);
+    Map<String, FloatTensor> inputs = Map.of();
+    if (self == Party.CLIENT) {
+      inputs = InferCommand.loadSingleInput(program.graph(), input, pre);
+      Scales.checkSecureInput(inputs.values().iterator().next(), input, model.scale);
+    }
+    List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
+    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
+    ServerSocket listening = self == Party.CLIENT ? null : connector.listen(link.listenAddress(self, peers));
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
-        Transport transport = TcpTransport.connect(self, peers, Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)))) {
+        Transport transport = TcpTransport.connect(connector, listening)) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       result = SecureParty.run(self, program, protocol, transport, inputs, listener);
     }
-    if (report != null) Files2.writeAtomically(report, result.report().toJson().getBytes(StandardCharsets.UTF_8));
+    if (reportFile != null) reportFile.write(result.report().toJson().getBytes(StandardCharsets.UTF_8));
     if (self == Party.CLIENT) {
       FloatTensor out = result.outputs().get(0);
       TopK.print(System.out, "top-5 (secure):", out, 5);
-      Path file = output != null ? output : Path.of("output.npy");
-      Npy.write(file, out);
-      System.out.println("wrote " + file + " " + out.shape());
+      Npy.write(outputFile, out);
+      System.out.println("wrote " + outputFile.path() + " " + out.shape());
     }
     var r = result.report();
     System.err.printf(Locale.ROOT, "%s: %.2f s, sent %s, received %s, %d rounds%n", self.label(), r.wallSeconds(),
         Units.bytes(r.bytesSent()), Units.bytes(r.bytesReceived()), r.rounds());
     return 0;
+  }
+
+  static void checkProtocol(String protocol) {
+    try {
+      Protocols.comparison(protocol);
+    } catch (IllegalArgumentException e) {
+      throw new UsageError(e.getMessage());
+    }
+  }
+
+  /**
+   * The parent (local, bench, demo) holds the write end of our stdin; when it dies, even by SIGKILL, the
+   * pipe closes. A party without its parent stops at once, before it could write any output.
+   */
+  private static void watchParent() {
+    Main.startedAsLocalParty = true;
+    Thread t = new Thread(() -> {
+      InputStream in = System.in;
+      try {
+        while (in.read() >= 0) {
+          // the parent never writes; anything read is ignored
+        }
+      } catch (IOException e) {
+        // a broken pipe means the same
+      }
+      System.err.println("musketeer: error: the process that started this party is gone; stopping");
+      System.err.flush();
+      Runtime.getRuntime().halt(Main.EXIT_USER_ERROR);
+    }, "parent-watch");
+    t.setDaemon(true);
+    t.start();
   }
 }

@@ -1,11 +1,9 @@
 package io.musketeer.cli;
 
-import io.musketeer.MusketeerException;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.musketeer.importer.tf.TfImporter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.tensorflow.proto.AttrValue;
@@ -19,13 +17,19 @@ import picocli.CommandLine.Option;
 /**
  * Writes the model without its weights, for the client and the helper: every floating-point constant
  * with more than one element becomes a same-shaped constant of ones (stored as one value). Structure,
- * shapes and integer constants stay, so the compiled program, and its hash, are the server's.
+ * shapes and integer constants stay, so the compiled program, and its hash, are the server's. Each
+ * replaced constant carries the attribute {@value #MARK} (TensorFlow ignores attributes that start with
+ * an underscore), so that a server or a cleartext run given the copy by mistake refuses it instead of
+ * computing with ones.
  */
-@Command(name = "strip", description = "Write a weight-free copy of a model for the client and helper (same program hash, no weights).")
+@Command(name = "strip", mixinStandardHelpOptions = true,
+    description = "Write a weight-free copy of a model for the client and helper (same program hash, no weights).")
 final class StripCommand implements Callable<Integer> {
+  static final String MARK = "_musketeer_weight_free";
+
   @Option(names = "--model", required = true, paramLabel = "M",
       description = "Frozen TensorFlow GraphDef (.pb), or a SavedModel directory (written as the frozen graph of its signature).")
-  Path model;
+  String model;
 
   @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
       description = "Signature of a SavedModel (default: ${DEFAULT-VALUE}).")
@@ -35,16 +39,23 @@ final class StripCommand implements Callable<Integer> {
   Path output;
 
   @Override
-  public Integer call() throws IOException {
-    Models.load(model.toString(), ImportOptions.defaults(), true, signature); // refuse what could not run anyway
-    Path savedModel = Models.savedModelDir(model);
-    GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : GraphDef.parseFrom(Files.readAllBytes(model));
-    GraphDef.Builder out = def.toBuilder().clearNode();
+  public Integer call() {
+    if (model.startsWith(Models.BUILTIN)) {
+      throw new UsageError("built-in models need no stripping: the client and the helper generate " + model
+          + " without weights themselves; give every party --model " + model);
+    }
+    Path file = Path.of(model);
+    OutputFile out = OutputFile.check("--output", output, file);
+    Models.load(model, ImportOptions.defaults(), Models.Use.STRUCTURE, signature); // refuse what could not run anyway
+    Path savedModel = Models.savedModelDir(file);
+    GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : TfImporter.read(file);
+    boolean already = isWeightFree(def);
+    GraphDef.Builder stripped = def.toBuilder().clearNode();
     long removed = 0;
     for (NodeDef n : def.getNodeList()) {
       AttrValue v = n.getAttrMap().get("value");
       if (!n.getOp().equals("Const") || v == null || !isFloat(v.getTensor()) || elements(v.getTensor()) <= 1) {
-        out.addNode(n);
+        stripped.addNode(n);
         continue;
       }
       if (v.getTensor().getDtype() != DataType.DT_FLOAT) {
@@ -53,12 +64,22 @@ final class StripCommand implements Callable<Integer> {
       removed += elements(v.getTensor());
       TensorProto ones = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(v.getTensor().getTensorShape())
           .addFloatVal(1f).build();
-      out.addNode(n.toBuilder().putAttr("value", AttrValue.newBuilder().setTensor(ones).build()));
+      stripped.addNode(n.toBuilder().putAttr("value", AttrValue.newBuilder().setTensor(ones).build())
+          .putAttr(MARK, AttrValue.newBuilder().setB(true).build()));
     }
-    if (Files.exists(output) && Files.isSameFile(output, model)) throw new MusketeerException("--output must differ from --model");
-    Files2.writeAtomically(output, out.build().toByteArray());
-    System.out.printf("wrote %s: %,d weights removed, %s%n", output, removed, Units.bytes(Files.size(output)));
+    byte[] bytes = stripped.build().toByteArray();
+    out.write(bytes);
+    System.out.printf("wrote %s: %,d weights removed%s, %s%n", output, removed, already ? " (the model was already weight-free)" : "", Units.bytes(bytes.length));
     return 0;
+  }
+
+  /** Whether {@code strip} wrote this graph (a weight-free copy). */
+  static boolean isWeightFree(GraphDef def) {
+    for (NodeDef n : def.getNodeList()) {
+      AttrValue mark = n.getAttrMap().get(MARK);
+      if (mark != null && mark.getB()) return true;
+    }
+    return false;
   }
 
   private static boolean isFloat(TensorProto t) {

@@ -28,10 +28,10 @@ class MnistLocalTest {
     FloatTensor x = new FloatTensor(Shape.of(n, 784), mnist.images(0, n));
     Path input = dir.resolve("x.npy"), output = dir.resolve("out.npy");
     Npy.write(input, x);
-    LocalRun.Summary s = LocalRun.execute(model.toString(), input, 12, "porthos", output, List.of("--batch", "" + n), List.of(), false);
+    LocalRun.Summary s = LocalRun.execute(model.toString(), input, 12, "porthos", output, List.of("--batch", "" + n), List.of(), false, false);
     Graph g = TfImporter.load(model, ImportOptions.defaults().withBatchSize(n));
-    int[] expected = EvalCommand.top1(FloatInterpreter.run(g, Map.of("Placeholder", x)).get(0), n);
-    int[] secure = EvalCommand.top1(Npy.read(output), n);
+    int[] expected = TopK.top1(FloatInterpreter.run(g, Map.of("Placeholder", x)).get(0));
+    int[] secure = TopK.top1(Npy.read(output));
     for (int i = 0; i < n; i++) assertEquals(expected[i], secure[i], "image " + i);
     assertEquals(3, s.parties().size());
   }

@@ -139,13 +139,13 @@ class SecureProcessesTest {
   @Test
   void wrongRolesAreRefused() throws Exception {
     Path peers = PartyProcesses.peersFile(dir);
-    assertEquals(Main.EXIT_USER_ERROR, Main.run("run", "--role", "boss", "--model", "builtin:demo", "--peers", peers.toString()));
+    assertEquals(Main.EXIT_USAGE, Main.run("run", "--role", "boss", "--model", "builtin:demo", "--peers", peers.toString()));
     // a second server where the helper should be: its hello names the wrong role
     Path sl = dir.resolve("s.log"), s2 = dir.resolve("s2.log");
     String helperLine = Files.readAllLines(peers).stream().filter(l -> l.startsWith("helper")).findFirst().orElseThrow();
     Path wrong = dir.resolve("wrong.conf");
-    Files.writeString(wrong, Files.readString(peers).replace(helperLine, "helper = 127.0.0.1:" + Files.readAllLines(peers).stream()
-        .filter(l -> l.startsWith("server")).findFirst().orElseThrow().split(":")[1]));
+    String serverAddress = Files.readAllLines(peers).stream().filter(l -> l.startsWith("server")).findFirst().orElseThrow().split("\\s+")[2];
+    Files.writeString(wrong, Files.readString(peers).replace(helperLine, "helper = " + serverAddress + " " + helperLine.split("\\s+")[3]));
     Process server = PartyProcesses.start(sl, "run", "--role", "server", "--model", "builtin:demo", "--peers", peers.toString(), "--connect-timeout", "5");
     Process client = PartyProcesses.start(s2, "run", "--role", "client", "--model", "builtin:demo", "--peers", wrong.toString(),
         "--input", demoInput().toString(), "--connect-timeout", "5");

@@ -30,9 +30,23 @@ import java.util.Map;
 public final class FixedPointInterpreter {
   private FixedPointInterpreter() {}
 
-  /** Runs the program and returns the raw ring outputs, at the scales {@code program.scale(output)}. */
-  public static List<RingTensor> runRing(Program program, Map<String, FloatTensor> inputs) {
+  /**
+   * A checked run: the decoded outputs, and how many values a secure run on the same inputs is expected
+   * to corrupt by local truncation (see {@link RangeCheck}).
+   *
+   * @param riskiestTruncation the node contributing most to that expectation, or null
+   */
+  public record Run(List<RingTensor> ringOutputs, List<FloatTensor> outputs, double expectedTruncationFailures, String riskiestTruncation) {}
+
+  /**
+   * Runs the program, checking every value against the ring's range.
+   *
+   * @throws FixedPointOverflowException when an exact result leaves the 64-bit ring (it would wrap to
+   *     garbage) or a comparison input leaves the secure comparison's range
+   */
+  public static Run execute(Program program, Map<String, FloatTensor> inputs) {
     Graph g = program.graph();
+    RangeCheck check = new RangeCheck();
     RingTensor[] values = new RingTensor[g.size()];
     int[] uses = g.useCounts();
     for (int i = 0; i < g.size(); i++) {
@@ -40,22 +54,29 @@ public final class FixedPointInterpreter {
       RingTensor[] in = new RingTensor[n.arity()];
       for (int j = 0; j < in.length; j++) in[j] = values[n.input(j)];
       values[i] = eval(n, in, program.scale(i), inputs);
+      check.check(n, in, values[i], program.scale(i));
       for (int src : n.inputs()) {
         if (--uses[src] == 0) values[src] = null;
       }
     }
-    List<RingTensor> out = new ArrayList<>();
-    for (int o : g.outputs()) out.add(values[o]);
-    return out;
+    int[] outs = g.outputs();
+    List<RingTensor> ring = new ArrayList<>();
+    List<FloatTensor> decoded = new ArrayList<>();
+    for (int o : outs) {
+      ring.add(values[o]);
+      decoded.add(Outputs.decode(program, o, values[o]));
+    }
+    return new Run(ring, decoded, check.expectedTruncationFailures(), check.riskiestTruncation());
+  }
+
+  /** Runs the program and returns the raw ring outputs, at the scales {@code program.scale(output)}. */
+  public static List<RingTensor> runRing(Program program, Map<String, FloatTensor> inputs) {
+    return execute(program, inputs).ringOutputs();
   }
 
   /** Runs the program and decodes the outputs to floats (applying the client's final softmax, if any). */
   public static List<FloatTensor> run(Program program, Map<String, FloatTensor> inputs) {
-    List<RingTensor> ring = runRing(program, inputs);
-    int[] outs = program.graph().outputs();
-    List<FloatTensor> out = new ArrayList<>();
-    for (int k = 0; k < outs.length; k++) out.add(Outputs.decode(program, outs[k], ring.get(k)));
-    return out;
+    return execute(program, inputs).outputs();
   }
 
   private static RingTensor eval(Node n, RingTensor[] in, int scale, Map<String, FloatTensor> inputs) {

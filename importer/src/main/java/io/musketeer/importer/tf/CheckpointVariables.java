@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +16,7 @@ import java.util.function.Supplier;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.BundleEntryProto;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.FunctionDef;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
@@ -34,13 +36,17 @@ import org.tensorflow.proto.TrackableObjectGraphOuterClass.TrackableObjectGraph.
  * the objects its concrete function lists as {@code bound_inputs} in the SavedObjectGraph; that object is
  * found in the checkpoint's own object graph ({@code _CHECKPOINTABLE_OBJECT_GRAPH}) by following the same
  * child names from the root, as TensorFlow's loader does, and its {@code VARIABLE_VALUE} attribute names
- * the entry. Otherwise (TF1 Savers, graphs built without Python) the key is the variable's
+ * the entry. Otherwise the MetaGraph's SaverDef names a restore op, which TensorFlow's C++ loader runs:
+ * each {@code Assign}/{@code AssignVariableOp} it reaches (in the graph, or in the function it calls)
+ * takes a {@code RestoreV2} output, whose {@code tensor_names} give the key (a TF1 Saver may map
+ * variables to other names, as for moving averages). Failing both, the key is the variable's
  * {@code shared_name}, or its node name.
  */
 final class CheckpointVariables {
   static final Set<String> VARIABLE_OPS = Set.of("VarHandleOp", "VariableV2", "Variable");
   /** Ops that may take a variable's resource handle: they read the value. */
-  private static final Set<String> RESOURCE_READERS = Set.of("ReadVariableOp", "Identity", "VariableShape");
+  private static final Set<String> RESOURCE_READERS = Set.of("ReadVariableOp", "Identity", "IdentityN", "VariableShape");
+  private static final Set<String> ASSIGNS = Set.of("Assign", "AssignVariableOp");
 
   private CheckpointVariables() {}
 
@@ -79,6 +85,99 @@ final class CheckpointVariables {
       }
     }
     return keys;
+  }
+
+  /** Checkpoint keys of the outer graph's variables, from what the SaverDef's restore op assigns to them. */
+  static Map<String, String> restoreKeys(MetaGraphDef meta) {
+    String restore = meta.getSaverDef().getRestoreOpName();
+    if (restore.isEmpty()) return Map.of();
+    GraphDef g = meta.getGraphDef();
+    Map<String, NodeDef> outer = new HashMap<>();
+    for (NodeDef n : g.getNodeList()) outer.put(n.getName(), n);
+    Map<String, FunctionDef> library = new HashMap<>();
+    for (FunctionDef f : g.getLibrary().getFunctionList()) library.put(f.getSignature().getName(), f);
+    Map<String, String> keys = new HashMap<>();
+    Deque<String> todo = new ArrayDeque<>(List.of(TfImporter.nodeName(restore)));
+    Set<String> seen = new HashSet<>();
+    while (!todo.isEmpty()) {
+      NodeDef n = outer.get(todo.pop());
+      if (n == null || !seen.add(n.getName())) continue;
+      for (String in : n.getInputList()) todo.push(TfImporter.nodeName(in));
+      if (ASSIGNS.contains(n.getOp()) && n.getInputCount() >= 2) {
+        String key = restoredKey(n.getInput(1), outer);
+        if (key != null) keys.put(TfImporter.nodeName(n.getInput(0)), key);
+      }
+      String fn = FunctionInliner.CALL_OPS.contains(n.getOp()) && n.containsAttr("f") ? n.getAttrOrThrow("f").getFunc().getName() : n.getOp();
+      FunctionDef f = library.get(fn);
+      if (f == null) continue;
+      // TF2: the restore function assigns RestoreV2's outputs to its resource arguments
+      Map<String, NodeDef> body = new HashMap<>();
+      for (NodeDef b : f.getNodeDefList()) body.put(b.getName(), b);
+      List<String> args = n.getInputList().stream().filter(s -> !s.startsWith("^")).toList();
+      for (NodeDef b : f.getNodeDefList()) {
+        if (!b.getOp().equals("AssignVariableOp") || b.getInputCount() < 2) continue;
+        int arg = -1;
+        for (int i = 0; i < f.getSignature().getInputArgCount(); i++) if (f.getSignature().getInputArg(i).getName().equals(b.getInput(0))) arg = i;
+        String key = restoredKey(b.getInput(1), body);
+        if (arg >= 0 && arg < args.size() && key != null) keys.put(TfImporter.nodeName(args.get(arg)), key);
+      }
+    }
+    return keys;
+  }
+
+  /** The checkpoint key behind a tensor ("node:k" in a graph, "node:out:k" in a function) that is an output of RestoreV2, or null. */
+  private static String restoredKey(String tensor, Map<String, NodeDef> nodes) {
+    for (int hops = 0; hops < 100; hops++) {
+      String[] p = tensor.split(":");
+      NodeDef n = nodes.get(p[0]);
+      if (n == null) return null;
+      if (n.getOp().equals("Identity") && n.getInputCount() > 0) {
+        tensor = n.getInput(0);
+        continue;
+      }
+      if (!n.getOp().equals("RestoreV2") || n.getInputCount() < 2) return null;
+      String last = p[p.length - 1];
+      int k = p.length > 1 && !last.isEmpty() && last.length() < 9 && last.chars().allMatch(Character::isDigit) ? Integer.parseInt(last) : 0;
+      NodeDef names = nodes.get(n.getInput(1).split(":")[0]);
+      if (names == null || !names.getOp().equals("Const") || !names.containsAttr("value")) return null;
+      List<ByteString> v = strings(names.getAttrOrThrow("value").getTensor());
+      return k < v.size() ? v.get(k).toStringUtf8() : null;
+    }
+    return null;
+  }
+
+  /**
+   * The elements of a string constant: {@code string_val} as Python writes it, or {@code tensor_content}
+   * as the C API (TF Java) does: every length as a varint, then the bytes.
+   */
+  static List<ByteString> strings(TensorProto t) {
+    if (t.getStringValCount() > 0 || t.getTensorContent().isEmpty()) return t.getStringValList();
+    long n;
+    try {
+      n = TensorBundle.elements(t.getTensorShape());
+    } catch (ArithmeticException e) {
+      return List.of();
+    }
+    java.nio.ByteBuffer in = t.getTensorContent().asReadOnlyByteBuffer();
+    if (n < 0) return List.of();
+    long[] lengths = new long[(int) Math.min(n, in.remaining())];
+    for (int i = 0; i < lengths.length; i++) {
+      long v = 0;
+      for (int shift = 0; in.hasRemaining() && shift < 35; shift += 7) {
+        byte b = in.get();
+        v |= (long) (b & 0x7f) << shift;
+        if (b >= 0) break;
+      }
+      lengths[i] = v;
+    }
+    List<ByteString> out = new java.util.ArrayList<>();
+    for (long len : lengths) {
+      if (len > in.remaining()) return List.of();
+      byte[] b = new byte[(int) len];
+      in.get(b);
+      out.add(ByteString.copyFrom(b));
+    }
+    return out;
   }
 
   /** For each SavedObjectGraph node, the checkpoint object reached by the same child names from the root, or -1. */
@@ -126,7 +225,8 @@ final class CheckpointVariables {
     for (NodeDef n : g.getNodeList()) checkResourceUse(n, byName);
     if (!any) return g;
     TensorBundle b = bundle.get();
-    Map<String, String> keys = objectGraphKeys(meta, b);
+    Map<String, String> keys = new HashMap<>(restoreKeys(meta));
+    keys.putAll(objectGraphKeys(meta, b));
     GraphDef.Builder out = g.toBuilder().clearNode();
     for (NodeDef n : g.getNodeList()) {
       if (VARIABLE_OPS.contains(n.getOp())) {

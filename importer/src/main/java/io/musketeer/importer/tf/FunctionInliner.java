@@ -22,7 +22,8 @@ import org.tensorflow.proto.OpDef;
  * plain GraphDef the importer reads like a frozen graph.
  *
  * <p>Each call ({@code PartitionedCall}, {@code StatefulPartitionedCall}, or a node whose op is a library
- * function) is replaced by the callee's body, its nodes renamed {@code CALL/NODE}; the callee's arguments
+ * function) is replaced by the callee's body, its nodes keeping their names (the name scopes of the
+ * model's code, {@code sequential/dense/MatMul}) made unique with a suffix; the callee's arguments
  * become the call's inputs and the call's outputs become the tensors its {@code ret} map names. Inside a
  * function a tensor is named {@code node:output_arg:index}; it is translated to the flat
  * {@code node:k} of a GraphDef. Control inputs and control outputs are dropped (inference needs data
@@ -132,6 +133,7 @@ final class FunctionInliner {
     return call.getAttrMap();
   }
 
+  /** @param prefix the call's name in the result, whose outputs become aliases {@code prefix:k} */
   private void expand(String prefix, NodeDef call, FunctionDef fn, List<String> args, Deque<String> stack) {
     OpDef sig = fn.getSignature();
     String fname = sig.getName();
@@ -148,7 +150,7 @@ final class FunctionInliner {
     Map<String, String> global = new HashMap<>();
     for (NodeDef n : fn.getNodeDefList()) {
       if (local.put(n.getName(), n) != null) throw new ModelImportException("function '" + fname + "' has two nodes named '" + n.getName() + "'");
-      global.put(n.getName(), unique(prefix + "/" + n.getName()));
+      global.put(n.getName(), unique(n.getName()));
     }
     Scope scope = new Scope(fname, argMap, local, global);
     Map<String, AttrValue> attrs = callAttrs(call);

@@ -166,18 +166,42 @@ public final class SavedModelImporter {
 
   /** Ops that are not the network: a better message than "unsupported op". */
   private static void refuseUnsupported(GraphDef g) {
+    Map<String, NodeDef> byName = new HashMap<>();
+    for (NodeDef n : g.getNodeList()) byName.put(n.getName(), n);
     for (NodeDef n : g.getNodeList()) {
       if (TfOps.TABLE.containsKey(n.getOp())) continue;
-      if (PREPROCESSING.contains(n.getOp())) {
+      if (PREPROCESSING.contains(n.getOp()) && !afterLayers(n, byName)) {
         throw new ModelImportException("the signature preprocesses its input with " + n.getOp() + " (node '" + n.getName() + "'), which is not "
             + "part of the network and not supported: export the model without that layer (in Keras, save a model built from the layers "
             + "after it) and prepare inputs outside (musketeer resizes and scales image inputs itself)");
+      }
+      if (n.getOp().equals("XlaCallModule")) {
+        throw new ModelImportException("the signature runs compiled StableHLO (XlaCallModule, node '" + n.getName() + "'), as JAX exports "
+            + "write; export the Keras model with the TensorFlow backend (KERAS_BACKEND=tensorflow) instead");
       }
       if (CONTROL_FLOW.contains(n.getOp())) {
         throw new ModelImportException("the signature branches or loops on data (" + n.getOp() + ", node '" + n.getName() + "'), which secure "
             + "inference cannot do: export a model whose call() has no data-dependent Python control flow");
       }
     }
+  }
+
+  /** Ops of learned layers: a resize after one is part of the network (UpSampling2D), not preprocessing. */
+  private static final Set<String> LAYER_OPS = Set.of("MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3", "Conv2D", "Conv3D",
+      "DepthwiseConv2dNative", "Conv2DBackpropInput", "BiasAdd", "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3");
+
+  private static boolean afterLayers(NodeDef n, Map<String, NodeDef> byName) {
+    Set<String> seen = new HashSet<>();
+    java.util.ArrayDeque<NodeDef> todo = new java.util.ArrayDeque<>(List.of(n));
+    while (!todo.isEmpty()) {
+      NodeDef m = todo.pop();
+      if (m != n && LAYER_OPS.contains(m.getOp())) return true;
+      for (String in : m.getInputList()) {
+        NodeDef src = byName.get(TfImporter.nodeName(in));
+        if (src != null && seen.add(src.getName())) todo.push(src);
+      }
+    }
+    return false;
   }
 
   private record Inputs(GraphDef graph, List<String> names, Map<String, String> rename) {}

@@ -33,7 +33,20 @@ public final class TfImporter {
   private TfImporter() {}
 
   public static Graph load(Path file, ImportOptions options) {
+    GraphDef def = read(file);
+    try {
+      return fromGraphDef(def, options);
+    } catch (ModelImportException e) {
+      throw new ModelImportException(file.getFileName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a GraphDef file; a missing, unreadable or non-GraphDef file ends in one line naming it. */
+  public static GraphDef read(Path file) {
     if (!Files.exists(file)) throw new ModelImportException("model file " + file + " does not exist");
+    if (Files.isDirectory(file)) {
+      throw new ModelImportException("model " + file + " is a directory; give a frozen GraphDef (.pb) file");
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
@@ -47,11 +60,7 @@ public final class TfImporter {
       throw new ModelImportException(file + " is not a TensorFlow GraphDef (" + firstLine(e.getMessage())
           + "); export a frozen graph (.pb) with convert_variables_to_constants or tf.io.write_graph");
     }
-    try {
-      return fromGraphDef(def, options);
-    } catch (ModelImportException e) {
-      throw new ModelImportException(file.getFileName() + ": " + e.getMessage(), e);
-    }
+    return def;
   }
 
   public static Graph fromGraphDef(GraphDef def, ImportOptions options) {

@@ -47,6 +47,7 @@ final class TfOps {
     op(c -> c.in.clone(), "IdentityN");
     op(c -> new Value[0], "NoOp");
     op(TfOps::matmul, "MatMul");
+    op(TfOps::batchMatMul, "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3");
     op(TfOps::biasAdd, "BiasAdd");
     op(c -> one(c.emit("", new Op.Add(), c.ir(0), c.ir(1))), "Add", "AddV2");
     op(TfOps::addN, "AddN");
@@ -85,6 +86,7 @@ final class TfOps {
     op(TfOps::cast, "Cast");
     op(c -> knownOnly(c, TfOps::prod), "Prod");
     op(c -> knownOnly(c, TfOps::range), "Range");
+    op(TfOps::gather, "GatherV2", "Gather");
     op(c -> knownOnly(c, k -> Known.elementwise(k[0], k[1], (a, b) -> Math.floor(a / b))), "FloorDiv");
     op(c -> maxMin(c, true), "Maximum");
     op(c -> maxMin(c, false), "Minimum");
@@ -142,6 +144,27 @@ final class TfOps {
     if (c.boolAttr("transpose_a", false) || c.boolAttr("adj_x", false)) a = c.emit("transpose_a", new Op.Transpose(new int[] {1, 0}), a);
     if (c.boolAttr("transpose_b", false) || c.boolAttr("adj_y", false)) b = c.emit("transpose_b", new Op.Transpose(new int[] {1, 0}), b);
     return one(c.emit("", new Op.MatMul(), a, b));
+  }
+
+  /**
+   * A batched product by a matrix (Keras 3's Dense on [batch, steps, features]): one MatMul over the
+   * flattened leading dimensions.
+   */
+  private static Value[] batchMatMul(Ctx c) {
+    Shape as = c.shape(0), bs = c.shape(1);
+    if (c.boolAttr("adj_x", false)) throw c.fail("with adj_x is not supported");
+    if (as.rank() < 2 || bs.rank() < 2) throw c.fail("needs operands of rank 2 or more, got " + as + " and " + bs);
+    int b = c.ir(1);
+    int rows = bs.dim(bs.rank() - 2), cols = bs.dim(bs.rank() - 1);
+    if (bs.size() != rows * cols) throw c.fail("multiplies by " + bs + "; only a matrix (or batches of one) on the right is supported");
+    if (bs.rank() > 2) b = c.emit("matrix", new Op.Reshape(Shape.of(rows, cols)), b);
+    if (c.boolAttr("adj_y", false)) b = c.emit("transpose_b", new Op.Transpose(new int[] {1, 0}), b);
+    if (as.rank() == 2) return one(c.emit("", new Op.MatMul(), c.ir(0), b));
+    int k = as.dim(as.rank() - 1);
+    int a = c.emit("rows", new Op.Reshape(Shape.of(as.size() / k, k)), c.ir(0));
+    int[] out = as.dims().clone();
+    out[out.length - 1] = c.boolAttr("adj_y", false) ? rows : cols;
+    return one(c.emit("", new Op.Reshape(new Shape(out)), c.emit("matmul", new Op.MatMul(), a, b)));
   }
 
   private static Value[] biasAdd(Ctx c) {
@@ -556,6 +579,33 @@ final class TfOps {
     Arrays.fill(d, 1);
     for (int i = 0; i < map.length; i++) d[map[i]] *= k[0].values()[i];
     return new Known(out, d, k[0].floating());
+  }
+
+  /** Gather on known values: the shape arithmetic of tf.tensordot (Keras' Dense on inputs of rank 3 and more). */
+  private static Value[] gather(Ctx c) {
+    if (c.intAttr("batch_dims", 0) != 0) throw c.fail("gathers with batch_dims; not supported");
+    Known params = c.known(0, "params"), indices = c.known(1, "indices");
+    int rank = params.shape().rank();
+    int axis = c.in.length > 2 ? c.known(2, "axis").scalarInt() : 0;
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) throw c.fail("gathers along axis " + axis + " of a rank-" + rank + " tensor");
+    int[] dims = params.shape().dims();
+    int outer = 1, inner = 1, n = dims[axis];
+    for (int i = 0; i < axis; i++) outer *= dims[i];
+    for (int i = axis + 1; i < rank; i++) inner *= dims[i];
+    int[] idx = indices.ints();
+    int[] outDims = new int[rank - 1 + indices.shape().rank()];
+    System.arraycopy(dims, 0, outDims, 0, axis);
+    System.arraycopy(indices.shape().dims(), 0, outDims, axis, indices.shape().rank());
+    System.arraycopy(dims, axis + 1, outDims, axis + indices.shape().rank(), rank - axis - 1);
+    double[] out = new double[outer * idx.length * inner];
+    for (int o = 0; o < outer; o++) {
+      for (int j = 0; j < idx.length; j++) {
+        if (idx[j] < 0 || idx[j] >= n) throw c.fail("gathers index " + idx[j] + " of a dimension of size " + n);
+        System.arraycopy(params.values(), (o * n + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
+      }
+    }
+    return one(new Known(new Shape(outDims), out, params.floating()));
   }
 
   private static Known range(Known[] k) {

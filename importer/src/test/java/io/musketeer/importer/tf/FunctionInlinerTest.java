@@ -129,6 +129,24 @@ class FunctionInlinerTest {
     System.out.println("FunctionInlinerTest: " + e.getMessage());
   }
 
+  /** Inside a body, a direct call's outputs are named by the callee's output arguments ("direct:b_relu:0"). */
+  @Test
+  void directCallInsideAFunctionBody() {
+    FunctionDef g = function("g", List.of("a"), new java.util.LinkedHashMap<>(Map.of("a_double", "sum:z:0")),
+        node("sum", "AddV2", "a", "a"), node("relu", "Relu", "a"));
+    g = g.toBuilder().setSignature(g.getSignature().toBuilder().addOutputArg(OpDef.ArgDef.newBuilder().setName("b_relu"))).putRet("b_relu", "relu:activations:0")
+        .build();
+    FunctionDef f = function("f", List.of("a"), Map.of("y", "direct:b_relu:0"), node("direct", "g", "a"));
+    GraphDef def = graph(List.of(g, f), node("x", "Placeholder").toBuilder()
+        .putAttr("shape", AttrValue.newBuilder().setShape(org.tensorflow.proto.TensorShapeProto.newBuilder()
+            .addDim(org.tensorflow.proto.TensorShapeProto.Dim.newBuilder().setSize(4))).build()).build(), call("c", "f", "x"));
+    FunctionInliner.Inlined in = FunctionInliner.inline(def, List.of("c:0"));
+    assertTrue(in.outputs().equals(List.of("relu:0")), in.outputs().toString());
+    Graph ir = TfImporter.fromGraphDef(in.graph(), ImportOptions.defaults().withOutputs(in.outputs()));
+    FloatTensor x = new FloatTensor(io.musketeer.core.Shape.of(4), new float[] {-1, 2, -3, 4});
+    assertClose("relu", new FloatTensor(io.musketeer.core.Shape.of(4), new float[] {0, 2, 0, 4}), FloatInterpreter.run(ir, Map.of("x", x)).get(0), 0);
+  }
+
   @Test
   void recursionIsRefused() {
     FunctionDef f = function("f", List.of("a"), Map.of("out", "again:output:0"), call("again", "f", "a"));
@@ -153,10 +171,14 @@ class FunctionInlinerTest {
   @Test
   void nodeNamesStayUniqueAndControlEdgesGo() {
     FunctionDef f = function("f", List.of("a"), Map.of("out", "relu:activations:0"), node("noop", "NoOp"), node("relu", "Relu", "a", "^noop"));
-    // an outer node already has the name the inlined Relu would get
-    GraphDef g = graph(List.of(f), node("x", "Placeholder"), call("c", "f", "x"), node("c/relu", "Neg", "x"), node("y", "AddV2", "c:0", "c/relu"));
+    // an outer node already has the name of the inlined Relu, and the function is called twice
+    GraphDef g = graph(List.of(f), node("x", "Placeholder"), call("c", "f", "x"), call("d", "f", "c:0"), node("relu", "Neg", "x"),
+        node("y", "AddV2", "d:0", "relu"));
     FunctionInliner.Inlined in = FunctionInliner.inline(g, List.of("y:0"));
     List<String> names = in.graph().getNodeList().stream().map(NodeDef::getName).toList();
-    assertTrue(names.containsAll(List.of("x", "c/relu", "c/relu_1", "y")) && !names.contains("c/noop"), names.toString());
+    assertTrue(names.containsAll(List.of("x", "relu", "relu_1", "relu_2", "y")) && names.size() == 5, names.toString());
+    NodeDef y = in.graph().getNodeList().stream().filter(n -> n.getName().equals("y")).findFirst().orElseThrow();
+    NodeDef second = in.graph().getNodeList().stream().filter(n -> n.getName().equals(TfImporter.nodeName(y.getInput(0)))).findFirst().orElseThrow();
+    assertTrue(second.getOp().equals("Relu") && TfImporter.nodeName(second.getInput(0)).startsWith("relu_"), second.toString());
   }
 }

@@ -43,7 +43,9 @@ import org.tensorflow.types.TString;
 
 /**
  * Writes SavedModels with TensorFlow Java, in the forms real exporters produce, and returns what
- * TensorFlow itself computes on a probe input (the oracle):
+ * TensorFlow itself computes on a probe input (the oracle). Each is checked to be a valid SavedModel:
+ * TensorFlow's own loader ({@link SavedModelBundle#load}, as TF Serving) restores it and computes the
+ * same output.
  *
  * <ul>
  *   <li>{@link #keras}: TF2 / Keras ({@code tf.saved_model.save}, {@code model.save}): the serving
@@ -139,6 +141,7 @@ public final class SavedModels {
         args.put(i == 0 ? "unknown" : "unknown_" + (i - 1), v);
       }
       Operand<?> y = wrapper.call(tf, args).get("identity");
+      restoreOp(tf, weights, handles, options);
       try (Session s = new Session(g)) {
         s.initialize();
         FloatTensor expected = run(s, x, probe, y);
@@ -146,6 +149,7 @@ public final class SavedModels {
         SavedModelBundle.exporter(dir.toString()).withSession(s).withSignature(sig).export();
         writeKerasCheckpoint(tf, s, dir, weights, handles, options);
         rewriteKerasMetaGraph(dir, weights, wrapper.getDefinedName(), options);
+        assertServedAlike(dir, inputKey, probe, expected);
         return expected;
       }
     }
@@ -168,6 +172,7 @@ public final class SavedModels {
         FloatTensor expected = run(s, x, probe, y);
         Signature sig = Signature.builder().key("serving_default").input(inputName, x).output(outputName, y).build();
         SavedModelBundle.exporter(dir.toString()).withSession(s).withSignature(sig).export();
+        assertServedAlike(dir, inputName, probe, expected);
         return expected;
       }
     }
@@ -196,6 +201,41 @@ public final class SavedModels {
       return h;
     };
     keras(dir, "images", new long[] {-1, 784}, weights, body, "logits", FloatTensor.zeros(Shape.of(1, 784)), Options.defaults());
+  }
+
+  /** The checkpoint keys of the weights, in order. */
+  private static List<String> checkpointKeys(List<Weight> weights, Options options) {
+    List<String> layers = layers(weights), keys = new ArrayList<>();
+    for (Weight w : weights) keys.add(options.objectGraph() ? checkpointKey(layers.indexOf(w.layer()), w.name()) : w.path());
+    return keys;
+  }
+
+  /**
+   * What TensorFlow's C++ loader (TF Serving, TF Java) runs to load the variables, named by the
+   * MetaGraph's SaverDef: RestoreV2 of every key, assigned to the variables.
+   */
+  private static void restoreOp(Ops tf, List<Weight> weights, List<Operand<?>> handles, Options options) {
+    Operand<TString> file = tf.withName("saver_filename").placeholder(TString.class, Placeholder.shape(org.tensorflow.ndarray.Shape.scalar()));
+    List<String> keys = checkpointKeys(weights, options);
+    List<Class<? extends org.tensorflow.types.family.TType>> types = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) types.add(TFloat32.class);
+    var restored = tf.train.restore(file, strings(tf, keys), strings(tf, keys.stream().map(k -> "").toList()), types);
+    List<org.tensorflow.op.Op> assigns = new ArrayList<>();
+    for (int i = 0; i < handles.size(); i++) assigns.add(tf.assignVariableOp(handles.get(i), restored.tensors().get(i)));
+    tf.withName("restore_all").withControlDependencies(assigns).noOp();
+  }
+
+  /**
+   * The SavedModel as TensorFlow itself serves it ({@link SavedModelBundle#load}: restore from the
+   * checkpoint, run the signature) must compute what the graph computed before export: the fixture is a
+   * valid SavedModel, not just something this importer reads.
+   */
+  static void assertServedAlike(Path dir, String inputKey, FloatTensor probe, FloatTensor expected) {
+    try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve");
+        TFloat32 in = TFloat32.tensorOf(TfOracle.tfShape(probe.shape()), DataBuffers.of(probe.data()));
+        Result r = b.function("serving_default").call(Map.of(inputKey, in))) {
+      TfOracle.assertClose("TensorFlow serving " + dir.getFileName(), expected, TfOracle.toFloat(r.get(0)), 1e-6);
+    }
   }
 
   static Output<?> resourcePlaceholder(Ops tf, String name) {
@@ -265,19 +305,17 @@ public final class SavedModels {
 
   private static void writeKerasCheckpoint(Ops tf, Session s, Path dir, List<Weight> weights, List<Operand<?>> handles, Options options)
       throws IOException {
-    List<String> layers = layers(weights);
     Files.createDirectories(dir.resolve("variables"));
     List<List<Integer>> shards = new ArrayList<>();
     for (int k = 0; k < options.shards(); k++) shards.add(new ArrayList<>());
     for (int i = 0; i < weights.size(); i++) shards.get(i % options.shards()).add(i);
+    List<String> keys = checkpointKeys(weights, options);
     List<String> prefixes = new ArrayList<>();
     for (int k = 0; k < shards.size(); k++) {
       List<String> names = new ArrayList<>();
       List<Operand<?>> tensors = new ArrayList<>();
       for (int i : shards.get(k)) {
-        Weight w = weights.get(i);
-        // without an object graph, readers fall back to the variable's shared_name
-        names.add(options.objectGraph() ? checkpointKey(layers.indexOf(w.layer()), w.name()) : w.path());
+        names.add(keys.get(i)); // without an object graph, readers fall back to the variable's shared_name
         tensors.add(tf.readVariableOp(handles.get(i), TFloat32.class));
       }
       if (k == 0 && options.objectGraph()) {
@@ -298,8 +336,8 @@ public final class SavedModels {
 
   /**
    * Adds the SavedObjectGraph (root with layers, variables and the signature's concrete function, whose
-   * bound inputs are the variables) and makes the calls StatefulPartitionedCall, as TensorFlow does for
-   * functions that read variables.
+   * bound inputs are the variables), names the restore op in the SaverDef, and makes the calls
+   * StatefulPartitionedCall, as TensorFlow does for functions that read variables.
    */
   private static void rewriteKerasMetaGraph(Path dir, List<Weight> weights, String wrapper, Options options) throws IOException {
     Path pb = dir.resolve("saved_model.pb");
@@ -343,6 +381,8 @@ public final class SavedModels {
       og.putConcreteFunctions(wrapper, SavedConcreteFunction.newBuilder().addAllBoundInputs(bound).build());
       meta.setObjectGraphDef(og);
     }
+    meta.setSaverDef(org.tensorflow.proto.SaverDef.newBuilder().setFilenameTensorName("saver_filename:0").setRestoreOpName("restore_all")
+        .setVersion(org.tensorflow.proto.SaverDef.CheckpointFormatVersion.V2));
     Files.write(pb, model.build().toByteArray());
   }
 

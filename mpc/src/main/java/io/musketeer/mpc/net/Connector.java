@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
 
 /**
  * Makes a party's connections: binds its listening socket, dials peers (retrying until they are up),
- * accepts them, and exchanges the hello. Sockets come from a {@link LinkSecurity}, so TLS is a matter
- * of passing another one; the checked connection is handed on to a {@link SocketLink}.
+ * accepts them, and exchanges the hello. A {@link LinkSecurity} secures each TCP connection as soon
+ * as it is made (TLS is a matter of passing another one) and checks the peer; the checked connection
+ * is handed on to a {@link SocketLink}.
  *
  * <p>The hello is 32 bytes each way, little-endian: magic, wire version, the sender's role, the role
  * it expects to reach, and the session id (16 bytes). The dialing side sends first and the accepting
@@ -33,13 +34,23 @@ public final class Connector {
   static final int WIRE_VERSION = 2;
   static final int HELLO_BYTES = 32;
 
-  /** A connection whose peer said who it is, passed the security checks, and is ready for frames. */
-  public record Connection(Party peer, SessionId session, Socket socket) {}
+  /**
+   * A connection whose peer said who it is, passed the security checks, and is ready for frames:
+   * {@code socket} carries them (TLS or plain), {@code raw} is the TCP socket under it, closed to drop
+   * the connection at once whatever the layer above is doing.
+   */
+  public record Connection(Party peer, SessionId session, Socket socket, Socket raw) {}
 
   /** What the far end said in its hello. */
   record Hello(int magic, int version, int role, int target, SessionId session) {
     Party roleParty() {
       return role >= 0 && role < 3 ? Party.values()[role] : null;
+    }
+
+    /** A TLS record (handshake or alert) where a plaintext hello was expected. */
+    boolean speaksTls() {
+      int recordType = magic & 0xff, major = (magic >>> 8) & 0xff;
+      return major == 3 && (recordType == 0x16 || recordType == 0x15);
     }
   }
 
@@ -78,7 +89,7 @@ public final class Connector {
   public ServerSocket listen(Peers.Address at) {
     ServerSocket ss = null;
     try {
-      ss = security.listener().createServerSocket();
+      ss = new ServerSocket();
       ss.setReuseAddress(true);
       ss.setReceiveBufferSize(SocketLink.SOCKET_BUFFER);
       InetSocketAddress address = new InetSocketAddress(at.host(), at.port());
@@ -108,23 +119,34 @@ public final class Connector {
         throw new TransportException(peer.label() + " at " + at + " did not connect within " + Timeouts.format(timeouts.connectTimeout())
             + (last != null ? " (" + FramedTransport.describe(last) + ")" : "") + "; is it running?", last);
       }
-      Socket s = null;
+      Socket raw = new Socket();
       try {
-        s = security.dialer().createSocket();
-        configure(s);
-        s.connect(new InetSocketAddress(at.host(), at.port()), (int) Math.max(1, Math.min(remainingMs, 5000)));
+        configure(raw);
+        raw.connect(new InetSocketAddress(at.host(), at.port()), (int) Math.max(1, Math.min(remainingMs, 5000)));
       } catch (IOException e) {
-        closeQuietly(s);
+        closeQuietly(raw);
         last = e;
         sleep(Math.min(backoffMs, Math.max(1, remainingMs)));
         backoffMs = Math.min(backoffMs * 2, 1000);
         continue;
       }
+      Socket s = raw;
       try {
-        s.setSoTimeout(millisUntil(deadlineNanos));
+        raw.setSoTimeout(millisUntil(deadlineNanos));
+        s = security.secure(raw, self, peer, at.toString());
         security.verifyPeer(s, self, peer, at.toString());
         writeHello(s, self, peer, session);
-        Hello h = readHello(s);
+        Hello h;
+        try {
+          h = readHello(s);
+        } catch (java.io.EOFException e) {
+          throw new TransportException(peer.label() + " at " + at + " closed the connection during set-up" + (security == LinkSecurity.plaintext()
+              ? " (is it running with TLS, while the " + self.label() + " runs with --plaintext?)" : "") + "; check the " + peer.label() + "'s log", e);
+        }
+        if (h.speaksTls()) {
+          throw new TransportException(peer.label() + " at " + at + " speaks TLS, but the " + self.label()
+              + " runs with --plaintext; run all three parties with TLS (the default) or all with --plaintext");
+        }
         if (h.magic() != MAGIC) {
           throw new TransportException("the program at " + peer.label() + "'s address " + at + " is not a Musketeer party; check the peers file");
         }
@@ -140,17 +162,20 @@ public final class Connector {
           throw new TransportException(peer.label() + " at " + at + " answered for another session; run the same Musketeer version on all parties");
         }
         security.established(s, self, peer, session);
-        return new Connection(peer, session, s);
+        return new Connection(peer, session, s, raw);
       } catch (SocketTimeoutException e) {
         closeQuietly(s);
+        closeQuietly(raw);
         throw new TransportException(peer.label() + " at " + at + " accepted the connection but did not greet the " + self.label()
             + " within " + Timeouts.format(timeouts.connectTimeout()) + "; is it a Musketeer party, and is it still waiting for another party?", e);
       } catch (IOException e) {
         closeQuietly(s);
+        closeQuietly(raw);
         throw new TransportException("lost connection to " + peer.label() + " at " + at + " during set-up (" + FramedTransport.describe(e)
             + "); check the " + peer.label() + "'s log", e);
       } catch (RuntimeException e) {
         closeQuietly(s);
+        closeQuietly(raw);
         throw e;
       }
     }
@@ -185,12 +210,14 @@ public final class Connector {
   }
 
   /** The accepting half of set-up on a socket just accepted; closes it on failure. */
-  public Connection greet(Socket s, int port, Set<Party> allowed, Set<Party> connected, SessionId session, long deadlineNanos) {
-    String remote = String.valueOf(s.getRemoteSocketAddress());
+  public Connection greet(Socket raw, int port, Set<Party> allowed, Set<Party> connected, SessionId session, long deadlineNanos) {
+    String remote = String.valueOf(raw.getRemoteSocketAddress());
     Hello h;
+    Socket s = raw;
     try {
-      configure(s);
-      s.setSoTimeout(millisUntil(deadlineNanos));
+      configure(raw);
+      raw.setSoTimeout(millisUntil(deadlineNanos));
+      s = security.secure(raw, self, null, remote);
       h = readHello(s);
       Party claimed = h.roleParty();
       if (h.magic() == MAGIC && h.version() == WIRE_VERSION && claimed != null && claimed != self && allowed.contains(claimed)) {
@@ -199,15 +226,21 @@ public final class Connector {
       if (h.magic() == MAGIC) writeHello(s, self, claimed != null ? claimed : self, h.session());
     } catch (TransportException e) {
       closeQuietly(s);
+      closeQuietly(raw);
       throw e;
     } catch (IOException e) {
       closeQuietly(s);
+      closeQuietly(raw);
+      String hint = security.refusalHint(self);
       throw new TransportException("peer at " + remote + " broke off during set-up with the " + self.label() + " ("
-          + FramedTransport.describe(e) + "); is something other than a Musketeer party using port " + port + "?", e);
+          + FramedTransport.describe(e) + ")" + (hint.isEmpty() ? "; is something other than a Musketeer party using port " + port + "?" : hint), e);
     }
     TransportException bad = null;
     Party p = h.roleParty();
-    if (h.magic() != MAGIC) {
+    if (h.speaksTls()) {
+      bad = new TransportException("peer at " + remote + " speaks TLS, but the " + self.label()
+          + " runs with --plaintext; run all three parties with TLS (the default) or all with --plaintext");
+    } else if (h.magic() != MAGIC) {
       bad = new TransportException("peer at " + remote + " is not a Musketeer party (bad greeting); is something else connecting to port " + port + "?");
     } else if (h.version() != WIRE_VERSION) {
       bad = new TransportException("peer at " + remote + " speaks wire version " + h.version() + ", the " + self.label() + " speaks "
@@ -228,22 +261,24 @@ public final class Connector {
     }
     if (bad != null) {
       closeQuietly(s);
+      closeQuietly(raw);
       throw bad;
     }
     try {
       security.established(s, self, p, h.session());
     } catch (IOException e) {
       closeQuietly(s);
+      closeQuietly(raw);
       throw new TransportException("lost connection to the " + p.label() + " at " + remote + " during set-up (" + FramedTransport.describe(e) + ")", e);
     }
-    return new Connection(p, h.session(), s);
+    return new Connection(p, h.session(), s, raw);
   }
 
   // ---------------------------------------------------------------- links
 
   /** Starts the framed link on a connection; its sender thread runs until the transport closes. */
   Link link(Connection c) throws IOException {
-    return new SocketLink(self, c.peer(), c.socket(), timeouts);
+    return new SocketLink(self, c.peer(), c.socket(), c.raw(), timeouts);
   }
 
   /** A transport over {@code connections}, one per peer; closes them all if it cannot start. */
@@ -260,7 +295,7 @@ public final class Connector {
       return new FramedTransport(self, timeouts, links, bindings);
     } catch (IOException e) {
       for (Link l : links) if (l != null) l.kill();
-      for (Connection c : connections) closeQuietly(c.socket());
+      for (Connection c : connections) closeQuietly(c.raw());
       throw new TransportException(self.label() + " could not start its links (" + FramedTransport.describe(e) + ")", e);
     }
   }

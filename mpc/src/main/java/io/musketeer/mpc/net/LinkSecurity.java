@@ -3,21 +3,24 @@ package io.musketeer.mpc.net;
 import io.musketeer.mpc.Party;
 import java.io.IOException;
 import java.net.Socket;
-import javax.net.ServerSocketFactory;
-import javax.net.SocketFactory;
 
 /**
- * What protects a party's connections: the sockets it dials and listens with (plain TCP, or TLS from
- * an {@code SSLContext}) and the checks of a peer that run before anything of the session is sent.
+ * What protects a party's connections: plain TCP, or TLS layered over each connected socket (from
+ * an {@code SSLContext}), and the checks of a peer that run before anything of the session is sent.
  * {@link Connector} calls these at fixed points of set-up; protocol code never sees them.
  *
- * <p>An extension (attested sessions: evidence exchanged right after the handshake and bound to
- * the channel) wraps an instance and adds its exchange in {@link #established}.
+ * <p>An extension (attested sessions: evidence exchanged right after the handshake and bound to the
+ * channel) wraps an instance and adds its exchange in {@link #established}, where the channel is up
+ * and both sides know who the other claims to be.
  */
 public interface LinkSecurity {
-  SocketFactory dialer();
-
-  ServerSocketFactory listener();
+  /**
+   * Secures a TCP connection just made: returns {@code raw} itself (plaintext) or a socket layered
+   * over it with its handshake done. {@code peer} is the party dialed, or null on the accepting side
+   * (the hello has not named it yet). Throws a {@link TransportException} with the one-line reason
+   * (a plaintext peer on a TLS port, a refused certificate...).
+   */
+  Socket secure(Socket raw, Party self, Party peer, String where) throws IOException;
 
   /**
    * Checks the peer at the far end of {@code s}, dialed as {@code peer} at {@code where} or accepted
@@ -32,25 +35,25 @@ public interface LinkSecurity {
   /** The channel binding of {@code s} (see {@link Transport#channelBinding}); empty if the channel has no keys. */
   byte[] channelBinding(Socket s) throws IOException;
 
-  /** Plain TCP: nothing authenticated, nothing encrypted. */
-  static LinkSecurity plaintext() {
-    return Plaintext.INSTANCE;
+  /** The end of a message for a peer that hung up after connecting: what may have made it refuse this party. */
+  default String refusalHint(Party self) {
+    return "";
   }
 
   /** For log lines: "plaintext" or what protects the links. */
   String describe();
 
+  /** Plain TCP: nothing authenticated, nothing encrypted. */
+  static LinkSecurity plaintext() {
+    return Plaintext.INSTANCE;
+  }
+
   enum Plaintext implements LinkSecurity {
     INSTANCE;
 
     @Override
-    public SocketFactory dialer() {
-      return SocketFactory.getDefault();
-    }
-
-    @Override
-    public ServerSocketFactory listener() {
-      return ServerSocketFactory.getDefault();
+    public Socket secure(Socket raw, Party self, Party peer, String where) {
+      return raw;
     }
 
     @Override

@@ -43,6 +43,8 @@ final class SocketLink implements Link {
 
   private final Party peer;
   private final Socket socket;
+  /** The TCP socket under {@code socket} (the same one for plaintext): closing it drops the connection at once. */
+  private final Socket raw;
   private final InputStream in;
   private final OutputStream out;
   private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
@@ -57,9 +59,10 @@ final class SocketLink implements Link {
   private volatile IOException sendFailure;
   private volatile boolean stopping;
 
-  SocketLink(Party self, Party peer, Socket socket, Timeouts timeouts) throws IOException {
+  SocketLink(Party self, Party peer, Socket socket, Socket raw, Timeouts timeouts) throws IOException {
     this.peer = peer;
     this.socket = socket;
+    this.raw = raw;
     this.in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
     this.out = socket.getOutputStream();
     this.heartbeatNanos = timeouts.heartbeatInterval().toNanos();
@@ -169,7 +172,7 @@ final class SocketLink implements Link {
       if (sendFailure == null) sendFailure = e;
     }
     queue.clear();
-    if (!stopping) closeQuietly(socket);
+    if (!stopping) closeQuietly(raw);
   }
 
   // ---------------------------------------------------------------- receiving
@@ -243,6 +246,12 @@ final class SocketLink implements Link {
   @Override
   public void close(boolean drain, long drainDeadlineNanos) {
     stopping = true;
+    if (sender.isAlive()) {
+      // still writing to a peer that does not read: a goodbye could not get through, and a TLS
+      // close_notify would wait for the writer; drop the connection
+      kill();
+      return;
+    }
     try {
       if (!socket.isClosed()) socket.shutdownOutput();
     } catch (IOException | UnsupportedOperationException ignored) {
@@ -252,6 +261,7 @@ final class SocketLink implements Link {
     // unread input resets the connection, and the reset would destroy the ABORT frame in the peer's
     // receive buffer before the peer reads the reason (a peer still sending would report a broken pipe).
     if (drain) drain(drainDeadlineNanos);
+    closeQuietly(raw);
     closeQuietly(socket);
     join(sender, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
   }
@@ -274,18 +284,19 @@ final class SocketLink implements Link {
   public void kill() {
     queue.clear();
     queue.add(END);
+    closeQuietly(raw);
     closeQuietly(socket);
   }
 
   @Override
   public void crash(boolean reset) {
     try {
-      if (reset) socket.setSoLinger(true, 0);
+      if (reset) raw.setSoLinger(true, 0);
     } catch (IOException ignored) {
       // closing anyway
     }
     stopping = true;
-    closeQuietly(socket);
+    closeQuietly(raw);
     queue.clear();
     queue.add(END);
   }

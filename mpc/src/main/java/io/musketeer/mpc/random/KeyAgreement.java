@@ -36,10 +36,14 @@ import javax.crypto.spec.SecretKeySpec;
  * context (the program hash, perhaps with a session nonce), so seeds from different sessions,
  * programs or pairs are unrelated even if a key pair were reused.
  *
- * <p><b>Unauthenticated.</b> The public keys travel over the plain transport. That is enough in the
- * semi-honest model this serves, where every party follows the protocol and the network is trusted;
- * an active network attacker could sit in the middle of each exchange. Authentication (TLS or signed
- * keys) is to come as a {@link Transport} decorator underneath, without changes here.
+ * <p><b>Bound to the channel.</b> The public keys travel over the transport's link to that peer,
+ * which is TLS 1.3 with both certificates pinned unless a party runs with {@code --plaintext}. The
+ * HKDF info also takes the link's {@link Transport#channelBinding channel binding} (the TLS exporter),
+ * so a seed exists only for the two ends of that one authenticated channel: a party in the middle
+ * would need a pinned certificate's key to be an end at all, and could not relay the exchange into
+ * another channel. Over plaintext links (and in memory) the binding is empty and nothing is
+ * authenticated: an active network attacker could sit in the middle, which is what {@code --plaintext}
+ * warns about.
  *
  * <p>No key, secret or seed is ever logged or put into an exception message.
  */
@@ -105,7 +109,7 @@ public final class KeyAgreement {
       byte[] pkLo = lo == self ? minePublic.get(p) : theirs;
       byte[] pkHi = lo == self ? theirs : minePublic.get(p);
       try {
-        seeds.put(p, hkdf(SALT, secret, info(lo, hi, pkLo, pkHi, sessionContext), 32));
+        seeds.put(p, hkdf(SALT, secret, info(lo, hi, pkLo, pkHi, t.channelBinding(p), sessionContext), 32));
       } finally {
         Arrays.fill(secret, (byte) 0);
       }
@@ -113,13 +117,14 @@ public final class KeyAgreement {
     return seeds;
   }
 
-  private static byte[] info(Party lo, Party hi, byte[] pkLo, byte[] pkHi, String sessionContext) {
+  private static byte[] info(Party lo, Party hi, byte[] pkLo, byte[] pkHi, byte[] channelBinding, String sessionContext) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     field(b, "musketeer pair seed".getBytes(StandardCharsets.UTF_8));
     field(b, lo.label().getBytes(StandardCharsets.UTF_8));
     field(b, hi.label().getBytes(StandardCharsets.UTF_8));
     field(b, pkLo);
     field(b, pkHi);
+    field(b, channelBinding);
     field(b, sessionContext.getBytes(StandardCharsets.UTF_8));
     return b.toByteArray();
   }

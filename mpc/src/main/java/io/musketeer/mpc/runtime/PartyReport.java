@@ -1,8 +1,11 @@
 package io.musketeer.mpc.runtime;
 
+import io.musketeer.MusketeerException;
 import io.musketeer.mpc.Party;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What one party measured in one run: traffic from its transport's counters, wall and CPU time, peak
@@ -46,6 +49,50 @@ public record PartyReport(
     sb.append(layers.isEmpty() ? "]\n" : "\n  ]\n");
     sb.append("}");
     return sb.toString();
+  }
+
+  /**
+   * Reads what {@link #toJson} wrote (times come back rounded as written: 3 decimals, 4 per layer).
+   *
+   * @throws MusketeerException when the text is not such a report
+   */
+  public static PartyReport fromJson(String json) {
+    try {
+      Map<?, ?> m = (Map<?, ?>) Json.parse(json);
+      List<Layer> layers = new ArrayList<>();
+      for (Object o : (List<?>) m.get("layers")) {
+        Map<?, ?> l = (Map<?, ?>) o;
+        layers.add(new Layer(integer(l, "index"), text(l, "name"), text(l, "op"), real(l, "seconds"), whole(l, "bytes_sent"),
+            whole(l, "bytes_received"), whole(l, "rounds")));
+      }
+      return new PartyReport(Party.parse(text(m, "role")), text(m, "program_hash"), text(m, "protocol"), whole(m, "bytes_sent"),
+          whole(m, "bytes_received"), whole(m, "messages_sent"), whole(m, "messages_received"), whole(m, "rounds"), real(m, "wall_seconds"),
+          real(m, "cpu_seconds"), whole(m, "peak_memory_bytes"), layers);
+    } catch (IllegalArgumentException | ClassCastException | NullPointerException | ArithmeticException e) {
+      throw new MusketeerException("not a party report (" + e.getMessage() + ")");
+    }
+  }
+
+  private static String text(Map<?, ?> m, String key) {
+    Object v = m.get(key);
+    if (!(v instanceof String s)) throw new IllegalArgumentException("no string '" + key + "'");
+    return s;
+  }
+
+  private static double real(Map<?, ?> m, String key) {
+    Object v = m.get(key);
+    if (!(v instanceof Double d)) throw new IllegalArgumentException("no number '" + key + "'");
+    return d;
+  }
+
+  private static long whole(Map<?, ?> m, String key) {
+    double d = real(m, key);
+    if (d != Math.rint(d)) throw new IllegalArgumentException("'" + key + "' is not a whole number");
+    return (long) d;
+  }
+
+  private static int integer(Map<?, ?> m, String key) {
+    return Math.toIntExact(whole(m, key));
   }
 
   private static StringBuilder field(StringBuilder sb, String key, String value) {

@@ -36,7 +36,7 @@ class PeersTest {
   @Test
   void malformedLinesAreNamedByFileAndLine() {
     String ok = "client = a:1\nserver = b:2\n";
-    assertEquals("peers.txt line 3: expected 'role = host:port', got 'helper c:3'", error(ok + "helper c:3\n"));
+    assertEquals("peers.txt line 3: expected 'role = host:port [sha256:FINGERPRINT ...]', got 'helper c:3'", error(ok + "helper c:3\n"));
     assertEquals("peers.txt line 3: unknown role 'dealer' (expected client, server or helper)", error(ok + "dealer = c:3\n"));
     assertEquals("peers.txt line 3: server is already given on line 2", error(ok + "server = c:3\n"));
     assertEquals("peers.txt line 3: helper: expected host:port, got 'c' (no port)", error(ok + "helper = c\n"));
@@ -49,6 +49,38 @@ class PeersTest {
     assertEquals("peers.txt line 3: helper has the server's address b:2 (line 2); give each party its own host:port", error(ok + "helper = b:2\n"));
     assertEquals("peers.txt line 3: helper has the server's address B:2 (line 2); give each party its own host:port", error(ok + "helper = B:2\n"));
     assertEquals("peers.txt line 2: server has the client's address a:1 (line 1); give each party its own host:port", error("client = a:1\nserver = a:1\n"));
+  }
+
+  private static final String A = "sha256:" + "ab".repeat(32);
+  private static final String B = "sha256:" + "0123456789abcdef".repeat(4);
+
+  @Test
+  void fingerprintsPinEachPartysCertificate() {
+    Peers p = Peers.parse("client = * " + A + "\nserver = s:2 SHA256:" + B.substring(7).toUpperCase() + "\nhelper = h:3 " + A.replace("ab", "cd") + " "
+        + B.replace("0", "f") + "\n", "peers.txt");
+    assertEquals(Peers.Address.ANY, p.client());
+    assertEquals(java.util.List.of(Fingerprint.parse(A)), p.pins(Party.CLIENT));
+    assertEquals(B, p.pins(Party.SERVER).get(0).toString());
+    assertEquals(2, p.pins(Party.HELPER).size());
+    assertEquals(java.util.List.of(), p.unpinned());
+    assertEquals(p, Peers.parse(p.toFileText(), "again"));
+    // colons between bytes, as openssl prints a fingerprint
+    String colons = "sha256:" + String.join(":", java.util.Collections.nCopies(32, "AB"));
+    assertEquals(Fingerprint.parse(A), Fingerprint.parse(colons));
+    assertEquals(java.util.List.of(Party.CLIENT, Party.HELPER), Peers.parse("client = a:1\nserver = b:2 " + A + "\nhelper = c:3\n", "x").unpinned());
+  }
+
+  @Test
+  void badFingerprintsAndSharedCertificatesAreNamed() {
+    String ok = "client = a:1 " + A + "\nserver = b:2 " + B + "\n";
+    assertEquals("peers.txt line 3: helper: expected a certificate fingerprint 'sha256:HEX', got 'md5:1234'", error(ok + "helper = c:3 md5:1234\n"));
+    assertEquals("peers.txt line 3: helper: fingerprint 'sha256:abcd' is not 64 hex digits after 'sha256:' (copy it as musketeer keygen prints it)",
+        error(ok + "helper = c:3 sha256:abcd\n"));
+    assertEquals("peers.txt line 3: helper pins the server's certificate " + B + " (line 2); each party needs its own key (musketeer keygen --role helper)",
+        error(ok + "helper = c:3 " + B + "\n"));
+    assertEquals("peers.txt line 3: helper: " + A.replace("ab", "cd") + " is given twice", error(ok + "helper = c:3 " + A.replace("ab", "cd") + " " + A.replace("ab", "cd") + "\n"));
+    assertEquals("peers.txt line 3: helper: only the client's address may be '*' (the helper is dialed: give its host:port)", error(ok + "helper = *\n"));
+    assertEquals("peers.txt line 3: helper: expected host:port after '='", error(ok + "helper =\n"));
   }
 
   @Test

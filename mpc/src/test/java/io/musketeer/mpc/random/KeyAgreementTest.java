@@ -150,4 +150,41 @@ class KeyAgreementTest {
     assertNotEquals(HexFormat.of().formatHex(KeyAgreement.hkdf(new byte[1], ikm, new byte[] {1}, 32)),
         HexFormat.of().formatHex(KeyAgreement.hkdf(new byte[1], ikm, new byte[] {2}, 32)));
   }
+
+  /** A transport that reports {@code binding} as its channel binding to every peer. */
+  private static Transport bound(Transport t, byte[] binding) {
+    return new Transport() {
+      public io.musketeer.mpc.Party self() { return t.self(); }
+      public void send(Party to, int step, long[] d, int o, int n) { t.send(to, step, d, o, n); }
+      public void send(Party to, int step, byte[] d, int o, int n) { t.send(to, step, d, o, n); }
+      public void receive(Party from, int step, long[] d, int o, int n) { t.receive(from, step, d, o, n); }
+      public void receive(Party from, int step, byte[] d, int o, int n) { t.receive(from, step, d, o, n); }
+      public io.musketeer.mpc.net.TrafficStats stats() { return t.stats(); }
+      public byte[] channelBinding(Party peer) { return binding.clone(); }
+      public void abort(String reason) { t.abort(reason); }
+      public void close() { t.close(); }
+    };
+  }
+
+  /**
+   * The pair seed takes the channel binding: two ends that see different channels (a relay between
+   * two TLS connections) get different seeds, so the relay's pair cannot run the protocol.
+   */
+  @Test
+  void seedsAreBoundToTheChannel() {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.MEMORY)) {
+      Map<Party, Map<Party, byte[]>> s = ThreeParty.parallel(p ->
+          KeyAgreement.pairSeeds(bound(n.get(p), p == Party.CLIENT ? new byte[] {1} : new byte[] {2}), "ctx"));
+      assertFalse(Arrays.equals(s.get(Party.CLIENT).get(Party.SERVER), s.get(Party.SERVER).get(Party.CLIENT)),
+          "client and server saw different channels but agreed on a seed");
+      assertArrayEquals(s.get(Party.SERVER).get(Party.HELPER), s.get(Party.HELPER).get(Party.SERVER), "both saw binding 2");
+    }
+  }
+
+  @Test
+  void worksOverTls() {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TLS)) {
+      assertAllDistinct(pairSeeds(agree(n, "tls session")));
+    }
+  }
 }

@@ -11,5 +11,5 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
 @ParameterizedTest(name = "{0}")
-@EnumSource(ThreeParty.Net.class)
+@EnumSource(value = ThreeParty.Net.class, names = {"MEMORY", "TCP"})
 public @interface BothTransports {}

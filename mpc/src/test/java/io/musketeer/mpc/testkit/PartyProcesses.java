@@ -1,9 +1,12 @@
 package io.musketeer.mpc.testkit;
 
+import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.PartyKey;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,14 +32,35 @@ public final class PartyProcesses {
     return cmd;
   }
 
+  /**
+   * Starts {@code musketeer args}. A {@code run} or {@code serve} whose peers file was made by
+   * {@link #peersFile} gets its role's key from beside that file ({@code --key}), unless the
+   * arguments already choose {@code --key} or {@code --plaintext}.
+   */
   public static Process start(Path log, String... args) throws IOException {
-    return new ProcessBuilder(java(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new ProcessBuilder(java(withKey(args))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
-  /** A peers file in dir naming the three parties on free loopback ports. */
+  static String[] withKey(String... args) {
+    List<String> a = new ArrayList<>(List.of(args));
+    if (a.isEmpty() || !(a.get(0).equals("run") || a.get(0).equals("serve")) || a.contains("--key") || a.contains("--plaintext")) return args;
+    int role = a.indexOf("--role"), peers = a.indexOf("--peers");
+    if (role < 0 || peers < 0 || role + 1 >= a.size() || peers + 1 >= a.size()) return args;
+    Path key = Path.of(a.get(peers + 1)).toAbsolutePath().resolveSibling(a.get(role + 1) + ".key.pem");
+    if (!Files.exists(key)) return args;
+    a.add("--key");
+    a.add(key.toString());
+    return a.toArray(String[]::new);
+  }
+
+  /** A peers file in dir naming the three parties on free loopback ports, with a fresh key for each (DIR/ROLE.key.pem) pinned. */
   public static Path peersFile(Path dir) throws IOException {
     StringBuilder sb = new StringBuilder();
-    for (String role : new String[] {"client", "server", "helper"}) sb.append(role).append(" = 127.0.0.1:").append(freePort()).append('\n');
+    for (Party p : Party.values()) {
+      PartyKey k = PartyKey.generate(p, List.of("127.0.0.1"), Duration.ofDays(1));
+      k.write(dir, p);
+      sb.append(p.label()).append(" = 127.0.0.1:").append(freePort()).append(' ').append(k.fingerprint()).append('\n');
+    }
     Path f = dir.resolve("peers.conf");
     Files.writeString(f, sb.toString());
     return f;

@@ -4,10 +4,13 @@ import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Parallel;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.InMemoryNetwork;
+import io.musketeer.mpc.net.PartyKey;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
 import io.musketeer.mpc.net.Timeouts;
+import io.musketeer.mpc.net.TlsSecurity;
 import io.musketeer.mpc.net.TrafficStats;
 import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.protocol.Session;
@@ -53,7 +56,9 @@ public final class ThreeParty {
   /** How the three parties are linked. */
   public enum Net {
     MEMORY,
-    TCP
+    TCP,
+    /** Loopback TCP under TLS 1.3 with fresh keys for the three parties, pinned in the peers file. */
+    TLS
   }
 
   @FunctionalInterface
@@ -193,7 +198,40 @@ public final class ThreeParty {
           case HELPER -> helper;
         });
       }
+      case TLS -> tls(Keys.fresh(), timeouts);
     };
+  }
+
+  /** Fresh keys for the three parties and a loopback peers file pinning them (ports still to be bound). */
+  public record Keys(Map<Party, PartyKey> keys, Peers pins) {
+    public static Keys fresh() {
+      Map<Party, PartyKey> k = new EnumMap<>(Party.class);
+      Peers peers = Peers.localhost(1, 2, 3);
+      for (Party p : Party.values()) {
+        k.put(p, PartyKey.generate(p, java.util.List.of("127.0.0.1"), PartyKey.DEFAULT_VALIDITY));
+        peers = peers.withPins(p, java.util.List.of(k.get(p).fingerprint()));
+      }
+      return new Keys(k, peers);
+    }
+
+    public TlsSecurity security(Party p) {
+      return new TlsSecurity(keys.get(p), pins);
+    }
+  }
+
+  /** TLS set-up with the given keys: listeners bound before anyone dials. */
+  public static Function<Party, Transport> tls(Keys keys, Timeouts timeouts) {
+    Map<Party, TlsSecurity> security = new EnumMap<>(Party.class);
+    for (Party p : Party.values()) security.put(p, keys.security(p));
+    ServerSocket server = listen(), helper = listen();
+    Peers peers = Peers.localhost(1, server.getLocalPort(), helper.getLocalPort());
+    for (Party p : Party.values()) peers = peers.withPins(p, keys.pins().pins(p));
+    Peers pinned = peers;
+    return p -> TcpTransport.connect(new Connector(p, pinned, timeouts, security.get(p)), switch (p) {
+      case CLIENT -> null;
+      case SERVER -> server;
+      case HELPER -> helper;
+    });
   }
 
   /** The three transports, connected. */

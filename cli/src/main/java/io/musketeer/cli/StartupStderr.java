@@ -1,0 +1,85 @@
+package io.musketeer.cli;
+
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.lang.reflect.Array;
+import java.util.Optional;
+
+/**
+ * Every JVM that adds the Vector API module prints "WARNING: Using incubator modules:
+ * jdk.incubator.vector" to stderr before main runs, and no flag silences it. So the launcher starts the
+ * JVM with stderr going through a filter that drops that line, passing the real stderr as another
+ * descriptor, named with this process's id in {@value #VARIABLE} ("FD:PID"). Once main runs, this
+ * points descriptor 2 back at the real stderr (dup2), so the filter ends at once and nothing later is
+ * delayed or reordered, and a terminal stays a terminal.
+ *
+ * <p>dup2 is called through the foreign function API, final since JDK 22; this code is compiled for 21,
+ * so it goes reflectively. Where that fails (JDK 21, native access denied) the filter simply stays.
+ */
+final class StartupStderr {
+  static final String VARIABLE = "MUSKETEER_STDERR";
+
+  private StartupStderr() {}
+
+  static void restore() {
+    String spec = System.getenv(VARIABLE);
+    if (spec == null) return;
+    int fd;
+    try {
+      String[] parts = spec.split(":");
+      fd = Integer.parseInt(parts[0]);
+      // a child process inherits the variable but not the descriptor
+      if (parts.length != 2 || Long.parseLong(parts[1]) != ProcessHandle.current().pid() || fd < 3) return;
+    } catch (NumberFormatException e) {
+      return;
+    }
+    try {
+      MethodHandle dup2 = intFunction("dup2", 2);
+      MethodHandle close = intFunction("close", 1);
+      System.err.flush();
+      String filter = link(2);
+      if ((int) dup2.invoke(fd, 2) != 2) return;
+      int ignored = (int) close.invoke(fd);
+      // the shell may keep another descriptor on the filter's pipe; closing it lets the filter end now
+      if (filter != null && filter.startsWith("pipe:")) {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+          for (Path p : fds.toList()) {
+            int n = Integer.parseInt(p.getFileName().toString());
+            if (n > 2 && filter.equals(link(n))) ignored = (int) close.invoke(n);
+          }
+        }
+      }
+    } catch (Throwable e) {
+      // the filter stays in place: stderr still arrives, a little later
+    }
+  }
+
+  /** What descriptor {@code fd} refers to ("pipe:[123]", a path), or null. */
+  private static String link(int fd) {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** A handle on the C function {@code name} taking {@code arity} ints and returning an int. */
+  private static MethodHandle intFunction(String name, int arity) throws ReflectiveOperationException {
+    Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
+    Class<?> lookupClass = Class.forName("java.lang.foreign.SymbolLookup");
+    Class<?> layoutClass = Class.forName("java.lang.foreign.MemoryLayout");
+    Class<?> descriptorClass = Class.forName("java.lang.foreign.FunctionDescriptor");
+    Class<?> segmentClass = Class.forName("java.lang.foreign.MemorySegment");
+    Class<?> optionClass = Class.forName("java.lang.foreign.Linker$Option");
+    Object linker = linkerClass.getMethod("nativeLinker").invoke(null);
+    Object lookup = linkerClass.getMethod("defaultLookup").invoke(linker);
+    Object symbol = ((Optional<?>) lookupClass.getMethod("find", String.class).invoke(lookup, name)).orElseThrow();
+    Object javaInt = Class.forName("java.lang.foreign.ValueLayout").getField("JAVA_INT").get(null);
+    Object args = Array.newInstance(layoutClass, arity);
+    for (int i = 0; i < arity; i++) Array.set(args, i, javaInt);
+    Object descriptor = descriptorClass.getMethod("of", layoutClass, args.getClass()).invoke(null, javaInt, args);
+    return (MethodHandle) linkerClass.getMethod("downcallHandle", segmentClass, descriptorClass, optionClass.arrayType())
+        .invoke(linker, symbol, descriptor, Array.newInstance(optionClass, 0));
+  }
+}
