@@ -46,7 +46,9 @@ final class EvalCommand implements Callable<Integer> {
       if (warning != null) System.err.println(warning);
     }
     Path dir = data != null ? data : SharedData.models().resolve("mnist");
-    if (!Files.isDirectory(dir)) throw new MusketeerException("dataset directory " + dir + " does not exist" + (data == null ? " (give --data DIR)" : ""));
+    if (!Files.isDirectory(dir)) {
+      throw new MusketeerException("dataset directory " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist") + (data == null ? " (give --data DIR)" : ""));
+    }
     Mnist mnist = Mnist.load(dir);
     int n = Math.min(images, mnist.count());
     int batch = model.batch == 1 ? 500 : model.batch; // --batch: images per run; batches of 500 unless asked

@@ -128,6 +128,8 @@ final class LocalRun {
       List<String> failures = new ArrayList<>();
       byReason.forEach((reason, parties) -> failures.add(String.join(", ", parties) + ": " + reason));
       if (!failures.isEmpty()) {
+        // the logs stay for diagnosis; the throwaway private keys do not
+        for (Party p : Party.values()) Files.deleteIfExists(PartyKey.keyFile(dir.path(), p));
         dir.keep();
         throw new MusketeerException("secure run failed; " + String.join("; ", failures) + "; the parties' logs are in " + dir.path()
             + " (client.log, server.log, helper.log)" + (verbose ? "" : "; add --verbose for their stack traces"));
