@@ -70,6 +70,10 @@ final class Models {
       throw new MusketeerException("model " + spec + " is a weight-free copy written by 'musketeer strip' (every weight is 1); "
           + (use == Use.WEIGHTS ? "this needs" : "the server needs") + " the original model with its weights");
     }
+    if (use != Use.STRUCTURE && StripCommand.looksWeightFree(def)) {
+      System.err.println("musketeer: warning: every weight of model " + spec + " is 1, as in a weight-free copy; "
+          + (use == Use.WEIGHTS ? "results" : "the server's results") + " will be meaningless unless that is the real model");
+    }
     try {
       return TfImporter.fromGraphDef(def, options);
     } catch (ModelImportException e) {

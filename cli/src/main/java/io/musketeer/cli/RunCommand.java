@@ -103,8 +103,9 @@ final class RunCommand implements Callable<Integer> {
       Scales.checkSecureInput(inputs.values().iterator().next(), input, model.scale);
     }
     List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
+    Peers.Address listenAt = self == Party.CLIENT ? null : link.listenAddress(self, peers); // a bad --listen before --plaintext's warning
     Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
-    ServerSocket listening = self == Party.CLIENT ? null : connector.listen(link.listenAddress(self, peers));
+    ServerSocket listening = listenAt == null ? null : connector.listen(listenAt);
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
         Transport transport = TcpTransport.connect(connector, listening)) {

@@ -82,6 +82,23 @@ final class StripCommand implements Callable<Integer> {
     return false;
   }
 
+  /**
+   * Whether every multi-element float constant is ones stored as one value, as strip writes them: a copy
+   * stripped without the mark (by an older strip, or by hand). A model may hold such constants for real,
+   * so this only earns a warning.
+   */
+  static boolean looksWeightFree(GraphDef def) {
+    int weights = 0;
+    for (NodeDef n : def.getNodeList()) {
+      AttrValue v = n.getAttrMap().get("value");
+      if (!n.getOp().equals("Const") || v == null || !isFloat(v.getTensor()) || elements(v.getTensor()) <= 1) continue;
+      TensorProto t = v.getTensor();
+      if (!t.getTensorContent().isEmpty() || t.getFloatValCount() != 1 || t.getFloatVal(0) != 1f) return false;
+      weights++;
+    }
+    return weights > 0;
+  }
+
   private static boolean isFloat(TensorProto t) {
     return t.getDtype() == DataType.DT_FLOAT || t.getDtype() == DataType.DT_HALF || t.getDtype() == DataType.DT_DOUBLE
         || t.getDtype() == DataType.DT_BFLOAT16;
