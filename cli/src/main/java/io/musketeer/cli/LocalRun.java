@@ -92,8 +92,10 @@ final class LocalRun {
       long start = System.nanoTime();
       for (Party p : new Party[] {Party.HELPER, Party.SERVER, Party.CLIENT}) {
         List<String> cmd = new ArrayList<>(javaCommand());
-        cmd.addAll(List.of("run", "--local-party", "--role", p.label(), "--model", model, "--scale", "" + scale, "--protocol", protocol,
+        cmd.addAll(List.of("run", "--local-party", "--role", p.label(), "--model", model, "--protocol", protocol,
             "--peers", peers.toString(), "--report", dir.resolve(p.label() + ".json").toString()));
+        // a compiled program carries its scale
+        if (!Programs.isProgram(model)) cmd.addAll(List.of("--scale", "" + scale));
         if (verbose) cmd.add("--verbose");
         cmd.addAll(partyArgs);
         cmd.addAll(keyArgs.get(p));

@@ -7,6 +7,7 @@ import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.ir.Graph;
 import io.musketeer.models.SyntheticModels;
+import io.musketeer.programfile.ProgramFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.tensorflow.proto.GraphDef;
@@ -61,6 +62,9 @@ final class Models {
     if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
       throw new MusketeerException(spec + " is a Keras model file, which holds layer configurations rather than a graph; export a SavedModel "
           + "(model.export(\"DIR\") in Keras 3, tf.saved_model.save(model, \"DIR\") in Keras 2) and give that directory");
+    }
+    if (ProgramFile.isProgramFile(file)) {
+      throw new MusketeerException(spec + " is a compiled program, not a model; give the model it was compiled from");
     }
     Path savedModel = savedModelDir(file);
     if (savedModel == null && signatureGiven) throw new UsageError("--signature applies to SavedModels; " + spec + " is not one");

@@ -1,5 +1,6 @@
 package io.musketeer.cli;
 
+import io.musketeer.programfile.ProgramFile;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
@@ -46,6 +47,7 @@ final class StripCommand implements Callable<Integer> {
     }
     Path file = Path.of(model);
     OutputFile out = OutputFile.check("--output", output, file);
+    if (ProgramFile.isProgramFile(file)) return stripProgram(file, out);
     Models.load(model, ImportOptions.defaults(), Models.Use.STRUCTURE, signature); // refuse what could not run anyway
     Path savedModel = Models.savedModelDir(file);
     GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : TfImporter.read(file);
@@ -70,6 +72,14 @@ final class StripCommand implements Callable<Integer> {
     byte[] bytes = stripped.build().toByteArray();
     out.write(bytes);
     System.out.printf("wrote %s: %,d weights removed%s, %s%n", output, removed, already ? " (the model was already weight-free)" : "", Units.bytes(bytes.length));
+    return 0;
+  }
+
+  /** A compiled program's weight-free part: the same manifest and public constants, no weights part. */
+  private int stripProgram(Path file, OutputFile out) {
+    ProgramFile.Loaded loaded = ProgramFile.read(file, false);
+    ProgramFile.write(out.path(), loaded.program(), ProgramFile.Part.WEIGHT_FREE, loaded.info());
+    System.out.printf("wrote %s: the weight-free part of %s (program hash %s)%n", out.path(), file, loaded.hash().substring(0, 16));
     return 0;
   }
 

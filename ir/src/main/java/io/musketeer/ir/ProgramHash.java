@@ -11,9 +11,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * SHA-256 of everything the parties must agree on: structure, shapes, scales, public constants and
- * protocol parameters. Server weights are not hashed (only their shapes), so the client and helper can
- * compute the same hash from the weight-free program.
+ * SHA-256 of everything the parties must agree on: structure, shapes, scales, input bounds, public
+ * constants and protocol parameters. Server weights are not hashed (only their shapes), so the client and
+ * helper can compute the same hash from the weight-free program.
  *
  * <p>Free text (node and input names, the protocol parameters) enters the hashed text length-prefixed
  * ({@link #quote}), so no name, whatever spaces, newlines or '|' it holds, can make two different
@@ -34,7 +34,7 @@ public final class ProgramHash {
     for (int i = 0; i < p.graph().size(); i++) {
       Node n = p.graph().node(i);
       sb.append(i).append(' ').append(quote(n.name())).append(' ').append(describe(n.op())).append(' ')
-          .append(Arrays.toString(n.inputs())).append(' ').append(n.shape()).append(" s").append(p.scale(i)).append('\n');
+          .append(Arrays.toString(n.inputs())).append(' ').append(n.shape()).append(" s").append(p.scale(i)).append(" k").append(p.bound(i)).append('\n');
       md.update(sb.toString().getBytes(StandardCharsets.UTF_8));
       sb.setLength(0);
       if (n.op() instanceof Op.Constant c && c.isPublic()) md.update(bytes(c.value()));

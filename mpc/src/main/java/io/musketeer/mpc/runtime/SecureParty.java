@@ -48,8 +48,17 @@ public final class SecureParty {
   /** Runs this party with every parallel loop of its protocols and kernels on {@code workers}. */
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
+    return run(role, program, ServerWeights.IN_PROGRAM, protocol, transport, clientInputs, listener, workers);
+  }
+
+  /**
+   * Runs this party; a server takes its weights from {@code weights} (streamed from a program file, say)
+   * rather than from the program's constants.
+   */
+  public static Result run(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
     try {
-      return runOrThrow(role, program, protocol, transport, clientInputs, listener, workers);
+      return runOrThrow(role, program, weights, protocol, transport, clientInputs, listener, workers);
     } catch (RuntimeException e) {
       // tell the peers why we stop, so every party's log names the root cause
       transport.abort(role.label() + " failed: " + (e instanceof io.musketeer.MusketeerException ? e.getMessage() : "internal error"));
@@ -57,7 +66,7 @@ public final class SecureParty {
     }
   }
 
-  private static Result runOrThrow(Party role, Program program, String protocol, Transport transport,
+  private static Result runOrThrow(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
     long start = System.nanoTime();
     double cpu0 = ProcessMetrics.cpuSeconds();
@@ -72,7 +81,7 @@ public final class SecureParty {
     List<FloatTensor> outputs;
     try (Randomness randomness = KeyAgreement.establish(transport, hash)) { // seeds wiped when the session ends
       Session session = new Session(role, transport, randomness, Session.DEFAULT_BATCH, workers);
-      outputs = new SecureExecutor(program, session, comparison, recording).run(clientInputs);
+      outputs = new SecureExecutor(program, session, comparison, recording, weights).run(clientInputs);
     }
     TrafficStats.Snapshot s = transport.stats().snapshot();
     PartyReport report = new PartyReport(role, hash, protocol, s.bytesSent(), s.bytesReceived(), s.messagesSent(),
