@@ -3,6 +3,7 @@ package io.musketeer.cli;
 import io.musketeer.compiler.Compiler;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.GraphStats;
+import io.musketeer.ir.Liveness;
 import io.musketeer.ir.Node;
 import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
@@ -62,6 +63,10 @@ final class InspectCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "parameters: %,d%n", GraphStats.parameters(g));
     out.printf(Locale.ROOT, "MACs: %,d (%.3f G)%n", GraphStats.totalMacs(g), GraphStats.totalMacs(g) / 1e9);
     out.printf(Locale.ROOT, "secure comparisons (ReLU elements, max-pool and argmax steps): %,d%n", GraphStats.totalComparisons(g));
+    Liveness live = Liveness.of(p);
+    out.printf(Locale.ROOT, "live shares at the client and the server: at most %s at once (during node '%s'); the widest node's inputs and result: %s%n",
+        Units.bytes(live.peakBytes()), g.node(live.peakNode()).name(), Units.bytes(live.widestBytes()));
+    out.printf(Locale.ROOT, "server weights: %s as float32 (a server given this program file streams them, one tensor at a time)%n", Units.bytes(live.weightBytes()));
     for (var e : new java.util.TreeMap<>(loaded.info()).entrySet()) {
       String v = e.getValue();
       out.println(e.getKey() + ":" + (v.contains("\n") ? "\n" + v.stripTrailing() : " " + v));

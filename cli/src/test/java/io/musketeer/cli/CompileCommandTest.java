@@ -84,6 +84,7 @@ class CompileCommandTest {
     Outcome i = run("inspect", "--model", pub.toString());
     assertEquals(0, i.code(), i.err());
     assertTrue(i.out().contains("calibrationTable:") && i.out().contains("scale " + p.fracBits()), i.out());
+    assertTrue(i.out().contains("live shares at the client and the server: at most"), i.out());
 
     Mnist mnist = Mnist.load(model.getParent());
     Path x = dir.resolve("x.npy");
