@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         "Exit codes: 0 done, 1 the run failed (the line says why), 2 bad command line, 3 internal error."},
     subcommands = {
       DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class, CompileCommand.class,
-      LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class
+      LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, KeygenCommand.class, ServeCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main implements Callable<Integer> {
   static final int EXIT_USER_ERROR = 1;

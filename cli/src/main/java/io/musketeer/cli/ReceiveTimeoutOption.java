@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 final class ReceiveTimeoutOption {
   @Option(names = "--receive-timeout", defaultValue = "30", paramLabel = "SECONDS",
       description = "Give up on a peer that sends nothing, not even a heartbeat, for this long (a stopped process, a cut network); "
-          + "one message may take at most ten times as long (default: ${DEFAULT-VALUE} s).")
+          + "one message may take at most ten times as long; peers send a heartbeat every second, so give 3 s or more (default: ${DEFAULT-VALUE} s).")
   int seconds;
 
   Duration duration() {

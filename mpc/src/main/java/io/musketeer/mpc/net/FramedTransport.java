@@ -230,6 +230,9 @@ public final class FramedTransport implements Transport {
 
   static String describe(IOException e) {
     if (e instanceof UnknownHostException) return "unknown host " + e.getMessage();
+    if (e instanceof javax.net.ssl.SSLException && String.valueOf(e.getMessage()).matches("(?s).*(bad_record_mac|Tag mismatch|decrypt).*")) {
+      return "its data failed TLS's integrity check: changed on the network, or a broken link; " + e.getMessage();
+    }
     String m = e.getMessage();
     return m != null && !m.isBlank() ? m : e.getClass().getSimpleName();
   }
@@ -264,8 +267,8 @@ public final class FramedTransport implements Transport {
     for (Link l : links) if (l != null) l.close(reason != null, drainDeadline);
   }
 
-  /** Test hook: drops every connection without a CLOSE frame, as a crashed process would. */
-  void crashForTest(boolean reset) {
+  /** For fault tests: drops every connection without a CLOSE frame, as a crashed process would (with a TCP reset if asked). */
+  public void crashForTest(boolean reset) {
     closed = true;
     for (Link l : links) if (l != null) l.crash(reset);
   }

@@ -1,0 +1,95 @@
+package io.musketeer.cli;
+
+import io.musketeer.ir.Program;
+import io.musketeer.mpc.Party;
+import io.musketeer.mpc.net.Connector;
+import io.musketeer.mpc.net.Peers;
+import io.musketeer.mpc.net.Timeouts;
+import io.musketeer.mpc.runtime.PartyService;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Serve many clients as a long-running server or helper: the model stays loaded, each client gets a fresh session, "
+        + "several run at once. Clients query it with 'musketeer run --role client' (or the Java API).",
+        "The server dials the helper for each session: run the helper's serve too. The helper needs only the weight-free model."})
+final class ServeCommand implements Callable<Integer> {
+  @Mixin ModelOptions model;
+  @Mixin ReceiveTimeoutOption receiveTimeout;
+  @Mixin LinkOptions link;
+
+  @Option(names = "--role", required = true, description = "server or helper.")
+  String role;
+
+  @Option(names = "--peers", required = true, paramLabel = "FILE",
+      description = "Peers file: the server's and the helper's addresses and certificates; the client's line pins the clients' certificates (address '*').")
+  Path peersFile;
+
+  @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
+  String protocol;
+
+  @Option(names = "--max-sessions", defaultValue = "4", paramLabel = "N",
+      description = "Sessions at once; a client beyond that is told the server is busy (default: ${DEFAULT-VALUE}).")
+  int maxSessions;
+
+  @Option(names = "--connect-timeout", defaultValue = "60", paramLabel = "SECONDS",
+      description = "How long a session's set-up may take (the helper waits this long for a session's other party) (default: ${DEFAULT-VALUE} s).")
+  int connectTimeout;
+
+  @Option(names = "--ready-file", paramLabel = "FILE",
+      description = "Written once the model is loaded and the port is open (a readiness probe: 'test -f FILE'); removed on exit.")
+  Path readyFile;
+
+  @Override
+  public Integer call() throws IOException {
+    Party self;
+    try {
+      self = Party.parse(role);
+    } catch (IllegalArgumentException e) {
+      throw new UsageError(e.getMessage());
+    }
+    if (self == Party.CLIENT) throw new UsageError("clients do not serve: use 'musketeer run --role client' to query a server");
+    if (maxSessions < 1 || maxSessions > 1024) throw new UsageError("--max-sessions must be in 1..1024, got " + maxSessions);
+    if (connectTimeout < 1 || connectTimeout > RunCommand.MAX_CONNECT_TIMEOUT) {
+      throw new UsageError("--connect-timeout must be in 1.." + RunCommand.MAX_CONNECT_TIMEOUT + " seconds, got " + connectTimeout);
+    }
+    RunCommand.checkProtocol(protocol);
+    model.check();
+    Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
+    Peers peers = Peers.parse(peersFile);
+    List<Party> talksTo = self == Party.SERVER ? List.of(Party.CLIENT, Party.HELPER) : List.of(Party.CLIENT, Party.SERVER);
+    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, talksTo));
+    // the helper never sees the weights: it compiles the weight-free structure, as in a single run
+    Program program = model.program(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE, true);
+    ServerSocket listener = connector.listen(link.listenAddress(self, peers));
+    PartyService service = new PartyService(self, program, protocol, connector, listener, maxSessions, System.err::println, o -> {});
+    Thread stopper = new Thread(() -> {
+      service.close();
+      deleteQuietly(readyFile);
+    }, "musketeer-serve-stop");
+    Runtime.getRuntime().addShutdownHook(stopper);
+    System.err.println(self.label() + ": serving " + model.model + " (" + program.graph().size() + " program nodes, " + protocol + ") on "
+        + listener.getLocalSocketAddress() + ", " + connector.security().describe() + ", up to " + maxSessions + " sessions at once");
+    if (readyFile != null) Files.writeString(readyFile, "ready " + ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
+    service.serve();
+    return 0;
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p == null) return;
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // nothing to do on the way out
+    }
+  }
+}
