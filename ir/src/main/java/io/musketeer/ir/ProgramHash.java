@@ -12,8 +12,12 @@ import java.util.HexFormat;
 
 /**
  * SHA-256 of everything the parties must agree on: structure, shapes, scales, input bounds, public
- * constants and protocol parameters. Server weights are not hashed (only their shapes), so the client and helper can
- * compute the same hash from the weight-free program.
+ * constants and protocol parameters. Server weights are not hashed (only their shapes), so the client and
+ * helper can compute the same hash from the weight-free program.
+ *
+ * <p>Free text (node and input names, the protocol parameters) enters the hashed text length-prefixed
+ * ({@link #quote}), so no name, whatever spaces, newlines or '|' it holds, can make two different
+ * programs hash alike.
  */
 public final class ProgramHash {
   private ProgramHash() {}
@@ -26,10 +30,10 @@ public final class ProgramHash {
       throw new IllegalStateException(e);
     }
     StringBuilder sb = new StringBuilder();
-    sb.append("musketeer-program-v2|").append(protocolParameters).append('|').append(p.fracBits()).append('|').append(p.softmaxOutput()).append('\n');
+    sb.append("musketeer-program-v2|").append(quote(protocolParameters)).append('|').append(p.fracBits()).append('|').append(p.softmaxOutput()).append('\n');
     for (int i = 0; i < p.graph().size(); i++) {
       Node n = p.graph().node(i);
-      sb.append(i).append(' ').append(n.name()).append(' ').append(describe(n.op())).append(' ')
+      sb.append(i).append(' ').append(quote(n.name())).append(' ').append(describe(n.op())).append(' ')
           .append(Arrays.toString(n.inputs())).append(' ').append(n.shape()).append(" s").append(p.scale(i)).append(" k").append(p.bound(i)).append('\n');
       md.update(sb.toString().getBytes(StandardCharsets.UTF_8));
       sb.setLength(0);
@@ -42,7 +46,7 @@ public final class ProgramHash {
   /** A canonical one-line description of an op and its attributes (no weight values). */
   public static String describe(Op op) {
     return switch (op) {
-      case Op.Input i -> "Input(" + i.name() + "," + i.shape() + (i.layout() == Op.Layout.NHWC ? "" : "," + i.layout()) + ")";
+      case Op.Input i -> "Input(" + quote(i.name()) + "," + i.shape() + (i.layout() == Op.Layout.NHWC ? "" : "," + i.layout()) + ")";
       case Op.Constant c -> "Constant(" + c.value().shape() + (c.isPublic() ? ",public" : ",server") + ")";
       case Op.MatMul m -> "MatMul";
       case Op.Conv2D c -> "Conv2D(stride=" + c.strideH() + "x" + c.strideW() + ",pad=" + c.padTop() + "," + c.padBottom() + "," + c.padLeft() + "," + c.padRight() + ",groups=" + c.groups() + ")";
@@ -64,6 +68,11 @@ public final class ProgramHash {
       case Op.ArgMax a -> "ArgMax(" + a.axis() + ")";
       case Op.Truncate t -> "Truncate(" + t.bits() + ")";
     };
+  }
+
+  /** s as its length in chars, a colon and s itself: an encoding no choice of s can confuse with another. */
+  static String quote(String s) {
+    return s.length() + ":" + s;
   }
 
   private static String window(Op.Window w) {

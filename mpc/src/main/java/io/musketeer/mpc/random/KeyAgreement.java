@@ -5,26 +5,22 @@ import io.musketeer.mpc.net.Steps;
 import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.net.TransportException;
 import java.io.ByteArrayOutputStream;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PublicKey;
-import java.security.interfaces.XECPublicKey;
-import java.security.spec.NamedParameterSpec;
-import java.security.spec.XECPublicKeySpec;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
  * Sets up a party's {@link Randomness} for one session: a fresh X25519 key agreement with each of the
- * other two parties (RFC 7748, the JDK's "XDH"), each shared secret expanded with HKDF-SHA256 (RFC 5869)
- * into the 32-byte pair seed, and a private seed from {@link java.security.SecureRandom}.
+ * other two parties (RFC 7748, BouncyCastle's raw X25519, so that the private keys are byte arrays this
+ * class overwrites once used; the JDK's key objects cannot be destroyed), each shared secret expanded
+ * with HKDF-SHA256 (RFC 5869) into the 32-byte pair seed, and a private seed from
+ * {@link java.security.SecureRandom}. The seeds this returns are wiped by {@link Randomness#close()}.
  *
  * <p>Every party makes a new key pair for each peer and each session, so a pair seed depends on two
  * private keys that only that pair's members ever hold: the helper sees neither the client's nor the
@@ -74,47 +70,54 @@ public final class KeyAgreement {
   /** The 32-byte seed shared with each peer; visible to tests in this package. */
   static Map<Party, byte[]> pairSeeds(Transport t, String sessionContext) {
     Party self = t.self();
-    Map<Party, KeyPair> mine = new EnumMap<>(Party.class);
-    Map<Party, byte[]> minePublic = new EnumMap<>(Party.class);
+    Map<Party, byte[]> mine = new EnumMap<>(Party.class), minePublic = new EnumMap<>(Party.class);
     try {
-      KeyPairGenerator kpg = KeyPairGenerator.getInstance("X25519");
+      SecureRandom random = new SecureRandom();
       for (Party p : Party.values()) {
         if (p == self) continue;
-        KeyPair kp = kpg.generateKeyPair();
-        byte[] pub = encode((XECPublicKey) kp.getPublic());
-        mine.put(p, kp);
-        minePublic.put(p, pub);
-        t.send(p, STEP, pub);
+        byte[] k = new byte[KEY_BYTES];
+        X25519.generatePrivateKey(random, k);
+        mine.put(p, k);
+        minePublic.put(p, publicKey(k));
+        t.send(p, STEP, minePublic.get(p));
       }
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("X25519 is unavailable in this JDK", e);
+      Map<Party, byte[]> seeds = new EnumMap<>(Party.class);
+      for (Party p : Party.values()) {
+        if (p == self) continue;
+        byte[] theirs = t.receiveBytes(p, STEP, KEY_BYTES);
+        byte[] secret = agree(mine.get(p), theirs);
+        Arrays.fill(mine.get(p), (byte) 0); // this pair's private key is used once
+        if (secret == null) {
+          // a point of small order, whose shared secret is all zeros (RFC 7748 section 6.1)
+          throw new TransportException("key agreement with " + p.label() + " failed: it sent an invalid public key (a point of small order)");
+        }
+        Party lo = self.ordinal() < p.ordinal() ? self : p;
+        Party hi = lo == self ? p : self;
+        byte[] pkLo = lo == self ? minePublic.get(p) : theirs;
+        byte[] pkHi = lo == self ? theirs : minePublic.get(p);
+        try {
+          seeds.put(p, hkdf(SALT, secret, info(lo, hi, pkLo, pkHi, t.channelBinding(p), sessionContext), 32));
+        } finally {
+          Arrays.fill(secret, (byte) 0);
+        }
+      }
+      return seeds;
+    } finally {
+      for (byte[] k : mine.values()) Arrays.fill(k, (byte) 0); // also when a peer fails mid-way
     }
-    Map<Party, byte[]> seeds = new EnumMap<>(Party.class);
-    for (Party p : Party.values()) {
-      if (p == self) continue;
-      byte[] theirs = t.receiveBytes(p, STEP, KEY_BYTES);
-      byte[] secret;
-      try {
-        javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("XDH");
-        ka.init(mine.get(p).getPrivate());
-        ka.doPhase(decode(theirs), true);
-        secret = ka.generateSecret();
-      } catch (GeneralSecurityException e) {
-        // e.g. a small-order point, whose shared secret would be all zeros (RFC 7748 section 6.1)
-        throw new TransportException("key agreement with " + p.label() + " failed: it sent an invalid public key ("
-            + e.getClass().getSimpleName() + ")");
-      }
-      Party lo = self.ordinal() < p.ordinal() ? self : p;
-      Party hi = lo == self ? p : self;
-      byte[] pkLo = lo == self ? minePublic.get(p) : theirs;
-      byte[] pkHi = lo == self ? theirs : minePublic.get(p);
-      try {
-        seeds.put(p, hkdf(SALT, secret, info(lo, hi, pkLo, pkHi, t.channelBinding(p), sessionContext), 32));
-      } finally {
-        Arrays.fill(secret, (byte) 0);
-      }
-    }
-    return seeds;
+  }
+
+  /** The RFC 7748 public key (u-coordinate, 32 bytes little-endian) of a 32-byte private key. */
+  static byte[] publicKey(byte[] privateKey) {
+    byte[] pub = new byte[KEY_BYTES];
+    X25519.generatePublicKey(privateKey, 0, pub, 0);
+    return pub;
+  }
+
+  /** X25519(privateKey, theirs): the 32-byte shared secret, or null when it is all zeros (a small-order point). */
+  static byte[] agree(byte[] privateKey, byte[] theirs) {
+    byte[] secret = new byte[KEY_BYTES];
+    return X25519.calculateAgreement(privateKey, 0, theirs, 0, secret, 0) ? secret : null;
   }
 
   private static byte[] info(Party lo, Party hi, byte[] pkLo, byte[] pkHi, byte[] channelBinding, String sessionContext) {
@@ -137,21 +140,6 @@ public final class KeyAgreement {
     b.write(n >>> 8);
     b.write(n);
     b.writeBytes(v);
-  }
-
-  /** RFC 7748 encoding: the u-coordinate, 32 bytes little-endian. */
-  static byte[] encode(XECPublicKey k) {
-    byte[] be = k.getU().toByteArray();
-    byte[] out = new byte[KEY_BYTES];
-    for (int i = 0; i < KEY_BYTES && i < be.length; i++) out[i] = be[be.length - 1 - i];
-    return out;
-  }
-
-  static PublicKey decode(byte[] le) throws GeneralSecurityException {
-    byte[] be = new byte[KEY_BYTES];
-    for (int i = 0; i < KEY_BYTES; i++) be[i] = le[KEY_BYTES - 1 - i];
-    be[0] &= 0x7f; // RFC 7748 section 5: ignore the top bit of the last byte
-    return KeyFactory.getInstance("XDH").generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, new BigInteger(1, be)));
   }
 
   /** HKDF-SHA256 (RFC 5869): extract, then expand to {@code length} bytes. Two HMACs from the JDK. */

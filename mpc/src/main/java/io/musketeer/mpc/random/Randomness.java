@@ -4,25 +4,37 @@ import io.musketeer.mpc.Party;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import javax.crypto.SecretKey;
 
 /**
  * The one source of randomness of a party. Streams shared with another party are keyed by
  * HMAC-SHA256(pair seed, purpose | op id): a counter-based PRF, so the holders stay in step no matter
  * how much either draws from other streams. Private streams are seeded from {@link SecureRandom}.
  * Pair seeds come from a key agreement per session ({@code KeyAgreement}); tests may inject them.
+ *
+ * <p>Belongs to one session: {@link #close()} at its end overwrites the seeds and the keyed HMACs
+ * (kept in a pool of this object, not in the worker threads, so nothing keyed outlives the session);
+ * afterwards every draw fails instead of running on wiped seeds.
  */
-public final class Randomness {
+public final class Randomness implements AutoCloseable {
   private static final String HMAC = "HmacSHA256";
   private final Party self;
-  private final Map<Party, byte[]> pairSeeds = new EnumMap<>(Party.class);
-  private final byte[] privateSeed;
-  /** Per thread, an HMAC keyed with each seed (by party ordinal; the own seed at the self's): re-keying costs two hashes per stream. */
-  private final ThreadLocal<Mac[]> macs = ThreadLocal.withInitial(() -> new Mac[Party.values().length]);
+  /** The seed shared with each party by ordinal, the private seed at the self's; wiped on close. */
+  private final byte[][] seeds = new byte[Party.values().length][];
+  /**
+   * Keyed HMACs per seed, lent to one thread at a time: re-keying costs two hashes per stream, and a
+   * protocol derives thousands of streams per layer, from several worker threads.
+   */
+  private final List<ConcurrentLinkedQueue<Mac>> idle = new ArrayList<>();
+  private final ConcurrentLinkedQueue<Mac> created = new ConcurrentLinkedQueue<>();
+  private volatile boolean closed;
 
   /**
    * @param pairSeeds the 32-byte seed this party shares with each other party
@@ -31,12 +43,14 @@ public final class Randomness {
   public Randomness(Party self, Map<Party, byte[]> pairSeeds, byte[] privateSeed) {
     this.self = self;
     for (Party p : Party.values()) {
+      idle.add(new ConcurrentLinkedQueue<>());
       if (p == self) continue;
       byte[] s = pairSeeds.get(p);
       if (s == null || s.length != 32) throw new IllegalArgumentException("missing 32-byte seed shared with " + p.label());
-      this.pairSeeds.put(p, s.clone());
+      seeds[p.ordinal()] = s.clone();
     }
-    this.privateSeed = privateSeed.clone();
+    if (privateSeed.length != 32) throw new IllegalArgumentException("the private seed is 32 bytes");
+    seeds[self.ordinal()] = privateSeed.clone();
   }
 
   /** Fresh private seed from the operating system's secure source. */
@@ -63,20 +77,68 @@ public final class Randomness {
 
   /** HMAC-SHA256(seed, purpose | 0 | op id) truncated to an AES key; the seed shared with {@code with}, or the own seed for self. */
   private byte[] derive(Party with, String purpose, long opId) {
+    ConcurrentLinkedQueue<Mac> pool = idle.get(with.ordinal());
+    Mac mac = pool.poll();
     try {
-      Mac[] keyed = macs.get();
-      Mac mac = keyed[with.ordinal()];
       if (mac == null) {
         mac = Mac.getInstance(HMAC);
-        mac.init(new SecretKeySpec(with == self ? privateSeed : pairSeeds.get(with), HMAC));
-        keyed[with.ordinal()] = mac;
+        mac.init(new SeedKey(seeds[with.ordinal()]));
+        created.add(mac);
       }
+      if (closed) throw new IllegalStateException("this session's randomness is closed");
       mac.update(purpose.getBytes(StandardCharsets.UTF_8));
       mac.update((byte) 0);
       for (int i = 0; i < 8; i++) mac.update((byte) (opId >>> (8 * i)));
-      return Arrays.copyOf(mac.doFinal(), 16);
+      byte[] full = mac.doFinal();
+      byte[] key = Arrays.copyOf(full, 16);
+      Arrays.fill(full, (byte) 0);
+      return key;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HMAC-SHA256 unavailable in this JDK", e);
+    } finally {
+      if (mac != null && !closed) pool.offer(mac);
+    }
+  }
+
+  /** Overwrites the seeds and re-keys every HMAC made from them with zeros, then drops them. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    for (byte[] s : seeds) Arrays.fill(s, (byte) 0);
+    byte[] zero = new byte[32];
+    for (Mac m; (m = created.poll()) != null; ) {
+      try {
+        m.init(new SeedKey(zero));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    for (ConcurrentLinkedQueue<Mac> q : idle) q.clear();
+  }
+
+  /**
+   * The HMAC key over a seed array without a copy of its own (a {@code SecretKeySpec} would keep one
+   * that nobody can wipe); the HMAC takes its bytes once, at init.
+   */
+  private record SeedKey(byte[] seed) implements SecretKey {
+    @Override
+    public String getAlgorithm() {
+      return HMAC;
+    }
+
+    @Override
+    public String getFormat() {
+      return "RAW";
+    }
+
+    @Override
+    public byte[] getEncoded() {
+      return seed.clone();
+    }
+
+    @Override
+    public String toString() {
+      return "SeedKey"; // never the bytes
     }
   }
 

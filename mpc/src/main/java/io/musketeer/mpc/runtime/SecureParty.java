@@ -91,16 +91,18 @@ public final class SecureParty {
     Comparison comparison = Protocols.comparison(protocol);
     String hash = ProgramHash.of(program, protocolParameters(protocol, inferences));
     Handshake.verifyProgram(transport, hash);
-    Randomness randomness = KeyAgreement.establish(transport, hash);
-    Session session = new Session(role, transport, randomness, comparison.defaultBatch(), workers);
     List<PartyReport.Layer> layers = new ArrayList<>();
     LayerListener recording = (i, total, node, seconds, traffic) -> {
       layers.add(layer(i, node, seconds, traffic));
       listener.done(i, total, node, seconds, traffic);
     };
-    SecureExecutor executor = new SecureExecutor(program, session, comparison, recording, weights, inferences > 1);
     List<FloatTensor> outputs = null;
-    for (int k = 0; k < inferences; k++) outputs = executor.run(clientInputs);
+    Randomness randomness = KeyAgreement.establish(transport, hash);
+    Session session = new Session(role, transport, randomness, comparison.defaultBatch(), workers);
+    try (randomness) { // seeds wiped when the session ends
+      SecureExecutor executor = new SecureExecutor(program, session, comparison, recording, weights, inferences > 1);
+      for (int k = 0; k < inferences; k++) outputs = executor.run(clientInputs);
+    }
     TrafficStats.Snapshot s = transport.stats().snapshot();
     PartyReport report = new PartyReport(role, hash, protocol, s.bytesSent(), s.bytesReceived(), s.messagesSent(),
         s.messagesReceived(), s.rounds(), (System.nanoTime() - start) / 1e9, ProcessMetrics.cpuSeconds() - cpu0,

@@ -79,4 +79,18 @@ class TruncationTest {
     assertEquals(null, Truncation.truncate(Party.HELPER, null, 3));
     assertEquals(null, Truncation.divide(Party.HELPER, null, null));
   }
+
+  @Test
+  void shiftsAndDivisorsAreChecked() {
+    long[] z = {-5, 5};
+    assertEquals(-1, Truncation.truncate(Party.CLIENT, z, 62)[0]); // 62 is the largest shift
+    assertEquals(0, Truncation.truncate(Party.CLIENT, z, 0)[0] + 5);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Truncation.truncate(Party.CLIENT, z, 63));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Truncation.truncate(Party.CLIENT, z, -1));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Truncation.divide(Party.CLIENT, z, new long[] {1, 0}));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Truncation.divide(Party.CLIENT, z, new long[] {1}));
+    assertEquals(-2, Truncation.divide(Party.CLIENT, z, new long[] {3, 1})[0]); // the client floors
+    assertEquals(-1, Truncation.divide(Party.SERVER, z, new long[] {3, 1})[0]); // the server ceils
+    assertEquals(null, Truncation.divide(Party.HELPER, z, new long[] {3, 1}));
+  }
 }

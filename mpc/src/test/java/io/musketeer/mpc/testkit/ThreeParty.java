@@ -126,8 +126,10 @@ public final class ThreeParty {
       record Out<T>(T value, TrafficStats.Snapshot traffic) {}
       Map<Party, Out<T>> outs = InProcessRun.onThreads(connector(net), (p, t) -> {
         Transport wrapped = decorator.apply(p, t);
-        T v = fn.run(new Session(p, wrapped, randomness(p, seedTag), batchSize, workers));
-        return new Out<>(v, t.stats().snapshot());
+        try (Randomness r = randomness(p, seedTag)) {
+          T v = fn.run(new Session(p, wrapped, r, batchSize, workers));
+          return new Out<>(v, t.stats().snapshot());
+        }
       });
       Map<Party, T> values = new EnumMap<>(Party.class);
       Map<Party, TrafficStats.Snapshot> traffic = new EnumMap<>(Party.class);

@@ -10,11 +10,12 @@ import java.util.List;
 /**
  * A party's view: every frame it receives, in order, recorded by a {@link Transport} wrapper
  * ({@link #record}) inside real protocol runs. Security tests read what a party actually got, not
- * what the code under test claims to send.
+ * what the code under test claims to send. The frames it sent are recorded too (they are part of
+ * what the party knows, and spare a test from re-deriving them).
  */
 public final class View {
-  /** One received frame: its sender, step and a copy of its payload (a long[] or a byte[]). */
-  public record Frame(Party from, int step, Object payload) {
+  /** One frame: sent or received, the peer, the step and a copy of its payload (a long[] or a byte[]). */
+  public record Frame(boolean sent, Party peer, int step, Object payload) {
     public long[] longs() {
       return (long[]) payload;
     }
@@ -26,7 +27,7 @@ public final class View {
 
   private final List<Frame> frames = new ArrayList<>();
 
-  /** Wraps {@code t} so that every frame it receives is added to this view. */
+  /** Wraps {@code t} so that every frame it sends or receives is added to this view. */
   public Transport record(Transport t) {
     return new Recording(t, this);
   }
@@ -40,18 +41,20 @@ public final class View {
   }
 
   /** The frames received from {@code from} under the step called {@code stepName}, in order. */
-  public synchronized List<Frame> of(Party from, String stepName) {
-    int step = Steps.id(stepName);
-    List<Frame> out = new ArrayList<>();
-    for (Frame f : frames) if (f.from() == from && f.step() == step) out.add(f);
-    return out;
+  public List<Frame> received(Party from, String stepName) {
+    return select(false, from, stepName);
   }
 
-  /** The one frame from {@code from} under {@code stepName}; fails if there is not exactly one. */
-  public Frame only(Party from, String stepName) {
-    List<Frame> l = of(from, stepName);
-    if (l.size() != 1) throw new AssertionError(l.size() + " frames from " + from + " under " + stepName + ", expected 1");
-    return l.get(0);
+  /** The frames sent to {@code to} under the step called {@code stepName}, in order. */
+  public List<Frame> sent(Party to, String stepName) {
+    return select(true, to, stepName);
+  }
+
+  private synchronized List<Frame> select(boolean sent, Party peer, String stepName) {
+    int step = Steps.id(stepName);
+    List<Frame> out = new ArrayList<>();
+    for (Frame f : frames) if (f.sent() == sent && f.peer() == peer && f.step() == step) out.add(f);
+    return out;
   }
 
   private record Recording(Transport inner, View view) implements Transport {
@@ -63,11 +66,17 @@ public final class View {
     @Override
     public void send(Party to, int step, long[] data, int offset, int length) {
       inner.send(to, step, data, offset, length);
+      long[] copy = new long[length];
+      System.arraycopy(data, offset, copy, 0, length);
+      view.add(new Frame(true, to, step, copy));
     }
 
     @Override
     public void send(Party to, int step, byte[] data, int offset, int length) {
       inner.send(to, step, data, offset, length);
+      byte[] copy = new byte[length];
+      System.arraycopy(data, offset, copy, 0, length);
+      view.add(new Frame(true, to, step, copy));
     }
 
     @Override
@@ -75,7 +84,7 @@ public final class View {
       inner.receive(from, step, dst, offset, length);
       long[] copy = new long[length];
       System.arraycopy(dst, offset, copy, 0, length);
-      view.add(new Frame(from, step, copy));
+      view.add(new Frame(false, from, step, copy));
     }
 
     @Override
@@ -83,7 +92,7 @@ public final class View {
       inner.receive(from, step, dst, offset, length);
       byte[] copy = new byte[length];
       System.arraycopy(dst, offset, copy, 0, length);
-      view.add(new Frame(from, step, copy));
+      view.add(new Frame(false, from, step, copy));
     }
 
     @Override

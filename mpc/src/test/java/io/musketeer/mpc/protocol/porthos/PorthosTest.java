@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.TrafficStats;
+import io.musketeer.mpc.protocol.Beaver;
 import io.musketeer.mpc.protocol.Comparison;
 import io.musketeer.mpc.protocol.Reveal;
 import io.musketeer.mpc.protocol.Session;
@@ -20,6 +21,7 @@ import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.testkit.BothTransports;
 import io.musketeer.mpc.testkit.ThreeParty;
 import io.musketeer.mpc.testkit.ThreeParty.Net;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -51,7 +53,41 @@ class PorthosTest {
   @Test
   void byNameFindsPorthosOnly() {
     assertSame(Porthos.INSTANCE, Protocols.comparison("Porthos"));
+    assertEquals("porthos", Porthos.INSTANCE.name());
     assertThrows(IllegalArgumentException.class, () -> Protocols.comparison("nope"));
+  }
+
+  /** Programmer errors fail at once, at the party that made them, before anything is sent. */
+  @Test
+  void wrongSizesAndBoundsAreRefused() {
+    for (int bad : new int[] {0, 64}) {
+      assertThrows(IllegalArgumentException.class, () -> PORTHOS.drelu(null, null, 0, bad));
+      assertThrows(IllegalArgumentException.class, () -> PORTHOS.relu(null, null, 0, bad));
+      assertThrows(IllegalArgumentException.class, () -> PORTHOS.reluTruncate(null, null, 0, 12, bad, TruncMode.LOCAL_AFTER_RELU));
+      assertThrows(IllegalArgumentException.class, () -> PORTHOS.maxPool(null, null, 1, 0, bad));
+      assertThrows(IllegalArgumentException.class, () -> PORTHOS.argMax(null, null, 0, 1, bad));
+    }
+    Comparison.checkBound(1);
+    Comparison.checkBound(63);
+    assertThrows(IllegalArgumentException.class, () -> PORTHOS.maxPool(null, null, 0, 1, UNBOUNDED));
+    assertThrows(IllegalArgumentException.class, () -> PORTHOS.argMax(null, null, 1, 0, UNBOUNDED));
+    List<ThreeParty.PartyFn<Object>> calls = List.of(
+        s -> PORTHOS.drelu(s, s.isHelper() ? null : new long[3], 4, UNBOUNDED),
+        s -> PORTHOS.relu(s, s.isHelper() ? null : new long[5], 4, UNBOUNDED),
+        s -> PORTHOS.maxPool(s, s.isHelper() ? null : new long[7], 2, 4, UNBOUNDED),
+        s -> PORTHOS.argMax(s, s.isHelper() ? null : new long[7], 2, 4, UNBOUNDED),
+        s -> PORTHOS.select(s, s.isHelper() ? null : new long[4], s.isHelper() ? null : new long[3], s.isHelper() ? null : new long[4], 4),
+        s -> ShareConvert.run(s, s.isHelper() ? null : new long[3], 4),
+        s -> ComputeMsb.run(s, s.isHelper() ? null : new long[3], 4),
+        s -> Beaver.multiply(s, s.isHelper() ? null : new long[4], s.isHelper() ? null : new long[3], 4),
+        s -> Beaver.matmul(s, s.isHelper() ? null : new long[5], s.isHelper() ? null : new long[6], 2, 3, 2),
+        s -> Reveal.clientInput(s, new long[3], 4),
+        s -> Reveal.serverInput(s, new long[3], 4),
+        s -> Reveal.rerandomize(s, s.isHelper() ? null : new long[3], 4));
+    for (ThreeParty.PartyFn<Object> call : calls) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ThreeParty.run(call));
+      assertTrue(e.getMessage().startsWith("share array has"), e.getMessage());
+    }
   }
 
   // ------------------------------------------------------------------ PrivateCompare
