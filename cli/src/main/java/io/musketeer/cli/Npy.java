@@ -111,6 +111,16 @@ public final class Npy {
     return v >= 0 ? v : (v >>> 1) * 2.0 + (v & 1);
   }
 
+  /** Header text as it may go into a message: printable ASCII only, at most 60 characters (the file is anyone's). */
+  private static String printable(String text) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < text.length() && i < 60; i++) {
+      char c = text.charAt(i);
+      b.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return text.length() > 60 ? b + "..." : b.toString();
+  }
+
   private static Shape shape(String text, Path file, String what) {
     String[] parts = text.split(",", -1);
     int count = 0;
@@ -124,12 +134,12 @@ public final class Npy {
       try {
         dim = Long.parseLong(p.strip().replaceFirst("L$", ""));
       } catch (NumberFormatException e) {
-        throw new MusketeerException(what + " (shape (" + text + ") is not a list of integers)");
+        throw new MusketeerException(what + " (shape (" + printable(text) + ") is not a list of integers)");
       }
-      if (dim < 0) throw new MusketeerException(what + " (negative dimension in shape (" + text + "))");
+      if (dim < 0) throw new MusketeerException(what + " (negative dimension in shape (" + printable(text) + "))");
       elements *= Math.max(dim, 1);
       if (dim > Integer.MAX_VALUE || elements > Integer.MAX_VALUE) {
-        throw new MusketeerException(file + " holds an array of shape (" + text.strip() + "), too large (more than 2^31-1 elements)");
+        throw new MusketeerException(file + " holds an array of shape (" + printable(text.strip()) + "), too large (more than 2^31-1 elements)");
       }
       dims[k++] = (int) dim;
     }
