@@ -1,6 +1,8 @@
 package io.musketeer.cli;
 
+import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
+import io.musketeer.ir.Program;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Op;
@@ -31,6 +33,7 @@ final class BenchCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin ModelOptions model;
   @Mixin ReceiveTimeoutOption receiveTimeout;
+  @Mixin SecurityOptions security;
 
   @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
   boolean plaintext;
@@ -48,6 +51,7 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
     RunCommand.checkProtocol(protocol);
+    security.check(plaintext, false, true);
     model.check();
     List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
     partyArgs.addAll(receiveTimeout.partyArgs());
@@ -58,6 +62,7 @@ final class BenchCommand implements Callable<Integer> {
     Graph g = model.load(Models.Use.STRUCTURE_FOR_SERVER); // shapes only: the parties load the model themselves
     Op.Input in = InferCommand.singleInput(g);
     FloatTensor x = DemoCommand.syntheticInput(in);
+    Program program = security.throwaway() ? Compiler.compile(g, model.scale) : null;
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape());
     try (WorkDir dir = WorkDir.create("musketeer-bench")) {
@@ -65,11 +70,12 @@ final class BenchCommand implements Callable<Integer> {
       Npy.write(input, x);
       LocalRun.Summary last = null;
       for (int r = 0; r < runs; r++) {
-        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), partyArgs, List.of(), false, main.verbose);
+        last = LocalRun.execute(model.model, input, model.scale, protocol, dir.resolve("output.npy"), partyArgs, List.of(), false, main.verbose,
+            d -> security.partyArgs(d, program, protocol));
         LocalRun.printSummary(last);
       }
       long peak = last.parties().values().stream().mapToLong(PartyReport::peakMemoryBytes).max().orElse(0);
-      System.out.printf(Locale.ROOT, "| %s | %s | %.1f s | %.2f GB | %d | %d MB | %s |%n", model.model, protocol, last.wallSeconds(),
+      System.out.printf(Locale.ROOT, "| %s | %s, %s | %.1f s | %.2f GB | %d | %d MB | %s |%n", model.model, protocol, security.mode().label(), last.wallSeconds(),
           last.totalBytes() / 1e9, last.maxRounds(), peak / 1_000_000, LocalDate.now());
       double[] ref = PORTHOS.get(model.model);
       if (ref != null) {

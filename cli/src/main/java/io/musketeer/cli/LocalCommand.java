@@ -1,6 +1,8 @@
 package io.musketeer.cli;
 
+import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
+import io.musketeer.ir.Program;
 import io.musketeer.ir.Graph;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ final class LocalCommand implements Callable<Integer> {
   @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
   boolean plaintext;
   @Mixin PreprocessOptions preprocess;
+  @Mixin SecurityOptions security;
 
   @Option(names = "--input", required = true, paramLabel = "X", description = "The client's input (.npy or image).")
   Path input;
@@ -38,6 +41,7 @@ final class LocalCommand implements Callable<Integer> {
   public Integer call() {
     // everything the parties would fail on is checked here, before three JVMs start
     RunCommand.checkProtocol(protocol);
+    security.check(plaintext, false, true);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
     String warning = Scales.checkSecure(model.scale);
@@ -49,8 +53,9 @@ final class LocalCommand implements Callable<Integer> {
     Graph g = model.load(Models.Use.STRUCTURE_FOR_SERVER);
     FloatTensor x = InferCommand.loadSingleInput(g, input, pre).values().iterator().next();
     Scales.checkSecureInput(x, input, model.scale);
+    Program program = security.throwaway() ? Compiler.compile(g, model.scale) : null;
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        partyArgs(), preprocess.asArguments(), true, main.verbose);
+        partyArgs(), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol));
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;

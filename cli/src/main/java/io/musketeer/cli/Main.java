@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
         "Exit codes: 0 done, 1 the run failed (the line says why), 2 bad command line, 3 internal error."},
     subcommands = {
       DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class,
-      LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class
+      LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, KeygenCommand.class, MeasureCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class Main implements Callable<Integer> {
   static final int EXIT_USER_ERROR = 1;

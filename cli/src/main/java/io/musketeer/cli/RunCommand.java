@@ -4,7 +4,11 @@ import io.musketeer.MusketeerException;
 import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Program;
+import io.musketeer.core.Parallel;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.attest.AttestedTls;
+import io.musketeer.mpc.attest.SessionSecurity;
+import io.musketeer.mpc.net.LinkSecurity;
 import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
@@ -39,6 +43,7 @@ final class RunCommand implements Callable<Integer> {
   @Mixin PreprocessOptions preprocess;
   @Mixin ReceiveTimeoutOption receiveTimeout;
   @Mixin LinkOptions link;
+  @Mixin SecurityOptions securityOptions;
 
   @Option(names = "--role", required = true, description = "server, client or helper.")
   String role;
@@ -84,6 +89,7 @@ final class RunCommand implements Callable<Integer> {
       throw new UsageError("--connect-timeout must be in 1.." + MAX_CONNECT_TIMEOUT + " seconds, got " + connectTimeout);
     }
     checkProtocol(protocol);
+    securityOptions.check(link.plaintext, link.key != null || link.cert != null, false);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
     String warning = Scales.checkSecure(model.scale);
@@ -103,14 +109,17 @@ final class RunCommand implements Callable<Integer> {
       Scales.checkSecureInput(inputs.values().iterator().next(), input, model.scale);
     }
     List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
-    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
+    AttestedTls attestedTls = securityOptions.tls(self, peers);
+    SessionSecurity security = securityOptions.session(self, attestedTls);
+    LinkSecurity linkSecurity = attestedTls != null ? attestedTls : link.security(self, peers, peersFile, others);
+    Connector connector = new Connector(self, peers, timeouts, linkSecurity);
     ServerSocket listening = self == Party.CLIENT ? null : connector.listen(link.listenAddress(self, peers));
     SecureParty.Result result;
     try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
         Transport transport = TcpTransport.connect(connector, listening)) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
-      result = SecureParty.run(self, program, protocol, transport, inputs, listener);
+      result = SecureParty.run(self, program, protocol, transport, inputs, listener, Parallel.shared(), security);
     }
     if (reportFile != null) reportFile.write(result.report().toJson().getBytes(StandardCharsets.UTF_8));
     if (self == Party.CLIENT) {
@@ -120,8 +129,8 @@ final class RunCommand implements Callable<Integer> {
       System.out.println("wrote " + outputFile.path() + " " + out.shape());
     }
     var r = result.report();
-    System.err.printf(Locale.ROOT, "%s: %.2f s, sent %s, received %s, %d rounds%n", self.label(), r.wallSeconds(),
-        Units.bytes(r.bytesSent()), Units.bytes(r.bytesReceived()), r.rounds());
+    System.err.printf(Locale.ROOT, "%s: %.2f s, sent %s, received %s, %d rounds, %s%n", self.label(), r.wallSeconds(),
+        Units.bytes(r.bytesSent()), Units.bytes(r.bytesReceived()), r.rounds(), security.describe());
     return 0;
   }
 

@@ -48,12 +48,22 @@ public final class SecureExecutor {
   private final Session session;
   private final Comparison comparison;
   private final LayerListener listener;
+  private final Runnable beforeReveal;
 
   public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener) {
+    this(program, session, comparison, listener, () -> {});
+  }
+
+  /**
+   * @param beforeReveal runs once every output share is computed and before any is opened (malicious
+   *     mode's end-of-session confirmation); an exception from it means nothing is opened
+   */
+  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, Runnable beforeReveal) {
     this.program = program;
     this.session = session;
     this.comparison = comparison;
     this.listener = listener;
+    this.beforeReveal = beforeReveal;
   }
 
   /**
@@ -91,6 +101,7 @@ public final class SecureExecutor {
       }
       listener.done(i, g.size(), n, (System.nanoTime() - start) / 1e9, session.net().stats().snapshot().minus(before));
     }
+    beforeReveal.run();
     List<FloatTensor> out = new ArrayList<>();
     for (int o : g.outputs()) {
       Node n = g.node(o);

@@ -6,6 +6,11 @@ import io.musketeer.ir.Node;
 import io.musketeer.ir.Program;
 import io.musketeer.ir.ProgramHash;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.attest.AttestedSession;
+import io.musketeer.mpc.attest.CodeMeasurement;
+import io.musketeer.mpc.attest.Measurement;
+import io.musketeer.mpc.attest.SecurityMode;
+import io.musketeer.mpc.attest.SessionSecurity;
 import io.musketeer.mpc.net.Handshake;
 import io.musketeer.mpc.net.TrafficStats;
 import io.musketeer.mpc.net.Transport;
@@ -13,6 +18,7 @@ import io.musketeer.mpc.protocol.Comparison;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.random.KeyAgreement;
 import io.musketeer.mpc.random.Randomness;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,22 +40,43 @@ public final class SecureParty {
   /** The client's outputs (empty at the other parties) and this party's measurements. */
   public record Result(List<FloatTensor> outputs, PartyReport report) {}
 
-  /** The parameters every party must agree on besides the program itself. */
+  /** The parameters every party must agree on besides the program itself, in semi-honest mode. */
   public static String protocolParameters(String protocol) {
-    return "semi-honest;ring=64;comparison=" + protocol + ";batch=" + Session.DEFAULT_BATCH;
+    return protocolParameters(protocol, SecurityMode.SEMI_HONEST);
   }
 
-  /** Runs this party on the process-wide worker pool. */
+  /** The parameters every party must agree on besides the program itself (the mode too: parties in different modes refuse each other). */
+  public static String protocolParameters(String protocol, SecurityMode mode) {
+    return mode.label() + ";ring=64;comparison=" + protocol + ";batch=" + Session.DEFAULT_BATCH;
+  }
+
+  /** What a party in malicious mode attests: this JVM's code, the role, the program and its parameters. */
+  public static Measurement measurement(Party role, Program program, String protocol) {
+    String parameters = protocolParameters(protocol, SecurityMode.MALICIOUS);
+    return new Measurement(CodeMeasurement.current(), role, ProgramHash.of(program, parameters), parameters, SecurityMode.MALICIOUS);
+  }
+
+  /** Runs this party on the process-wide worker pool, semi-honest. */
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener) {
-    return run(role, program, protocol, transport, clientInputs, listener, Parallel.shared());
+    return run(role, program, protocol, transport, clientInputs, listener, Parallel.shared(), SessionSecurity.semiHonest());
   }
 
-  /** Runs this party with every parallel loop of its protocols and kernels on {@code workers}. */
+  /** Runs this party with every parallel loop of its protocols and kernels on {@code workers}, semi-honest. */
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
+    return run(role, program, protocol, transport, clientInputs, listener, workers, SessionSecurity.semiHonest());
+  }
+
+  /**
+   * Runs this party with {@code security}: in malicious mode the session is attested
+   * ({@link AttestedSession}: evidence first, every party's confirmation before the output is opened,
+   * the client's receipt last), and any failure aborts every party with nothing revealed.
+   */
+  public static Result run(Party role, Program program, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security) {
     try {
-      return runOrThrow(role, program, protocol, transport, clientInputs, listener, workers);
+      return runOrThrow(role, program, protocol, transport, clientInputs, listener, workers, security);
     } catch (RuntimeException e) {
       // tell the peers why we stop, so every party's log names the root cause
       transport.abort(role.label() + " failed: " + (e instanceof io.musketeer.MusketeerException ? e.getMessage() : "internal error"));
@@ -57,12 +84,18 @@ public final class SecureParty {
     }
   }
 
-  private static Result runOrThrow(Party role, Program program, String protocol, Transport transport,
-      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
+  private static Result runOrThrow(Party role, Program program, String protocol, Transport network,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security) {
     long start = System.nanoTime();
     double cpu0 = ProcessMetrics.cpuSeconds();
     Comparison comparison = Protocols.comparison(protocol);
-    String hash = ProgramHash.of(program, protocolParameters(protocol));
+    String hash = ProgramHash.of(program, protocolParameters(protocol, security.mode()));
+    AttestedSession attested = null;
+    Transport transport = network;
+    if (security.malicious()) {
+      attested = AttestedSession.establish(network, measurement(role, program, protocol), security, Instant.now());
+      transport = attested.transport();
+    }
     Handshake.verifyProgram(transport, hash);
     Randomness randomness = KeyAgreement.establish(transport, hash);
     Session session = new Session(role, transport, randomness, Session.DEFAULT_BATCH, workers);
@@ -71,9 +104,11 @@ public final class SecureParty {
       layers.add(layer(i, node, seconds, traffic));
       listener.done(i, total, node, seconds, traffic);
     };
-    List<FloatTensor> outputs = new SecureExecutor(program, session, comparison, recording).run(clientInputs);
+    Runnable beforeReveal = attested == null ? () -> {} : attested::confirmBeforeReveal;
+    List<FloatTensor> outputs = new SecureExecutor(program, session, comparison, recording, beforeReveal).run(clientInputs);
+    if (attested != null) attested.finish();
     TrafficStats.Snapshot s = transport.stats().snapshot();
-    PartyReport report = new PartyReport(role, hash, protocol, s.bytesSent(), s.bytesReceived(), s.messagesSent(),
+    PartyReport report = new PartyReport(role, hash, protocol, security.mode().label(), security.provider(), s.bytesSent(), s.bytesReceived(), s.messagesSent(),
         s.messagesReceived(), s.rounds(), (System.nanoTime() - start) / 1e9, ProcessMetrics.cpuSeconds() - cpu0,
         ProcessMetrics.peakMemoryBytes(), layers);
     return new Result(outputs, report);
