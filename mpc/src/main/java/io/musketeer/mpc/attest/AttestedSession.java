@@ -47,13 +47,16 @@ import java.util.stream.Collectors;
  * <ol>
  *   <li>each party sends each peer its digest of the link's transcript (the headers of every frame
  *       both ways, the evidence and the channel binding) and checks the peer's against its own;
- *   <li>each party that checked both its links sends CLEAN to both peers and waits for both CLEANs:
- *       so before the output is opened every party knows that every link was confirmed by both ends;
+ *   <li>each party that checked both its links sends CLEAN to both peers and waits for both CLEANs;
+ *   <li>the helper, with both CLEANs, tells the server so: it neither opens nor reveals anything, and
+ *       only this tells the server that the helper's last messages arrived;
  *   <li>the server sends its output shares (the only opening), the client adds them;
  *   <li>the client sends a RECEIPT to both; the server and the helper end successfully only on it.
  * </ol>
- * Any failure, close, timeout or unexpected frame before step 3 ends every party with an abort and no
- * output. The RECEIPT is the last message: a host that suppresses it leaves the server and the helper
+ * Every message before the output shares is one that its receiver waits for before the shares are
+ * sent or opened: the last on each link is a CLEAN, the helper's DONE, or the shares themselves. So
+ * any failure, close, timeout, dropped or unexpected frame before step 4 ends every party with an
+ * abort and no output. The RECEIPT is the last message: a host that suppresses it leaves the server and the helper
  * reporting a failure while the client has its result, as the last message of any protocol must.
  */
 public final class AttestedSession {
@@ -61,6 +64,7 @@ public final class AttestedSession {
   static final int STEP_EVIDENCE = Steps.id("attest/evidence");
   static final int STEP_TRANSCRIPT = Steps.id("attest/confirm/transcript");
   static final int STEP_CLEAN = Steps.id("attest/confirm/clean");
+  static final int STEP_HELPER_DONE = Steps.id("attest/confirm/helper-done");
   static final int STEP_RECEIPT = Steps.id("attest/confirm/receipt");
   static final int MAX_EVIDENCE_BYTES = 256 * 1024;
   private static final byte[] REPORT_LABEL = "musketeer attested session v1".getBytes(StandardCharsets.US_ASCII);
@@ -171,7 +175,7 @@ public final class AttestedSession {
   }
 
   /**
-   * Steps 1 and 2 of the end of session: transcripts checked link by link, then CLEAN from everyone.
+   * Steps 1 to 3 of the end of session: transcripts checked link by link, CLEAN from everyone, the helper's DONE to the server.
    *
    * @throws AttestationException when a link's transcripts differ; transport failures as they come
    */
@@ -197,9 +201,13 @@ public final class AttestedSession {
       long v = transport.receiveLongs(p, STEP_CLEAN, 1)[0];
       if (v != 1) throw new AttestationException("the " + p.label() + " did not confirm a clean session");
     }
+    if (self == Party.HELPER) transport.send(Party.SERVER, STEP_HELPER_DONE, new long[] {1});
+    if (self == Party.SERVER && transport.receiveLongs(Party.HELPER, STEP_HELPER_DONE, 1)[0] != 1) {
+      throw new AttestationException("the helper did not confirm that the session ended cleanly");
+    }
   }
 
-  /** Step 4: the client confirms it has its output; the server and the helper wait for that. */
+  /** Step 5: the client confirms it has its output; the server and the helper wait for that. */
   public void finish() {
     if (self == Party.CLIENT) {
       for (Party p : others(self)) transport.send(p, STEP_RECEIPT, new long[] {1});
