@@ -1,6 +1,5 @@
 package io.musketeer.cli;
 
-import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Program;
 import io.musketeer.ir.Graph;
@@ -56,13 +55,14 @@ final class BenchCommand implements Callable<Integer> {
     List<String> partyArgs = new java.util.ArrayList<>(List.of("--batch", "" + model.batch, "--signature", model.signature));
     partyArgs.addAll(receiveTimeout.partyArgs());
     if (plaintext) partyArgs.add("--plaintext");
-    String warning = Scales.checkSecure(model.scale);
-    if (warning != null) System.err.println(warning);
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
-    Graph g = model.load(Models.Use.STRUCTURE_FOR_SERVER); // shapes only: the parties load the model themselves
+    // shapes only: the parties load the model themselves; compiling here refuses a bad scale before they start
+    String warning = Scales.checkSecure(model.effectiveScale());
+    if (warning != null) System.err.println(warning);
+    Program program = model.program(Models.Use.STRUCTURE_FOR_SERVER, true);
+    Graph g = program.graph();
     Op.Input in = InferCommand.singleInput(g);
     FloatTensor x = DemoCommand.syntheticInput(in);
-    Program program = security.throwaway() ? Compiler.compile(g, model.scale) : null;
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape());
     try (WorkDir dir = WorkDir.create("musketeer-bench")) {

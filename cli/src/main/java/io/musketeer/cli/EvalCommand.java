@@ -42,27 +42,37 @@ final class EvalCommand implements Callable<Integer> {
     if (images < 1) throw new UsageError("--images must be positive, got " + images);
     model.check();
     if (secure) {
-      String warning = Scales.checkSecure(model.scale);
+      String warning = Scales.checkSecure(model.effectiveScale());
       if (warning != null) System.err.println(warning);
     }
     Path dir = data != null ? data : SharedData.models().resolve("mnist");
-    if (!Files.isDirectory(dir)) throw new MusketeerException("dataset directory " + dir + " does not exist" + (data == null ? " (give --data DIR)" : ""));
+    if (!Files.isDirectory(dir)) {
+      throw new MusketeerException("dataset directory " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist") + (data == null ? " (give --data DIR)" : ""));
+    }
     Mnist mnist = Mnist.load(dir);
     int n = Math.min(images, mnist.count());
     int batch = model.batch == 1 ? 500 : model.batch; // --batch: images per run; batches of 500 unless asked
     int floatOk = 0, fixedOk = 0, secureOk = 0, fixedAgree = 0, secureAgree = 0;
-    Graph full = model.load(batch);
-    Program fullProgram = Compiler.compile(full, model.scale);
+    boolean compiled = model.isProgram();
+    // a compiled program has its batch built in; a model is imported at --batch (500 unless asked)
+    Program fullProgram = compiled ? model.program(Models.Use.WEIGHTS, secure) : null;
+    Graph full = compiled ? null : model.load(batch);
+    if (compiled) batch = fullProgram.graph().node(fullProgram.graph().inputs()[0]).shape().dim(0);
+    if (!compiled) fullProgram = secure ? Programs.compileChecked(full, model.scale) : Compiler.compile(full, model.scale);
+    int scale = fullProgram.fracBits();
     for (int from = 0; from < n; from += batch) {
       int b = Math.min(batch, n - from);
-      Graph g = b == batch ? full : model.load(b);
-      Program p = b == batch ? fullProgram : Compiler.compile(g, model.scale);
-      Op.Input in = InferCommand.singleInput(g);
-      if (in.shape().size() != b * mnist.rows() * mnist.cols()) {
-        throw new MusketeerException("model input " + in.shape() + " does not take " + b + " MNIST images of " + mnist.rows() + "x" + mnist.cols());
+      // a compiled program's last batch is padded with blank images, whose rows are not counted
+      int rows = compiled ? batch : b;
+      Graph g = compiled || b == batch ? full : model.load(b);
+      Program p = compiled || b == batch ? fullProgram : secure ? Programs.compileChecked(g, model.scale) : Compiler.compile(g, model.scale);
+      Op.Input in = InferCommand.singleInput(p.graph());
+      if (in.shape().size() != rows * mnist.rows() * mnist.cols()) {
+        throw new MusketeerException("model input " + in.shape() + " does not take " + rows + " MNIST images of " + mnist.rows() + "x" + mnist.cols());
       }
-      Map<String, FloatTensor> inputs = Map.of(in.name(), new FloatTensor(in.shape(), mnist.images(from, b)));
-      int[] f = TopK.top1(FloatInterpreter.run(g, inputs).get(0));
+      float[] pixels = java.util.Arrays.copyOf(mnist.images(from, b), in.shape().size());
+      Map<String, FloatTensor> inputs = Map.of(in.name(), new FloatTensor(in.shape(), pixels));
+      int[] f = TopK.top1(compiled ? Programs.runFloat(p, inputs).get(0) : FloatInterpreter.run(g, inputs).get(0));
       int[] q = TopK.top1(FixedPointInterpreter.run(p, inputs).get(0));
       int[] s = secure ? TopK.top1(InProcessRun.run(p, "porthos", inputs).outputs().get(0)) : null;
       for (int i = 0; i < b; i++) {
@@ -78,7 +88,7 @@ final class EvalCommand implements Callable<Integer> {
     }
     System.out.printf(Locale.ROOT, "images: %d%n", n);
     System.out.printf(Locale.ROOT, "float accuracy:             %6.2f%% (%d/%d)%n", 100.0 * floatOk / n, floatOk, n);
-    System.out.printf(Locale.ROOT, "fixed-point (scale %d):     %6.2f%% (%d/%d); top-1 agrees with float on %.2f%%%n", model.scale, 100.0 * fixedOk / n, fixedOk, n,
+    System.out.printf(Locale.ROOT, "fixed-point (scale %d):     %6.2f%% (%d/%d); top-1 agrees with float on %.2f%%%n", scale, 100.0 * fixedOk / n, fixedOk, n,
         100.0 * fixedAgree / n);
     if (secure) {
       System.out.printf(Locale.ROOT, "secure (porthos):           %6.2f%% (%d/%d); top-1 agrees with float on %.2f%%%n", 100.0 * secureOk / n, secureOk, n,

@@ -7,6 +7,7 @@ import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -37,16 +38,19 @@ final class InferCommand implements Callable<Integer> {
     Preprocess pre = preprocess.toPreprocess();
     model.check();
     OutputFile out = OutputFile.check("--output", output, input, Models.file(model.model));
-    Graph g = model.load();
-    Map<String, FloatTensor> inputs = loadSingleInput(g, input, pre);
+    // a compiled program runs as compiled (its float semantics: the same graph in float); a model is
+    // compiled here, its scale checked before any input is read
+    Graph g = model.isProgram() ? null : model.load();
+    Program p = g == null ? model.program(Models.Use.WEIGHTS, false) : mode.equals("fixed") ? Compiler.compile(g, model.scale) : null;
+    Map<String, FloatTensor> inputs = loadSingleInput(g != null ? g : p.graph(), input, pre);
     List<FloatTensor> outs;
     if (mode.equals("float")) {
-      outs = FloatInterpreter.run(g, inputs);
+      outs = g != null ? FloatInterpreter.run(g, inputs) : Programs.runFloat(p, inputs);
       requireFinite(outs.get(0));
     } else {
-      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(Compiler.compile(g, model.scale), inputs);
+      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(p, inputs);
       outs = run.outputs();
-      warnTruncationRisk(run, model.scale);
+      warnTruncationRisk(run, p.fracBits());
     }
     TopK.print(System.out, "top-5 (" + mode + "):", outs.get(0), 5);
     Npy.write(out, outs.get(0));
@@ -74,6 +78,7 @@ final class InferCommand implements Callable<Integer> {
     return Map.of(in.name(), p.load(file, in.name(), in.shape()));
   }
 
+  /** The model's one input; several are refused, since the command line gives one. */
   static Op.Input singleInput(Graph g) {
     int[] ins = g.inputs();
     if (ins.length != 1) throw new MusketeerException("the model has " + ins.length + " inputs; only single-input models are supported on the command line");

@@ -1,9 +1,7 @@
 package io.musketeer.cli;
 
-import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Program;
-import io.musketeer.ir.Graph;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,16 +42,16 @@ final class LocalCommand implements Callable<Integer> {
     security.check(plaintext, false, true);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
-    String warning = Scales.checkSecure(model.scale);
-    if (warning != null) System.err.println(warning);
     Path modelFile = Models.file(model.model);
     OutputFile out = OutputFile.check("--output", output, input, modelFile);
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, input, modelFile);
     OutputFile.requireDistinct(out, rep);
-    Graph g = model.load(Models.Use.STRUCTURE_FOR_SERVER);
-    FloatTensor x = InferCommand.loadSingleInput(g, input, pre).values().iterator().next();
-    Scales.checkSecureInput(x, input, model.scale);
-    Program program = security.throwaway() ? Compiler.compile(g, model.scale) : null;
+    String warning = Scales.checkSecure(model.effectiveScale());
+    if (warning != null) System.err.println(warning);
+    // a bad model or a scale the headroom check refuses fails here
+    Program program = model.program(Models.Use.STRUCTURE_FOR_SERVER, true);
+    FloatTensor x = InferCommand.loadSingleInput(program.graph(), input, pre).values().iterator().next();
+    Scales.checkSecureInput(x, input, program.fracBits());
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
         partyArgs(), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol));
     LocalRun.printSummary(s);

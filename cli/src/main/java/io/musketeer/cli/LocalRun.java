@@ -100,8 +100,10 @@ final class LocalRun {
       long start = System.nanoTime();
       for (Party p : new Party[] {Party.HELPER, Party.SERVER, Party.CLIENT}) {
         List<String> cmd = new ArrayList<>(javaCommand());
-        cmd.addAll(List.of("run", "--local-party", "--role", p.label(), "--model", model, "--scale", "" + scale, "--protocol", protocol,
+        cmd.addAll(List.of("run", "--local-party", "--role", p.label(), "--model", model, "--protocol", protocol,
             "--peers", peers.toString(), "--report", dir.resolve(p.label() + ".json").toString()));
+        // a compiled program carries its scale
+        if (!Programs.isProgram(model)) cmd.addAll(List.of("--scale", "" + scale));
         if (verbose) cmd.add("--verbose");
         cmd.addAll(partyArgs);
         cmd.addAll(securityArgs);
@@ -137,6 +139,8 @@ final class LocalRun {
       List<String> failures = new ArrayList<>();
       byReason.forEach((reason, parties) -> failures.add(String.join(", ", parties) + ": " + reason));
       if (!failures.isEmpty()) {
+        // the logs stay for diagnosis; the throwaway private keys do not
+        for (Party p : Party.values()) Files.deleteIfExists(PartyKey.keyFile(dir.path(), p));
         dir.keep();
         throw new MusketeerException("secure run failed; " + String.join("; ", failures) + "; the parties' logs are in " + dir.path()
             + " (client.log, server.log, helper.log)" + (verbose ? "" : "; add --verbose for their stack traces"));

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     footer = {"", "Run 'musketeer help COMMAND' (or 'musketeer COMMAND --help') for a command's options.",
         "Exit codes: 0 done, 1 the run failed (the line says why), 2 bad command line, 3 internal error."},
     subcommands = {
-      DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class,
+      DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class, CompileCommand.class,
       LocalCommand.class, RunCommand.class, BenchCommand.class, StripCommand.class, KeygenCommand.class, MeasureCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -4,7 +4,10 @@ import io.musketeer.compiler.Compiler;
 import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.ir.Graph;
+import io.musketeer.ir.Program;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** --model, --scale and --batch, shared by the commands that load a model. */
 final class ModelOptions {
@@ -12,9 +15,11 @@ final class ModelOptions {
   static final int MAX_BATCH = 65536;
 
   @Option(names = "--model", required = true, paramLabel = "M",
-      description = "Frozen TensorFlow GraphDef (.pb), TensorFlow SavedModel directory (TF2/Keras or TF1), or builtin:NAME (demo, squeezenet, "
-          + "resnet50, densenet121: generated graphs with random weights).")
+      description = "A program written by 'musketeer compile', a frozen TensorFlow GraphDef (.pb), TensorFlow SavedModel directory (TF2/Keras or TF1), "
+          + "or builtin:NAME (demo, squeezenet, resnet50, densenet121: generated graphs with random weights).")
   String model;
+
+  @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
   @Option(names = "--signature", defaultValue = SavedModelImporter.DEFAULT_SIGNATURE, paramLabel = "NAME",
       description = "Signature of a SavedModel to run (default: ${DEFAULT-VALUE}).")
@@ -27,6 +32,34 @@ final class ModelOptions {
   @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
       description = "Batch size given to the model's input (default: ${DEFAULT-VALUE}); a .npy input then holds N samples.")
   int batch;
+
+  /** Whether --model names a compiled program file. */
+  boolean isProgram() {
+    return Programs.isProgram(model);
+  }
+
+  /** Whether --scale was given on the command line (a compiled program refuses a different one). */
+  boolean scaleGiven() {
+    return spec != null && spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--scale");
+  }
+
+  /**
+   * The program to run: a compiled program file as written, or the model compiled at --scale.
+   *
+   * @param secure whether the program runs securely: a model's --scale must then pass the headroom check
+   *     that needs no data (a cleartext run checks the actual values instead)
+   */
+  Program program(Models.Use use, boolean secure) {
+    check();
+    if (isProgram()) return Programs.read(model, use, scaleGiven(), scale);
+    Graph g = load(use);
+    return secure ? Programs.compileChecked(g, scale) : Compiler.compile(g, scale);
+  }
+
+  /** The scale the run will use: a compiled program's own, or --scale. */
+  int effectiveScale() {
+    return isProgram() ? Programs.read(model, Models.Use.STRUCTURE, false, scale).fracBits() : scale;
+  }
 
   /** The model with its weights, at the requested batch size. */
   Graph load() {

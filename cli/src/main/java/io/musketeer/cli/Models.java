@@ -7,6 +7,7 @@ import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.importer.tf.TfImporter;
 import io.musketeer.ir.Graph;
 import io.musketeer.models.SyntheticModels;
+import io.musketeer.programfile.ProgramFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.tensorflow.proto.GraphDef;
@@ -62,6 +63,9 @@ final class Models {
       throw new MusketeerException(spec + " is a Keras model file, which holds layer configurations rather than a graph; export a SavedModel "
           + "(model.export(\"DIR\") in Keras 3, tf.saved_model.save(model, \"DIR\") in Keras 2) and give that directory");
     }
+    if (ProgramFile.isProgramFile(file)) {
+      throw new MusketeerException(spec + " is a compiled program, not a model; give the model it was compiled from");
+    }
     Path savedModel = savedModelDir(file);
     if (savedModel == null && signatureGiven) throw new UsageError("--signature applies to SavedModels; " + spec + " is not one");
     if (savedModel != null) return SavedModelImporter.load(savedModel, signature, options); // strip writes frozen graphs, not these
@@ -69,6 +73,10 @@ final class Models {
     if (use != Use.STRUCTURE && StripCommand.isWeightFree(def)) {
       throw new MusketeerException("model " + spec + " is a weight-free copy written by 'musketeer strip' (every weight is 1); "
           + (use == Use.WEIGHTS ? "this needs" : "the server needs") + " the original model with its weights");
+    }
+    if (use != Use.STRUCTURE && StripCommand.looksWeightFree(def)) {
+      System.err.println("musketeer: warning: every weight of model " + spec + " is 1, as in a weight-free copy; "
+          + (use == Use.WEIGHTS ? "results" : "the server's results") + " will be meaningless unless that is the real model");
     }
     try {
       return TfImporter.fromGraphDef(def, options);

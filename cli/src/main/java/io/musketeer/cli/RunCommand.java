@@ -1,10 +1,8 @@
 package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
-import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Program;
-import io.musketeer.core.Parallel;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.attest.AttestedTls;
 import io.musketeer.mpc.attest.SessionSecurity;
@@ -17,6 +15,9 @@ import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.runtime.LayerListener;
 import io.musketeer.mpc.runtime.SecureParty;
+import io.musketeer.mpc.runtime.ServerWeights;
+import io.musketeer.core.Parallel;
+import io.musketeer.programfile.ProgramFile;
 import java.net.ServerSocket;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,7 +93,7 @@ final class RunCommand implements Callable<Integer> {
     securityOptions.check(link.plaintext, link.key != null || link.cert != null, false);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
-    String warning = Scales.checkSecure(model.scale);
+    String warning = Scales.checkSecure(model.effectiveScale());
     if (warning != null && self == Party.CLIENT) System.err.println(warning);
     Path modelFile = Models.file(model.model);
     OutputFile reportFile = report == null ? null : OutputFile.check("--report", report, input, modelFile, peersFile);
@@ -102,24 +103,29 @@ final class RunCommand implements Callable<Integer> {
     Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
     // The imported graph is not kept: the program holds what the run needs (the weights once, folded).
-    Program program = Compiler.compile(model.load(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE), model.scale);
+    // a server given a program file streams its weights from it as the run reaches them (one tensor at a time)
+    boolean stream = self == Party.SERVER && model.isProgram();
+    Program program = model.program(self == Party.SERVER && !stream ? Models.Use.WEIGHTS : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.STRUCTURE, true);
     Map<String, FloatTensor> inputs = Map.of();
     if (self == Party.CLIENT) {
       inputs = InferCommand.loadSingleInput(program.graph(), input, pre);
-      Scales.checkSecureInput(inputs.values().iterator().next(), input, model.scale);
+      Scales.checkSecureInput(inputs.values().iterator().next(), input, program.fracBits());
     }
     List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
+    Peers.Address listenAt = self == Party.CLIENT ? null : link.listenAddress(self, peers); // a bad --listen before --plaintext's warning
     AttestedTls attestedTls = securityOptions.tls(self, peers);
     SessionSecurity security = securityOptions.session(self, attestedTls);
     LinkSecurity linkSecurity = attestedTls != null ? attestedTls : link.security(self, peers, peersFile, others);
     Connector connector = new Connector(self, peers, timeouts, linkSecurity);
-    ServerSocket listening = self == Party.CLIENT ? null : connector.listen(link.listenAddress(self, peers));
+    ServerSocket listening = listenAt == null ? null : connector.listen(listenAt);
     SecureParty.Result result;
-    try (Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
+    try (ProgramFile.WeightStream weights = stream ? ProgramFile.openWeights(Path.of(model.model)) : null;
+        Progress bar = progress ? Progress.start("secure " + self.label(), program.graph().size()) : null;
         Transport transport = TcpTransport.connect(connector, listening)) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
-      result = SecureParty.run(self, program, protocol, transport, inputs, listener, Parallel.shared(), security);
+      ServerWeights source = weights == null ? ServerWeights.IN_PROGRAM : (node, constant) -> weights.next(node, constant.value().shape());
+      result = SecureParty.run(self, program, source, protocol, transport, inputs, listener, Parallel.shared(), security);
     }
     if (reportFile != null) reportFile.write(result.report().toJson().getBytes(StandardCharsets.UTF_8));
     if (self == Party.CLIENT) {

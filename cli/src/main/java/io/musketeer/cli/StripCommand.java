@@ -1,5 +1,6 @@
 package io.musketeer.cli;
 
+import io.musketeer.programfile.ProgramFile;
 import io.musketeer.importer.ModelImportException;
 import io.musketeer.importer.tf.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
@@ -46,6 +47,7 @@ final class StripCommand implements Callable<Integer> {
     }
     Path file = Path.of(model);
     OutputFile out = OutputFile.check("--output", output, file);
+    if (ProgramFile.isProgramFile(file)) return stripProgram(file, out);
     Models.load(model, ImportOptions.defaults(), Models.Use.STRUCTURE, signature); // refuse what could not run anyway
     Path savedModel = Models.savedModelDir(file);
     GraphDef def = savedModel != null ? SavedModelImporter.freeze(savedModel, signature).graph() : TfImporter.read(file);
@@ -73,6 +75,14 @@ final class StripCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** A compiled program's weight-free part: the same manifest and public constants, no weights part. */
+  private int stripProgram(Path file, OutputFile out) {
+    ProgramFile.Loaded loaded = ProgramFile.read(file, false);
+    ProgramFile.write(out.path(), loaded.program(), ProgramFile.Part.WEIGHT_FREE, loaded.info());
+    System.out.printf("wrote %s: the weight-free part of %s (program hash %s)%n", out.path(), file, loaded.hash().substring(0, 16));
+    return 0;
+  }
+
   /** Whether {@code strip} wrote this graph (a weight-free copy). */
   static boolean isWeightFree(GraphDef def) {
     for (NodeDef n : def.getNodeList()) {
@@ -80,6 +90,23 @@ final class StripCommand implements Callable<Integer> {
       if (mark != null && mark.getB()) return true;
     }
     return false;
+  }
+
+  /**
+   * Whether every multi-element float constant is ones stored as one value, as strip writes them: a copy
+   * stripped without the mark (by an older strip, or by hand). A model may hold such constants for real,
+   * so this only earns a warning.
+   */
+  static boolean looksWeightFree(GraphDef def) {
+    int weights = 0;
+    for (NodeDef n : def.getNodeList()) {
+      AttrValue v = n.getAttrMap().get("value");
+      if (!n.getOp().equals("Const") || v == null || !isFloat(v.getTensor()) || elements(v.getTensor()) <= 1) continue;
+      TensorProto t = v.getTensor();
+      if (!t.getTensorContent().isEmpty() || t.getFloatValCount() != 1 || t.getFloatVal(0) != 1f) return false;
+      weights++;
+    }
+    return weights > 0;
   }
 
   private static boolean isFloat(TensorProto t) {

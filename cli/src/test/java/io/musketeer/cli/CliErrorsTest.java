@@ -425,6 +425,15 @@ class CliErrorsTest {
     assertOneLineError(run("demo", "--model", stripped.toString()), "weight-free copy");
     // the parties without weights take it (SecureProcessesTest runs them)
     assertEquals(0, run("inspect", "--model", stripped.toString()).code());
+    // a copy stripped without the mark (an older strip, or by hand) earns a warning that names the risk
+    var def = org.tensorflow.proto.GraphDef.parseFrom(Files.readAllBytes(stripped)).toBuilder();
+    for (int i = 0; i < def.getNodeCount(); i++) def.setNode(i, def.getNode(i).toBuilder().removeAttr(StripCommand.MARK));
+    Path unmarked = dir.resolve("unmarked.pb");
+    Files.write(unmarked, def.build().toByteArray());
+    Outcome o = run("infer", "--model", unmarked.toString(), "--input", x.toString(), "--output", dir.resolve("o.npy").toString());
+    assertEquals(0, o.code(), o.err());
+    assertTrue(o.err().contains("warning: every weight of model " + unmarked + " is 1"), o.err());
+    assertFalse(run("infer", "--model", full.toString(), "--input", x.toString(), "--output", dir.resolve("o.npy").toString()).err().contains("warning"));
   }
 
   // ---- 4. local and demo check before they start parties ---------------------------------------
@@ -528,6 +537,12 @@ class CliErrorsTest {
         {"bench", "--model", m, "--runs", "-1"}, {"bench", "--model", m, "--protocol", "x"}, {"bench", "--model", m, "--scale", "22"},
         {"strip", "--model", dir.resolve("none.pb").toString(), "--output", out.toString()}, {"strip", "--model", x.toString(), "--output", out.toString()},
         {"strip", "--model", "builtin:resnet50", "--output", out.toString()},
+        {"run", "--role", "server", "--model", m, "--peers", peers.toString(), "--plaintext", "--receive-timeout", "0"},
+        {"run", "--role", "server", "--model", m, "--peers", peers.toString(), "--plaintext", "--listen", "nohost"},
+        {"run", "--role", "server", "--model", m, "--peers", peers.toString()},
+        {"local", "--model", m, "--input", x.toString(), "--receive-timeout", "-1"},
+        {"keygen", "--role", "boss", "--out", dir.toString()}, {"keygen", "--role", "client", "--out", x.toString()},
+        {"keygen", "--role", "client", "--out", dir.toString(), "--days", "0"},
         {"help", "nope"},
     };
     for (String[] c : cases) {

@@ -29,10 +29,12 @@ class LocalLifecycleTest {
   private Path out;
 
   /** Starts `local` on SqueezeNet (long enough to interrupt) with its own temporary directory. */
-  private Process startLocal(Path log, String partyHeap, String model, Path input) throws IOException {
+  private Process startLocal(Path log, String partyHeap, String model, Path input, String... more) throws IOException {
     tmp = Files.createDirectories(dir.resolve("tmp"));
     out = dir.resolve("out.npy");
-    List<String> cmd = new ArrayList<>(PartyProcesses.java("local", "--model", model, "--input", input.toString(), "--output", out.toString()));
+    List<String> args = new ArrayList<>(List.of("local", "--model", model, "--input", input.toString(), "--output", out.toString()));
+    args.addAll(List.of(more));
+    List<String> cmd = new ArrayList<>(PartyProcesses.java(args.toArray(String[]::new)));
     cmd.add(1, "-Djava.io.tmpdir=" + tmp);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("MUSKETEER_PARTY_HEAP", partyHeap);
@@ -108,7 +110,10 @@ class LocalLifecycleTest {
     assertEquals(1, kept.size(), "" + kept);
     Path logs = tmp.resolve(kept.get(0));
     assertTrue(last.contains("the parties' logs are in " + logs), last);
-    for (String party : new String[] {"client", "server", "helper"}) assertTrue(Files.exists(logs.resolve(party + ".log")), party);
+    for (String party : new String[] {"client", "server", "helper"}) {
+      assertTrue(Files.exists(logs.resolve(party + ".log")), party);
+      assertFalse(Files.exists(logs.resolve(party + ".key.pem")), "no private key kept: " + party);
+    }
     assertFalse(Files.exists(out));
     WorkDir.deleteTree(logs);
   }
@@ -116,14 +121,7 @@ class LocalLifecycleTest {
   @Test
   void verboseReachesTheParties() throws Exception {
     Path log = dir.resolve("local.log");
-    tmp = Files.createDirectories(dir.resolve("tmp"));
-    out = dir.resolve("out.npy");
-    List<String> cmd = new ArrayList<>(PartyProcesses.java("local", "--verbose", "--model", "builtin:demo", "--input", input("builtin:demo").toString(),
-        "--output", out.toString()));
-    cmd.add(1, "-Djava.io.tmpdir=" + tmp);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("MUSKETEER_PARTY_HEAP", "-Xmx8m");
-    Process local = pb.start();
+    Process local = startLocal(log, "-Xmx8m", "builtin:demo", input("builtin:demo"), "--verbose");
     PartyProcesses.waitFor(local, 120);
     List<String> kept = leftovers();
     assertEquals(1, kept.size(), PartyProcesses.read(log));

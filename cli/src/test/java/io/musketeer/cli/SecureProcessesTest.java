@@ -59,6 +59,27 @@ class SecureProcessesTest {
   }
 
   @Test
+  void aBatchedSecureRunPrintsEachSamplesClasses() throws Exception {
+    Graph g = Models.load("builtin:demo", ImportOptions.defaults().withBatchSize(3));
+    Path input = dir.resolve("x3.npy");
+    Npy.write(input, DemoCommand.syntheticInput((Op.Input) g.node(g.inputs()[0]).op()));
+    Path peers = PartyProcesses.peersFile(dir);
+    Path cl = dir.resolve("c.log");
+    Process helper = PartyProcesses.start(dir.resolve("h.log"), "run", "--role", "helper", "--model", "builtin:demo", "--peers", peers.toString(), "--batch", "3");
+    Process server = PartyProcesses.start(dir.resolve("s.log"), "run", "--role", "server", "--model", "builtin:demo", "--peers", peers.toString(), "--batch", "3");
+    Process client = PartyProcesses.start(cl, "run", "--role", "client", "--model", "builtin:demo", "--peers", peers.toString(), "--batch", "3",
+        "--input", input.toString(), "--output", dir.resolve("out.npy").toString());
+    assertEquals(0, PartyProcesses.waitFor(client, 120), PartyProcesses.read(cl));
+    assertEquals(0, PartyProcesses.waitFor(server, 60));
+    assertEquals(0, PartyProcesses.waitFor(helper, 60));
+    String log = PartyProcesses.read(cl);
+    for (int s = 0; s < 3; s++) assertTrue(log.contains("sample " + s + ":"), log);
+    for (String line : log.lines().filter(l -> l.strip().startsWith("class")).toList()) {
+      assertTrue(Integer.parseInt(line.strip().split("\\s+")[1]) < 10, "a class of the 10-class model: " + line);
+    }
+  }
+
+  @Test
   void clientAndHelperNeedOnlyTheStrippedModel() throws Exception {
     Path full = dir.resolve("demo.pb"), stripped = dir.resolve("demo-public.pb");
     io.musketeer.models.SyntheticModels.writeTo(full, "demo", Models.BUILTIN_SEED);

@@ -44,8 +44,14 @@ public final class Compiler {
     return STANDARD.simplify(g);
   }
 
-  /** The standard passes and one scale for every value. */
+  /** The passes, then the lowering at scale {@code fracBits} with truncations placed once per multiplication chain. */
+  public Program compileAtScale(Graph g, int fracBits) {
+    Graph simplified = simplify(g);
+    return FixedPointLowering.lower(simplified, TruncationPlacement.plan(simplified, fracBits));
+  }
+
+  /** The standard passes and one scale for every value, truncations placed late. */
   public static Program compile(Graph g, int fracBits) {
-    return STANDARD.compile(g, ScalePlan.uniform(fracBits));
+    return STANDARD.compileAtScale(g, fracBits);
   }
 }

@@ -26,9 +26,34 @@ public final class FixedPointLowering {
   }
 
   public static Program lower(Graph g, ScalePlan plan) {
+    return lowerTraced(g, plan).program();
+  }
+
+  /**
+   * A lowered program and, for each of its nodes, the node of the float graph whose value it holds (a
+   * truncation or alignment holds its operand's value at a lower scale): calibration measures ranges on
+   * the float graph and reads them through this map.
+   */
+  public record Lowered(Program program, int[] source) {
+    public Lowered {
+      source = source.clone();
+    }
+
+    @Override
+    public int[] source() {
+      return source.clone();
+    }
+
+    public int source(int node) {
+      return source[node];
+    }
+  }
+
+  public static Lowered lowerTraced(Graph g, ScalePlan plan) {
     int[] uses = g.useCounts();
     Graph.Builder b = new Graph.Builder();
     List<Integer> scales = new ArrayList<>();
+    List<Integer> sources = new ArrayList<>();
     int[] mapped = new int[g.size()];
     Map<Long, Integer> constants = new HashMap<>();
     boolean softmax = false;
@@ -66,7 +91,7 @@ public final class FixedPointLowering {
       for (int k = 0; k < ins.length; k++) {
         if (mapped[ins[k]] < 0) {
           int cs = additive && additiveScale > 0 ? additiveScale : plan.scale(g.node(ins[k]).name());
-          newIns[k] = constant(g, ins[k], cs, b, scales, constants);
+          newIns[k] = constant(g, ins[k], cs, b, scales, sources, constants);
           inScales[k] = cs;
         }
       }
@@ -76,16 +101,16 @@ public final class FixedPointLowering {
         for (int s : inScales) target = Math.min(target, s);
         for (int k = 0; k < ins.length; k++) {
           if (inScales[k] > target) {
-            newIns[k] = emit(b, scales, n.name() + "/align" + k, new Op.Truncate(inScales[k] - target), target, newIns[k]);
+            newIns[k] = emit(b, scales, sources, ins[k], n.name() + "/align" + k, new Op.Truncate(inScales[k] - target), target, newIns[k]);
             inScales[k] = target;
           }
         }
       }
       int outScale = naturalScale(op, n, inScales, planned);
-      int out = emit(b, scales, n.name(), op, outScale, newIns);
+      int out = emit(b, scales, sources, i, n.name(), op, outScale, newIns);
       boolean deferred = isProduct(op) && uses[i] == 1 && !isOutput[i] && readerAddsConstant(g, i);
       if (outScale > planned && !deferred) {
-        out = emit(b, scales, n.name() + "/trunc", new Op.Truncate(outScale - planned), planned, out);
+        out = emit(b, scales, sources, i, n.name() + "/trunc", new Op.Truncate(outScale - planned), planned, out);
       }
       mapped[i] = out;
     }
@@ -102,7 +127,8 @@ public final class FixedPointLowering {
     }
     Graph lowered = b.build(newOuts);
     int[] sc = scales.stream().mapToInt(Integer::intValue).toArray();
-    return new Program(lowered, sc, plan.defaultScale(), softmax);
+    int[] src = sources.stream().mapToInt(Integer::intValue).toArray();
+    return new Lowered(new Program(lowered, sc, plan.defaultScale(), softmax), src);
   }
 
   /** The scale of an op's exact result, from its operands' scales (before any truncation). */
@@ -156,18 +182,19 @@ public final class FixedPointLowering {
     return false;
   }
 
-  private static int constant(Graph g, int i, int scale, Graph.Builder b, List<Integer> scales, Map<Long, Integer> cache) {
+  private static int constant(Graph g, int i, int scale, Graph.Builder b, List<Integer> scales, List<Integer> sources, Map<Long, Integer> cache) {
     long key = ((long) i << 8) | scale;
     Integer have = cache.get(key);
     if (have != null) return have;
-    int idx = emit(b, scales, g.node(i).name(), g.node(i).op(), scale);
+    int idx = emit(b, scales, sources, i, g.node(i).name(), g.node(i).op(), scale);
     cache.put(key, idx);
     return idx;
   }
 
-  private static int emit(Graph.Builder b, List<Integer> scales, String name, Op op, int scale, int... ins) {
+  private static int emit(Graph.Builder b, List<Integer> scales, List<Integer> sources, int source, String name, Op op, int scale, int... ins) {
     int idx = b.add(name, op, ins);
     scales.add(scale);
+    sources.add(source);
     return idx;
   }
 }

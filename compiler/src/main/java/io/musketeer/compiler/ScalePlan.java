@@ -17,10 +17,13 @@ public record ScalePlan(int defaultScale, Map<String, Integer> byNode) {
   /** Scales above this leave too little headroom in 64 bits for the product of two values. */
   public static final int MAX_SCALE = 30;
 
+  /** A node may be held at the scale of a product (up to twice the largest default) until its truncation. */
+  public static final int MAX_NODE_SCALE = 2 * MAX_SCALE;
+
   public ScalePlan {
-    check(defaultScale, "default");
+    check(defaultScale, MAX_SCALE, "default");
     byNode = Map.copyOf(byNode);
-    for (var e : byNode.entrySet()) check(e.getValue(), "node '" + e.getKey() + "'");
+    for (var e : byNode.entrySet()) check(e.getValue(), MAX_NODE_SCALE, "node '" + e.getKey() + "'");
   }
 
   public static ScalePlan uniform(int fracBits) {
@@ -39,7 +42,7 @@ public record ScalePlan(int defaultScale, Map<String, Integer> byNode) {
     return new ScalePlan(defaultScale, m);
   }
 
-  private static void check(int scale, String what) {
-    if (scale < 1 || scale > MAX_SCALE) throw new IrException("fixed-point scale must be in 1.." + MAX_SCALE + ", got " + scale + " (" + what + ")");
+  private static void check(int scale, int max, String what) {
+    if (scale < 1 || scale > max) throw new IrException("fixed-point scale must be in 1.." + max + ", got " + scale + " (" + what + ")");
   }
 }

@@ -82,7 +82,7 @@ class PassesTest {
   }
 
   @Test
-  void loweringTruncatesEveryProductOnceAndDefersThroughBias() {
+  void loweringTruncatesEveryProductOnceAfterItsBiasAndRelu() {
     Program p = Compiler.compile(smallCnn(), 12);
     Graph g = p.graph();
     int truncs = 0;
@@ -93,9 +93,13 @@ class PassesTest {
         assertEquals(12, p.scale(i));
       }
       if (g.node(i).op() instanceof Op.Conv2D || g.node(i).op() instanceof Op.MatMul) assertEquals(24, p.scale(i));
-      if (g.node(i).op() instanceof Op.Relu) assertEquals(12, p.scale(i));
+      if (g.node(i).op() instanceof Op.Relu) {
+        // the ReLU takes the product's scale and is truncated right after, so the pair can fuse
+        assertEquals(24, p.scale(i));
+        assertTrue(g.node(i + 1).op() instanceof Op.Truncate && g.node(i + 1).input(0) == i, "a truncation reads the ReLU");
+      }
     }
-    assertEquals(2, truncs, "one truncation per product, after its bias");
+    assertEquals(2, truncs, "one truncation per product chain");
   }
 
   @Test

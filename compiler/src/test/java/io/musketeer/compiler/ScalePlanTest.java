@@ -76,7 +76,7 @@ class ScalePlanTest {
   void scalesOutOfRangeAreRefused() {
     assertThrows(IrException.class, () -> ScalePlan.uniform(0));
     assertThrows(IrException.class, () -> ScalePlan.uniform(31));
-    IrException e = assertThrows(IrException.class, () -> ScalePlan.uniform(12).with("conv", 40));
+    IrException e = assertThrows(IrException.class, () -> ScalePlan.uniform(12).with("conv", ScalePlan.MAX_NODE_SCALE + 1));
     assertTrue(e.getMessage().contains("conv"), e.getMessage());
   }
 

@@ -19,8 +19,19 @@ import java.util.Map;
 public final class FloatInterpreter {
   private FloatInterpreter() {}
 
+  /** Sees every node's value as it is computed (calibration records ranges this way). */
+  @FunctionalInterface
+  public interface Observer {
+    void value(int node, FloatTensor value);
+  }
+
   /** Runs the graph; returns the outputs in {@code g.outputs()} order. */
   public static List<FloatTensor> run(Graph g, Map<String, FloatTensor> inputs) {
+    return run(g, inputs, (node, value) -> {});
+  }
+
+  /** Runs the graph, showing {@code observer} each node's value before it may be freed. */
+  public static List<FloatTensor> run(Graph g, Map<String, FloatTensor> inputs, Observer observer) {
     FloatTensor[] values = new FloatTensor[g.size()];
     int[] uses = g.useCounts();
     for (int i = 0; i < g.size(); i++) {
@@ -28,6 +39,7 @@ public final class FloatInterpreter {
       FloatTensor[] in = new FloatTensor[n.arity()];
       for (int j = 0; j < in.length; j++) in[j] = values[n.input(j)];
       values[i] = eval(n, in, inputs);
+      observer.value(i, values[i]);
       for (int src : n.inputs()) {
         if (--uses[src] == 0) values[src] = null;
       }

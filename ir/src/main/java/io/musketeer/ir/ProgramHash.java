@@ -11,8 +11,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * SHA-256 of everything the parties must agree on: structure, shapes, scales, public constants and
- * protocol parameters. Server weights are not hashed (only their shapes), so the client and helper can
+ * SHA-256 of everything the parties must agree on: structure, shapes, scales, input bounds, public
+ * constants and protocol parameters. Server weights are not hashed (only their shapes), so the client and helper can
  * compute the same hash from the weight-free program.
  */
 public final class ProgramHash {
@@ -26,11 +26,11 @@ public final class ProgramHash {
       throw new IllegalStateException(e);
     }
     StringBuilder sb = new StringBuilder();
-    sb.append("musketeer-program-v1|").append(protocolParameters).append('|').append(p.fracBits()).append('|').append(p.softmaxOutput()).append('\n');
+    sb.append("musketeer-program-v2|").append(protocolParameters).append('|').append(p.fracBits()).append('|').append(p.softmaxOutput()).append('\n');
     for (int i = 0; i < p.graph().size(); i++) {
       Node n = p.graph().node(i);
       sb.append(i).append(' ').append(n.name()).append(' ').append(describe(n.op())).append(' ')
-          .append(Arrays.toString(n.inputs())).append(' ').append(n.shape()).append(" s").append(p.scale(i)).append('\n');
+          .append(Arrays.toString(n.inputs())).append(' ').append(n.shape()).append(" s").append(p.scale(i)).append(" k").append(p.bound(i)).append('\n');
       md.update(sb.toString().getBytes(StandardCharsets.UTF_8));
       sb.setLength(0);
       if (n.op() instanceof Op.Constant c && c.isPublic()) md.update(bytes(c.value()));

@@ -48,21 +48,29 @@ public final class SecureExecutor {
   private final Session session;
   private final Comparison comparison;
   private final LayerListener listener;
+  private final ServerWeights weights;
   private final Runnable beforeReveal;
 
   public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener) {
-    this(program, session, comparison, listener, () -> {});
+    this(program, session, comparison, listener, ServerWeights.IN_PROGRAM);
+  }
+
+  /** @param weights where the server takes each weight from (the other parties never ask) */
+  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, ServerWeights weights) {
+    this(program, session, comparison, listener, weights, () -> {});
   }
 
   /**
    * @param beforeReveal runs once every output share is computed and before any is opened (malicious
    *     mode's end-of-session confirmation); an exception from it means nothing is opened
    */
-  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, Runnable beforeReveal) {
+  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, ServerWeights weights,
+      Runnable beforeReveal) {
     this.program = program;
     this.session = session;
     this.comparison = comparison;
     this.listener = listener;
+    this.weights = weights;
     this.beforeReveal = beforeReveal;
   }
 
@@ -145,7 +153,8 @@ public final class SecureExecutor {
           self == Party.CLIENT ? encode(input.valueIn(clientInputs), program.scale(i), "the client's input") : null, size);
       case Op.Constant c -> {
         // public constants are held as (k, 0) like client inputs; weights as (0, w), read only at the server
-        long[] value = self == (c.isPublic() ? Party.CLIENT : Party.SERVER) ? encode(c.value(), program.scale(i), "weights of node '" + n.name() + "'") : null;
+        FloatTensor known = self != (c.isPublic() ? Party.CLIENT : Party.SERVER) ? null : c.isPublic() ? c.value() : weights.take(i, c);
+        long[] value = known == null ? null : encode(known, program.scale(i), "weights of node '" + n.name() + "'");
         yield c.isPublic() ? Reveal.clientInput(session, value, size) : Reveal.serverInput(session, value, size);
       }
       case Op.MatMul m -> {

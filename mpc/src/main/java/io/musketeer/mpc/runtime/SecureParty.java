@@ -56,16 +56,31 @@ public final class SecureParty {
     return new Measurement(CodeMeasurement.current(), role, ProgramHash.of(program, parameters), parameters, SecurityMode.MALICIOUS);
   }
 
-  /** Runs this party on the process-wide worker pool, semi-honest. */
+  /** Runs this party on the process-wide worker pool. */
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener) {
-    return run(role, program, protocol, transport, clientInputs, listener, Parallel.shared(), SessionSecurity.semiHonest());
+    return run(role, program, protocol, transport, clientInputs, listener, Parallel.shared());
   }
 
-  /** Runs this party with every parallel loop of its protocols and kernels on {@code workers}, semi-honest. */
+  /** Runs this party with every parallel loop of its protocols and kernels on {@code workers}. */
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
-    return run(role, program, protocol, transport, clientInputs, listener, workers, SessionSecurity.semiHonest());
+    return run(role, program, ServerWeights.IN_PROGRAM, protocol, transport, clientInputs, listener, workers);
+  }
+
+  /**
+   * Runs this party; a server takes its weights from {@code weights} (streamed from a program file, say)
+   * rather than from the program's constants.
+   */
+  public static Result run(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
+    return run(role, program, weights, protocol, transport, clientInputs, listener, workers, SessionSecurity.semiHonest());
+  }
+
+  /** As above, in-program weights, with {@code security}. */
+  public static Result run(Party role, Program program, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security) {
+    return run(role, program, ServerWeights.IN_PROGRAM, protocol, transport, clientInputs, listener, workers, security);
   }
 
   /**
@@ -73,10 +88,10 @@ public final class SecureParty {
    * ({@link AttestedSession}: evidence first, every party's confirmation before the output is opened,
    * the client's receipt last), and any failure aborts every party with nothing revealed.
    */
-  public static Result run(Party role, Program program, String protocol, Transport transport,
+  public static Result run(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security) {
     try {
-      return runOrThrow(role, program, protocol, transport, clientInputs, listener, workers, security);
+      return runOrThrow(role, program, weights, protocol, transport, clientInputs, listener, workers, security);
     } catch (RuntimeException e) {
       // tell the peers why we stop, so every party's log names the root cause
       transport.abort(role.label() + " failed: " + (e instanceof io.musketeer.MusketeerException ? e.getMessage() : "internal error"));
@@ -84,7 +99,7 @@ public final class SecureParty {
     }
   }
 
-  private static Result runOrThrow(Party role, Program program, String protocol, Transport network,
+  private static Result runOrThrow(Party role, Program program, ServerWeights weights, String protocol, Transport network,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security) {
     long start = System.nanoTime();
     double cpu0 = ProcessMetrics.cpuSeconds();
@@ -105,7 +120,7 @@ public final class SecureParty {
       listener.done(i, total, node, seconds, traffic);
     };
     Runnable beforeReveal = attested == null ? () -> {} : attested::confirmBeforeReveal;
-    List<FloatTensor> outputs = new SecureExecutor(program, session, comparison, recording, beforeReveal).run(clientInputs);
+    List<FloatTensor> outputs = new SecureExecutor(program, session, comparison, recording, weights, beforeReveal).run(clientInputs);
     if (attested != null) attested.finish();
     TrafficStats.Snapshot s = transport.stats().snapshot();
     PartyReport report = new PartyReport(role, hash, protocol, security.mode().label(), security.provider(), s.bytesSent(), s.bytesReceived(), s.messagesSent(),

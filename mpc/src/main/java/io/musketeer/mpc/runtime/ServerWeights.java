@@ -1,0 +1,18 @@
+package io.musketeer.mpc.runtime;
+
+import io.musketeer.core.FloatTensor;
+import io.musketeer.ir.Op;
+
+/**
+ * Where the server's executor takes each weight from, once, in program order, just before encoding it.
+ * The default is the program's own constant; a server that streams its weights from a program file holds
+ * one weight tensor at a time instead of all of them for the whole run.
+ */
+@FunctionalInterface
+public interface ServerWeights {
+  /** The program's own values. */
+  ServerWeights IN_PROGRAM = (node, constant) -> constant.value();
+
+  /** The value of weight node {@code node} (a server constant of the program); asked once per node, in node order. */
+  FloatTensor take(int node, Op.Constant constant);
+}
