@@ -45,42 +45,36 @@ import java.util.stream.Collectors;
  * <p><b>End of session</b> ({@link #confirmBeforeReveal}, then {@link #finish}). Once the program has
  * run and only the output's opening is left:
  * <ol>
- *   <li>each party sends each peer its digest of the link's transcript (the headers of every frame
- *       both ways, the evidence and the channel binding) and checks the peer's against its own;
- *   <li>each party that checked both its links sends CLEAN to both peers and waits for both CLEANs;
- *   <li>the helper, with both CLEANs, tells the server so: it neither opens nor reveals anything, and
- *       only this tells the server that the helper's last messages arrived;
+ *   <li>each party sends CLEAN to both peers and waits for both CLEANs. A CLEAN read where the
+ *       receiver expects it proves that every frame before it on that link arrived, intact (TLS) and
+ *       in order (the transport's sequence numbers and step ids, checked at every receive: a frame
+ *       lost, repeated or left unread shows as a desync there), so no transcript digest is needed;
+ *   <li>the helper, with both CLEANs, tells the server so (DONE): it neither opens nor reveals
+ *       anything, and only this tells the server that the helper's last messages arrived;
  *   <li>the server sends its output shares (the only opening), the client adds them;
  *   <li>the client sends a RECEIPT to both; the server and the helper end successfully only on it.
  * </ol>
  * Every message before the output shares is one that its receiver waits for before the shares are
  * sent or opened: the last on each link is a CLEAN, the helper's DONE, or the shares themselves. So
- * any failure, close, timeout, dropped or unexpected frame before step 4 ends every party with an
+ * any failure, close, timeout, dropped or unexpected frame before step 3 ends every party with an
  * abort and no output. The RECEIPT is the last message: a host that suppresses it leaves the server and the helper
  * reporting a failure while the client has its result, as the last message of any protocol must.
  */
 public final class AttestedSession {
   static final int STEP_EVIDENCE_LENGTH = Steps.id("attest/evidence/length");
   static final int STEP_EVIDENCE = Steps.id("attest/evidence");
-  static final int STEP_TRANSCRIPT = Steps.id("attest/confirm/transcript");
   static final int STEP_CLEAN = Steps.id("attest/confirm/clean");
   static final int STEP_HELPER_DONE = Steps.id("attest/confirm/helper-done");
   static final int STEP_RECEIPT = Steps.id("attest/confirm/receipt");
   static final int MAX_EVIDENCE_BYTES = 256 * 1024;
   private static final byte[] REPORT_LABEL = "musketeer attested session v1".getBytes(StandardCharsets.US_ASCII);
-  private static final int DIGEST_MESSAGE_BYTES = 32 + 8 + 32 + 8;
 
   private final Party self;
-  private final TranscriptTransport transport;
+  private final Transport transport;
 
-  private AttestedSession(Party self, TranscriptTransport transport) {
+  private AttestedSession(Party self, Transport transport) {
     this.self = self;
     this.transport = transport;
-  }
-
-  /** The transport the rest of the session runs on (it keeps the transcript). */
-  public Transport transport() {
-    return transport;
   }
 
   /**
@@ -96,7 +90,6 @@ public final class AttestedSession {
     Policy policy = security.policy();
     checkOwn(own, policy);
     Map<Party, IntegrityProvider.Verifier> verifiers = security.verifiers(self);
-    TranscriptTransport tt = new TranscriptTransport(t);
     byte[] ownMeasurement = own.encode();
     byte[] ownKey = security.tlsPublicKey();
     Map<Party, byte[]> sentMessages = new EnumMap<>(Party.class);
@@ -105,21 +98,17 @@ public final class AttestedSession {
       IntegrityProvider.Binding b = new IntegrityProvider.Binding(reportData(ownMeasurement, binding, ownKey, self, p), binding, ownKey);
       byte[] message = message(security.provider(), ownMeasurement, security.attester().attest(b));
       sentMessages.put(p, message);
-      tt.send(p, STEP_EVIDENCE_LENGTH, new long[] {message.length});
-      tt.send(p, STEP_EVIDENCE, message);
-      tt.mix(p, true, message);
-      tt.mix(p, true, binding);
+      t.send(p, STEP_EVIDENCE_LENGTH, new long[] {message.length});
+      t.send(p, STEP_EVIDENCE, message);
     }
     for (Party p : others(self)) {
-      long n = tt.receiveLongs(p, STEP_EVIDENCE_LENGTH, 1)[0];
+      long n = t.receiveLongs(p, STEP_EVIDENCE_LENGTH, 1)[0];
       if (n <= 0 || n > MAX_EVIDENCE_BYTES) throw refused(p, "it sent evidence of " + n + " bytes");
-      byte[] message = tt.receiveBytes(p, STEP_EVIDENCE, (int) n);
+      byte[] message = t.receiveBytes(p, STEP_EVIDENCE, (int) n);
       byte[] binding = t.channelBinding(p);
-      tt.mix(p, false, message);
-      tt.mix(p, false, binding);
       verifyPeer(p, self, message, binding, t.peerPublicKey(p), own, policy, verifiers.get(p), now);
     }
-    return new AttestedSession(self, tt);
+    return new AttestedSession(self, t);
   }
 
   private static void checkOwn(Measurement own, Policy policy) {
@@ -175,27 +164,10 @@ public final class AttestedSession {
   }
 
   /**
-   * Steps 1 to 3 of the end of session: transcripts checked link by link, CLEAN from everyone, the helper's DONE to the server.
-   *
-   * @throws AttestationException when a link's transcripts differ; transport failures as they come
+   * Steps 1 and 2 of the end of session: CLEAN from everyone, then the helper's DONE to the server.
+   * Transport failures (a close, a timeout, a frame out of place) come out as they happen.
    */
   public void confirmBeforeReveal() {
-    Map<Party, TranscriptTransport.Digest> mine = new EnumMap<>(Party.class);
-    for (Party p : others(self)) {
-      TranscriptTransport.Digest d = transport.digest(p);
-      mine.put(p, d);
-      transport.send(p, STEP_TRANSCRIPT, encode(d));
-    }
-    for (Party p : others(self)) {
-      TranscriptTransport.Digest theirs = decode(transport.receiveBytes(p, STEP_TRANSCRIPT, DIGEST_MESSAGE_BYTES));
-      TranscriptTransport.Digest d = mine.get(p);
-      if (!Arrays.equals(theirs.sent(), d.received()) || theirs.sentCount() != d.receivedCount()
-          || !Arrays.equals(theirs.received(), d.sent()) || theirs.receivedCount() != d.sentCount()) {
-        throw new AttestationException("the " + p.label() + " and the " + self.label() + " disagree on what passed between them (the "
-            + p.label() + " sent " + theirs.sentCount() + " and received " + theirs.receivedCount() + " messages, the " + self.label()
-            + " received " + d.receivedCount() + " and sent " + d.sentCount() + ", or their contents differ): the session was tampered with");
-      }
-    }
     for (Party p : others(self)) transport.send(p, STEP_CLEAN, new long[] {1});
     for (Party p : others(self)) {
       long v = transport.receiveLongs(p, STEP_CLEAN, 1)[0];
@@ -207,7 +179,7 @@ public final class AttestedSession {
     }
   }
 
-  /** Step 5: the client confirms it has its output; the server and the helper wait for that. */
+  /** Step 4: the client confirms it has its output; the server and the helper wait for that. */
   public void finish() {
     if (self == Party.CLIENT) {
       for (Party p : others(self)) transport.send(p, STEP_RECEIPT, new long[] {1});
@@ -254,21 +226,6 @@ public final class AttestedSession {
     byte[] b = new byte[n];
     in.readFully(b);
     return b;
-  }
-
-  private static byte[] encode(TranscriptTransport.Digest d) {
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(DIGEST_MESSAGE_BYTES);
-    b.put(d.sent()).putLong(d.sentCount()).put(d.received()).putLong(d.receivedCount());
-    return b.array();
-  }
-
-  private static TranscriptTransport.Digest decode(byte[] m) {
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(m);
-    byte[] s = new byte[32], r = new byte[32];
-    b.get(s);
-    long sc = b.getLong();
-    b.get(r);
-    return new TranscriptTransport.Digest(s, sc, r, b.getLong());
   }
 
   private static AttestationException refused(Party p, String why) {

@@ -105,12 +105,9 @@ public final class SecureParty {
     double cpu0 = ProcessMetrics.cpuSeconds();
     Comparison comparison = Protocols.comparison(protocol);
     String hash = ProgramHash.of(program, protocolParameters(protocol, security.mode()));
-    AttestedSession attested = null;
     Transport transport = network;
-    if (security.malicious()) {
-      attested = AttestedSession.establish(network, measurement(role, program, protocol), security, Instant.now());
-      transport = attested.transport();
-    }
+    AttestedSession attested = security.malicious()
+        ? AttestedSession.establish(network, measurement(role, program, protocol), security, Instant.now()) : null;
     Handshake.verifyProgram(transport, hash);
     Randomness randomness = KeyAgreement.establish(transport, hash);
     Session session = new Session(role, transport, randomness, Session.DEFAULT_BATCH, workers);

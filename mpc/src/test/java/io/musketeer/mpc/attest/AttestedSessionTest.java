@@ -71,10 +71,10 @@ class AttestedSessionTest {
     InProcessRun.Result overTls = InProcessRun.run(p, PROTOCOL, input(), tls.connect(), tls.attestation()::security);
     for (InProcessRun.Result r : List.of(memory, overTls)) {
       assertEquals(semi.outputs().size(), r.outputs().size());
-      // the protocol is the same, only the randomness differs: equal up to the probabilistic truncation's last unit
+      // the protocol is the same, only the randomness differs: equal up to the probabilistic truncation's last units, propagated
       for (int k = 0; k < semi.outputs().size(); k++) {
         float[] s = semi.outputs().get(k).data(), m = r.outputs().get(k).data();
-        for (int i = 0; i < s.length; i++) assertEquals(s[i], m[i], 4.0 / (1 << 12), "output " + k + " element " + i);
+        for (int i = 0; i < s.length; i++) assertEquals(s[i], m[i], 16.0 / (1 << 12), "output " + k + " element " + i);
       }
       for (Party party : Party.values()) {
         assertEquals("malicious", r.reports().get(party).security());

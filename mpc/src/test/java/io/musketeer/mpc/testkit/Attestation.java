@@ -69,17 +69,23 @@ public record Attestation(AttestationAuthority authority, Policy policy, Map<Par
    * in front of the listeners this way).
    */
   public Links tls(Timeouts timeouts, Function<Peers, Peers> route) {
+    return tls(timeouts, (dialer, peers) -> route.apply(peers));
+  }
+
+  /** As above, each dialing party ({@code CLIENT}, {@code SERVER}) with its own view of the peers file. */
+  public Links tls(Timeouts timeouts, java.util.function.BiFunction<Party, Peers, Peers> route) {
     ServerSocket server = ThreeParty.listen(), helper = ThreeParty.listen();
     Peers peers = Peers.localhost(1, server.getLocalPort(), helper.getLocalPort());
-    Peers dialed = route.apply(peers);
+    Map<Party, Peers> dialedBy = new EnumMap<>(Party.class);
+    for (Party p : Party.values()) dialedBy.put(p, route.apply(p, peers));
     Map<Party, byte[]> keys = new EnumMap<>(Party.class);
     Map<Party, AttestedTls> sec = new EnumMap<>(Party.class);
     for (Party p : Party.values()) {
-      AttestedTls t = AttestedTls.fresh(p, dialed);
+      AttestedTls t = AttestedTls.fresh(p, dialedBy.get(p));
       sec.put(p, t);
       keys.put(p, t.publicKey());
     }
-    Function<Party, Transport> connect = p -> TcpTransport.connect(new Connector(p, dialed, timeouts, sec.get(p)), switch (p) {
+    Function<Party, Transport> connect = p -> TcpTransport.connect(new Connector(p, dialedBy.get(p), timeouts, sec.get(p)), switch (p) {
       case CLIENT -> null;
       case SERVER -> server;
       case HELPER -> helper;
