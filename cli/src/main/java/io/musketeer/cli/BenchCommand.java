@@ -8,6 +8,7 @@ import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.attest.SecurityMode;
 import io.musketeer.mpc.runtime.PartyReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,7 @@ final class BenchCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Mixin ModelOptions model;
   @Mixin ReceiveTimeoutOption receiveTimeout;
+  @Mixin SecurityOptions security;
 
   @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
   boolean plaintext;
@@ -71,6 +73,7 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
     for (String p : protocols) RunCommand.checkProtocol(p);
+    security.check(plaintext, false, true);
     model.check();
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
     // shapes only unless checking: the parties load the model themselves; compiling here refuses a bad scale before they start
@@ -102,8 +105,9 @@ final class BenchCommand implements Callable<Integer> {
         for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
           Path output = dir.resolve("output.npy");
           last = LocalRun.execute(model.model, input, model.scale, protocol, output,
-              partyArgs, List.of(), false, main.verbose);
-          System.out.println(protocol + ", run " + (r + 1) + ":");
+              partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol));
+          String label = security.mode() == SecurityMode.MALICIOUS ? protocol + ", " + security.mode().label() : protocol;
+          System.out.println(label + ", run " + (r + 1) + ":");
           LocalRun.printSummary(last);
           if (warm) {
             double[][] inf = Row.inferences(last, 2);
@@ -117,8 +121,8 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  output equals the fixed-point emulation: %s%s%n", exact,
                 exact.equals("yes") ? "" : " (largest difference " + largestDifference(expected, got) + ")");
           }
-          Row row = Row.of(model.model, protocol, r + 1, last, exact, note, warm ? 2 : 1);
-          byProtocol.computeIfAbsent(protocol, k -> new ArrayList<>()).add(row);
+          Row row = Row.of(model.model, label, r + 1, last, exact, note, warm ? 2 : 1);
+          byProtocol.computeIfAbsent(label, k -> new ArrayList<>()).add(row);
           if (rows != null) append(rows, row.json());
         }
       }

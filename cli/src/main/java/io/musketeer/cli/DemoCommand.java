@@ -8,6 +8,7 @@ import io.musketeer.interp.FloatInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -28,11 +30,14 @@ final class DemoCommand implements Callable<Integer> {
       description = "Model to demo: a frozen GraphDef (.pb) or builtin:NAME (default: ${DEFAULT-VALUE}).")
   String model;
 
+  @Mixin SecurityOptions security;
+
   @Option(names = "--scale", defaultValue = "" + Compiler.DEFAULT_SCALE, paramLabel = "S", description = "Fixed-point fractional bits (default: ${DEFAULT-VALUE}).")
   int scale;
 
   @Override
   public Integer call() {
+    security.check(false, false, true);
     String warning = Scales.checkSecure(scale);
     if (warning != null) System.err.println(warning);
     // batch 1, as the parties load it
@@ -41,13 +46,15 @@ final class DemoCommand implements Callable<Integer> {
     FloatTensor x = syntheticInput(in);
     System.out.printf(Locale.ROOT, "model %s: %d nodes, %,d parameters, %.1f MMAC, %,d secure comparisons; input '%s' %s (generated, values in 0..1)%n",
         model, g.size(), GraphStats.parameters(g), GraphStats.totalMacs(g) / 1e6, GraphStats.totalComparisons(g), in.name(), in.shape());
-    FixedPointInterpreter.Run fixed = FixedPointInterpreter.execute(Compiler.compile(g, scale), Map.of(in.name(), x));
+    Program program = Compiler.compile(g, scale);
+    FixedPointInterpreter.Run fixed = FixedPointInterpreter.execute(program, Map.of(in.name(), x));
     InferCommand.warnTruncationRisk(fixed, scale);
     FloatTensor exact = FloatInterpreter.run(g, Map.of(in.name(), x)).get(0);
     try (WorkDir dir = WorkDir.create("musketeer-demo")) {
       Path input = dir.resolve("input.npy"), output = dir.resolve("output.npy");
       Npy.write(input, x);
-      LocalRun.Summary s = LocalRun.execute(model, input, scale, "porthos", output, List.of("--batch", "1"), List.of(), false, main.verbose);
+      LocalRun.Summary s = LocalRun.execute(model, input, scale, "porthos", output, List.of("--batch", "1"), List.of(), false, main.verbose,
+          d -> security.partyArgs(d, program, "porthos"));
       FloatTensor secure = Npy.read(output);
       FloatTensor clear = fixed.outputs().get(0);
       TopK.print(System.out, "secure top-5 (the client's output):", secure, 5);

@@ -21,6 +21,7 @@ final class LocalCommand implements Callable<Integer> {
   @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
   boolean plaintext;
   @Mixin PreprocessOptions preprocess;
+  @Mixin SecurityOptions security;
 
   @Option(names = "--input", required = true, paramLabel = "X", description = "The client's input (.npy or image).")
   Path input;
@@ -38,6 +39,7 @@ final class LocalCommand implements Callable<Integer> {
   public Integer call() {
     // everything the parties would fail on is checked here, before three JVMs start
     RunCommand.checkProtocol(protocol);
+    security.check(plaintext, false, true);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
     Path modelFile = Models.file(model.model);
@@ -53,7 +55,7 @@ final class LocalCommand implements Callable<Integer> {
     FloatTensor x = InferCommand.loadSingleInput(program.graph(), input, pre).values().iterator().next();
     Scales.checkSecureInput(x, input, program.fracBits());
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        partyArgs(given), preprocess.asArguments(), true, main.verbose);
+        partyArgs(given), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol));
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;

@@ -54,6 +54,12 @@ final class LocalRun {
    */
   static Summary execute(String model, Path input, int scale, String protocol, Path output, List<String> partyArgs,
       List<String> clientArgs, boolean interactive, boolean verbose) {
+    return execute(model, input, scale, protocol, output, partyArgs, clientArgs, interactive, verbose, dir -> List.of());
+  }
+
+  /** As above; {@code security} gives the parties' security options, given the run's private directory (where it may write a throwaway policy). */
+  static Summary execute(String model, Path input, int scale, String protocol, Path output, List<String> partyArgs,
+      List<String> clientArgs, boolean interactive, boolean verbose, java.util.function.Function<Path, List<String>> security) {
     WorkDir dir = WorkDir.create("musketeer-local");
     Map<Party, Process> procs = new EnumMap<>(Party.class);
     Map<Party, Path> logs = new EnumMap<>(Party.class);
@@ -72,12 +78,14 @@ final class LocalRun {
     boolean failed = true;
     try {
       Path peers = dir.resolve("peers.conf");
-      boolean plaintext = partyArgs.contains("--plaintext");
+      // malicious mode: each party makes its TLS key itself and is authenticated by attestation
+      List<String> securityArgs = security.apply(dir.path());
+      boolean noKeys = partyArgs.contains("--plaintext") || securityArgs.contains("malicious");
       Map<Party, List<String>> keyArgs = new EnumMap<>(Party.class);
       StringBuilder pc = new StringBuilder();
       for (Party p : Party.values()) {
         pc.append(p.label()).append(" = 127.0.0.1:").append(freePort());
-        if (!plaintext) {
+        if (!noKeys) {
           // a throwaway key per party and run: the links use TLS as a real deployment's do
           PartyKey k = PartyKey.generate(p, List.of("127.0.0.1"), Duration.ofDays(1));
           k.write(dir.path(), p);
@@ -98,6 +106,7 @@ final class LocalRun {
         if (!Programs.isProgram(model)) cmd.addAll(List.of("--scale", "" + scale));
         if (verbose) cmd.add("--verbose");
         cmd.addAll(partyArgs);
+        cmd.addAll(securityArgs);
         cmd.addAll(keyArgs.get(p));
         boolean toTerminal = p == Party.CLIENT && interactive && System.console() != null;
         if (p == Party.CLIENT) {
@@ -137,7 +146,8 @@ final class LocalRun {
             + " (client.log, server.log, helper.log)" + (verbose ? "" : "; add --verbose for their stack traces"));
       }
       Map<Party, PartyReport> reports = new EnumMap<>(Party.class);
-      StringBuilder merged = new StringBuilder("{\n\"model\": " + quote(model) + ",\n\"protocol\": " + quote(protocol) + ",\n\"scale\": " + scale
+      StringBuilder merged = new StringBuilder("{\n\"model\": " + quote(model) + ",\n\"protocol\": " + quote(protocol)
+          + ",\n\"security\": " + quote(securityArgs.contains("malicious") ? "malicious" : "semi-honest") + ",\n\"scale\": " + scale
           + ",\n\"wall_seconds\": " + String.format(Locale.ROOT, "%.3f", wall) + ",\n\"parties\": {\n");
       int k = 0;
       for (Party p : Party.values()) {
@@ -266,7 +276,9 @@ final class LocalRun {
 
   static void printSummary(Summary s) {
     long offline = s.parties().values().stream().mapToLong(PartyReport::offlineBytesSent).sum();
-    System.out.printf(Locale.ROOT, "secure run: %.2f s wall, %s sent in total (%s offline, %s online), %d rounds%n", s.wallSeconds(),
+    PartyReport client = s.parties().get(Party.CLIENT);
+    String security = client.security() + ("none".equals(client.attestation()) ? "" : ", " + client.attestation() + " attestation");
+    System.out.printf(Locale.ROOT, "secure run (%s): %.2f s wall, %s sent in total (%s offline, %s online), %d rounds%n", security, s.wallSeconds(),
         Units.bytes(s.totalBytes()), Units.bytes(offline), Units.bytes(s.totalBytes() - offline), s.maxRounds());
     for (var e : s.parties().entrySet()) {
       PartyReport f = e.getValue();

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class, CompileCommand.class,
       LocalCommand.class, RunCommand.class, BenchCommand.class, BenchReportCommand.class, StripCommand.class, KeygenCommand.class,
-      ServeCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class
+      MeasureCommand.class, ServeCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main implements Callable<Integer> {
   static final int EXIT_USER_ERROR = 1;

@@ -5,6 +5,9 @@ import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.attest.AttestedTls;
+import io.musketeer.mpc.attest.SessionSecurity;
+import io.musketeer.mpc.net.LinkSecurity;
 import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.TcpTransport;
@@ -42,6 +45,7 @@ final class RunCommand implements Callable<Integer> {
   @Mixin PreprocessOptions preprocess;
   @Mixin ReceiveTimeoutOption receiveTimeout;
   @Mixin LinkOptions link;
+  @Mixin SecurityOptions securityOptions;
 
   @Option(names = "--role", required = true, description = "server, client or helper.")
   String role;
@@ -92,6 +96,7 @@ final class RunCommand implements Callable<Integer> {
       throw new UsageError("--connect-timeout must be in 1.." + MAX_CONNECT_TIMEOUT + " seconds, got " + connectTimeout);
     }
     checkProtocol(protocol);
+    securityOptions.check(link.plaintext, link.key != null || link.cert != null, false);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
     String warning = Scales.checkSecure(model.effectiveScale());
@@ -117,7 +122,10 @@ final class RunCommand implements Callable<Integer> {
     }
     List<Party> others = java.util.Arrays.stream(Party.values()).filter(p -> p != self).toList();
     Peers.Address listenAt = self == Party.CLIENT ? null : link.listenAddress(self, peers); // a bad --listen before --plaintext's warning
-    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, others));
+    AttestedTls attestedTls = securityOptions.tls(self, peers);
+    SessionSecurity security = securityOptions.session(self, attestedTls);
+    LinkSecurity linkSecurity = attestedTls != null ? attestedTls : link.security(self, peers, peersFile, others);
+    Connector connector = new Connector(self, peers, timeouts, linkSecurity);
     ServerSocket listening = listenAt == null ? null : connector.listen(listenAt);
     SecureParty.Result result;
     try (ProgramFile.WeightStream weights = stream ? ProgramFile.openWeights(Path.of(model.model)) : null;
@@ -126,7 +134,7 @@ final class RunCommand implements Callable<Integer> {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       ServerWeights source = weights == null ? ServerWeights.IN_PROGRAM : (node, constant) -> weights.next(node, constant.value().shape());
-      result = SecureParty.run(self, program, source, protocol, transport, inputs, listener, Parallel.shared(), repeat);
+      result = SecureParty.run(self, program, source, protocol, transport, inputs, listener, Parallel.shared(), security, repeat);
     }
     if (reportFile != null) reportFile.write(result.report().toJson().getBytes(StandardCharsets.UTF_8));
     if (self == Party.CLIENT) {
@@ -134,8 +142,8 @@ final class RunCommand implements Callable<Integer> {
       InferCommand.writeOutputs(outputFiles, outputNames, result.outputs());
     }
     var r = result.report();
-    System.err.printf(Locale.ROOT, "%s: %.2f s, sent %s, received %s, %d rounds%n", self.label(), r.wallSeconds(),
-        Units.bytes(r.bytesSent()), Units.bytes(r.bytesReceived()), r.rounds());
+    System.err.printf(Locale.ROOT, "%s: %.2f s, sent %s, received %s, %d rounds, %s%n", self.label(), r.wallSeconds(),
+        Units.bytes(r.bytesSent()), Units.bytes(r.bytesReceived()), r.rounds(), security.describe());
     return 0;
   }
 

@@ -285,14 +285,16 @@ public final class Connector {
   public FramedTransport transport(Connection... connections) {
     Link[] links = new Link[connections.length];
     byte[][] bindings = new byte[connections.length][];
+    byte[][] keys = new byte[connections.length][];
     try {
       for (int i = 0; i < connections.length; i++) {
         Socket s = connections[i].socket();
         s.setSoTimeout(millis(timeouts.receiveTimeout().toNanos()));
         bindings[i] = security.channelBinding(s);
+        keys[i] = security.peerPublicKey(s);
         links[i] = link(connections[i]);
       }
-      return new FramedTransport(self, timeouts, links, bindings);
+      return new FramedTransport(self, timeouts, links, bindings, keys);
     } catch (IOException e) {
       for (Link l : links) if (l != null) l.kill();
       for (Connection c : connections) closeQuietly(c.raw());

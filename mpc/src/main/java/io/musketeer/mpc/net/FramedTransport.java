@@ -30,6 +30,7 @@ public final class FramedTransport implements Transport {
   private final TrafficStats stats = new TrafficStats();
   private final Link[] links = new Link[3];
   private final byte[][] bindings = new byte[3][];
+  private final byte[][] peerKeys = new byte[3][];
   private final Object[] sendLocks = new Object[3];
   private final Object[] receiveLocks = new Object[3];
   private final int[] sendSeq = new int[3]; // guarded by sendLocks[peer]
@@ -47,13 +48,17 @@ public final class FramedTransport implements Transport {
       sendLocks[i] = new Object();
       receiveLocks[i] = new Object();
       bindings[i] = new byte[0];
+      peerKeys[i] = new byte[0];
     }
   }
 
-  /** As above, with each link's channel binding (see {@link #channelBinding(Party)}). */
-  FramedTransport(Party self, Timeouts timeouts, Link[] peerLinks, byte[][] channelBindings) {
+  /** As above, with each link's channel binding and peer key (see {@link #channelBinding(Party)}, {@link #peerPublicKey(Party)}). */
+  FramedTransport(Party self, Timeouts timeouts, Link[] peerLinks, byte[][] channelBindings, byte[][] peerPublicKeys) {
     this(self, timeouts, peerLinks);
-    for (int k = 0; k < peerLinks.length; k++) bindings[peerLinks[k].peer().ordinal()] = channelBindings[k].clone();
+    for (int k = 0; k < peerLinks.length; k++) {
+      bindings[peerLinks[k].peer().ordinal()] = channelBindings[k].clone();
+      peerKeys[peerLinks[k].peer().ordinal()] = peerPublicKeys[k].clone();
+    }
   }
 
   @Override
@@ -70,6 +75,12 @@ public final class FramedTransport implements Transport {
   public byte[] channelBinding(Party peer) {
     link(peer);
     return bindings[peer.ordinal()].clone();
+  }
+
+  @Override
+  public byte[] peerPublicKey(Party peer) {
+    link(peer);
+    return peerKeys[peer.ordinal()].clone();
   }
 
   // ---------------------------------------------------------------- sending

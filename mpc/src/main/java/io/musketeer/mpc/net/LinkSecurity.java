@@ -35,6 +35,11 @@ public interface LinkSecurity {
   /** The channel binding of {@code s} (see {@link Transport#channelBinding}); empty if the channel has no keys. */
   byte[] channelBinding(Socket s) throws IOException;
 
+  /** The public key (SubjectPublicKeyInfo DER) of the peer's certificate on {@code s}; empty if it presented none. */
+  default byte[] peerPublicKey(Socket s) throws IOException {
+    return new byte[0];
+  }
+
   /** The end of a message for a peer that hung up after connecting: what may have made it refuse this party. */
   default String refusalHint(Party self) {
     return "";

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 /** A {@link Link} between two parties in one JVM: frames with payload copies in an unbounded queue each way. */
 final class MemoryLink implements Link {
   /** Put in a queue when its writer crashed (compared by identity). */
-  private static final Frame GONE = new Frame(0, 0, (byte) 0, 0, null);
+  static final Frame GONE = new Frame(0, 0, (byte) 0, 0, null);
 
   private final Party peer;
   private final LinkedBlockingQueue<Frame> outgoing;

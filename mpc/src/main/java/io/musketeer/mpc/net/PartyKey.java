@@ -141,19 +141,27 @@ public record PartyKey(PrivateKey privateKey, X509Certificate certificate) {
       if (Files.exists(key)) {
         throw new MusketeerException(key + " already exists; move it away first (a party's key is replaced on purpose only)");
       }
-      try {
-        Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (UnsupportedOperationException e) {
-        Files.createFile(key); // not a POSIX file system: the directory's protection is all there is
-      }
-      Files.writeString(key, pem(new JcaPKCS8Generator(privateKey, null)), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+      writeKey(key, privateKey);
       Files.writeString(cert, pem(certificate), StandardCharsets.US_ASCII);
     } catch (IOException e) {
       throw new MusketeerException("cannot write " + key + " and " + cert + " (" + FramedTransport.describe(e) + ")");
     }
   }
 
-  private static String pem(Object o) throws IOException {
+  /**
+   * Writes {@code key} as unencrypted PKCS#8 PEM into a new file {@code file}, created with mode 0600
+   * before the key is written into it, so it is never readable by others.
+   */
+  public static void writeKey(Path file, PrivateKey key) throws IOException {
+    try {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(file); // not a POSIX file system: the directory's protection is all there is
+    }
+    Files.writeString(file, pem(new JcaPKCS8Generator(key, null)), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
+  static String pem(Object o) throws IOException {
     StringWriter w = new StringWriter();
     try (JcaPEMWriter p = new JcaPEMWriter(w)) {
       p.writeObject(o);
@@ -180,7 +188,8 @@ public record PartyKey(PrivateKey privateKey, X509Certificate certificate) {
     return keyFile.resolveSibling(certName);
   }
 
-  private static PrivateKey readKey(Path file) {
+  /** Reads an unencrypted PEM private key (PKCS#8, or a key pair); each problem ends in one line naming the file. */
+  public static PrivateKey readKey(Path file) {
     Object o;
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
       o = p.readObject();

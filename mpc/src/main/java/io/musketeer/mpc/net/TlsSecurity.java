@@ -226,6 +226,12 @@ public final class TlsSecurity implements LinkSecurity {
     }
   }
 
+  @Override
+  public byte[] peerPublicKey(Socket s) throws IOException {
+    Certificate[] chain = ((SSLSocket) s).getSession().getPeerCertificates();
+    return chain[0].getPublicKey().getEncoded();
+  }
+
   private static MethodHandle exporter() {
     try {
       return MethodHandles.publicLookup().findVirtual(ExtendedSSLSession.class, "exportKeyingMaterialData",

@@ -55,6 +55,15 @@ public interface Transport extends AutoCloseable {
   }
 
   /**
+   * The public key (X.509 SubjectPublicKeyInfo, DER) the peer authenticated this link with: its TLS
+   * certificate's key; empty where the link has none. An attested session checks that the peer's
+   * evidence names this key.
+   */
+  default byte[] peerPublicKey(Party peer) {
+    return new byte[0];
+  }
+
+  /**
    * Gives up: tells every reachable peer why in one line (so an operator reading any party's log sees
    * the root cause, not just "connection closed"), then closes. The reason must hold no secrets.
    */

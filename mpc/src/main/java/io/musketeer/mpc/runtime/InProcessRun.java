@@ -4,6 +4,7 @@ import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.attest.SessionSecurity;
 import io.musketeer.mpc.net.InMemoryNetwork;
 import io.musketeer.mpc.net.Transport;
 import java.time.Duration;
@@ -40,8 +41,14 @@ public final class InProcessRun {
 
   /** The program over the transports that {@code connect} makes, each on its party's thread. */
   public static Result run(Program program, String protocol, Map<String, FloatTensor> clientInputs, Function<Party, Transport> connect) {
-    Map<Party, SecureParty.Result> results = onThreads(connect,
-        (p, t) -> SecureParty.run(p, program, protocol, t, p == Party.CLIENT ? clientInputs : Map.of(), LayerListener.NONE));
+    return run(program, protocol, clientInputs, connect, p -> SessionSecurity.semiHonest());
+  }
+
+  /** As above, each party with the session security that {@code security} gives it. */
+  public static Result run(Program program, String protocol, Map<String, FloatTensor> clientInputs, Function<Party, Transport> connect,
+      Function<Party, SessionSecurity> security) {
+    Map<Party, SecureParty.Result> results = onThreads(connect, (p, t) -> SecureParty.run(p, program, protocol, t,
+        p == Party.CLIENT ? clientInputs : Map.of(), LayerListener.NONE, io.musketeer.core.Parallel.shared(), security.apply(p)));
     Map<Party, PartyReport> reports = new EnumMap<>(Party.class);
     results.forEach((p, r) -> reports.put(p, r.report()));
     return new Result(results.get(Party.CLIENT).outputs(), reports);

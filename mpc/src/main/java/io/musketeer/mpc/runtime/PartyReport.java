@@ -9,7 +9,9 @@ import java.util.Map;
 
 /**
  * What one party measured in one run: traffic from its transport's counters, wall and CPU time, peak
- * memory, and the same per layer. Holds no values, shares or keys.
+ * memory, and the same per layer; the security mode ({@code semi-honest} or {@code malicious}) and the
+ * integrity provider that attested the parties ({@code none} in semi-honest mode). Holds no values,
+ * shares or keys.
  *
  * @param offlineBytesSent the part of {@code bytesSent} that depends on no input (the helper's dealing,
  *     Beaver C1s, masked weights): what could travel before the client's input exists
@@ -19,6 +21,8 @@ public record PartyReport(
     Party role,
     String programHash,
     String protocol,
+    String security,
+    String attestation,
     long bytesSent,
     long bytesReceived,
     long messagesSent,
@@ -40,6 +44,8 @@ public record PartyReport(
     field(sb, "role", role.label()).append(",\n");
     field(sb, "program_hash", programHash).append(",\n");
     field(sb, "protocol", protocol).append(",\n");
+    field(sb, "security", security).append(",\n");
+    field(sb, "attestation", attestation).append(",\n");
     sb.append(String.format(Locale.ROOT,
         "  \"bytes_sent\": %d,\n  \"bytes_received\": %d,\n  \"messages_sent\": %d,\n  \"messages_received\": %d,\n  \"rounds\": %d,\n"
             + "  \"wall_seconds\": %.3f,\n  \"cpu_seconds\": %.3f,\n  \"peak_memory_bytes\": %d,\n"
@@ -72,7 +78,8 @@ public record PartyReport(
         layers.add(new Layer(integer(l, "index"), text(l, "name"), text(l, "op"), real(l, "seconds"), whole(l, "bytes_sent"),
             whole(l, "bytes_received"), whole(l, "rounds")));
       }
-      return new PartyReport(Party.parse(text(m, "role")), text(m, "program_hash"), text(m, "protocol"), whole(m, "bytes_sent"),
+      return new PartyReport(Party.parse(text(m, "role")), text(m, "program_hash"), text(m, "protocol"), text(m, "security"),
+          text(m, "attestation"), whole(m, "bytes_sent"),
           whole(m, "bytes_received"), whole(m, "messages_sent"), whole(m, "messages_received"), whole(m, "rounds"), real(m, "wall_seconds"),
           real(m, "cpu_seconds"), whole(m, "peak_memory_bytes"), whole(m, "offline_bytes_sent"), real(m, "offline_seconds"), layers);
     } catch (IllegalArgumentException | ClassCastException | NullPointerException | ArithmeticException e) {

@@ -57,6 +57,7 @@ public final class SecureExecutor {
   /** The comparison calls of the program, by node. */
   private final ComparisonPlan plan;
   private final ServerWeights weights;
+  private final Runnable beforeReveal;
 
   /** The server's weight masks of this executor's session (kept across runs only when asked). */
   private final WeightProduct.Masks weightMasks;
@@ -69,19 +70,23 @@ public final class SecureExecutor {
 
   /** @param weights where the server takes each weight from (the other parties never ask) */
   public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, ServerWeights weights) {
-    this(program, session, comparison, listener, weights, false);
+    this(program, session, comparison, listener, weights, false, () -> {});
   }
 
   /**
    * @param keepWeightMasks whether the client keeps the masked weights for later {@link #run}s of this
    *     executor (memory of the weights' size, against sending them once per run)
+   * @param beforeReveal runs once every output share is computed and before any is opened (malicious
+   *     mode's end-of-session confirmation); an exception from it means nothing is opened
    */
-  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, ServerWeights weights, boolean keepWeightMasks) {
+  public SecureExecutor(Program program, Session session, Comparison comparison, LayerListener listener, ServerWeights weights,
+      boolean keepWeightMasks, Runnable beforeReveal) {
     this.program = program;
     this.session = session;
     this.comparison = comparison;
     this.listener = listener;
     this.weights = weights;
+    this.beforeReveal = beforeReveal;
     this.weightMasks = new WeightProduct.Masks(keepWeightMasks);
     this.weightsOnly = weightsOnly(program.graph());
     this.plan = ComparisonPlan.of(program, comparison.fusedTruncation(true) == TruncMode.EXACT);
@@ -152,6 +157,7 @@ public final class SecureExecutor {
       }
       listener.done(i, g.size(), n, (System.nanoTime() - start) / 1e9, session.net().stats().snapshot().minus(before));
     }
+    beforeReveal.run();
     List<FloatTensor> out = new ArrayList<>();
     for (int o : g.outputs()) {
       Node n = g.node(o);

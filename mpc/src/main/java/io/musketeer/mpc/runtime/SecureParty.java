@@ -6,6 +6,11 @@ import io.musketeer.ir.Node;
 import io.musketeer.ir.Program;
 import io.musketeer.ir.ProgramHash;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.attest.AttestedSession;
+import io.musketeer.mpc.attest.CodeMeasurement;
+import io.musketeer.mpc.attest.Measurement;
+import io.musketeer.mpc.attest.SecurityMode;
+import io.musketeer.mpc.attest.SessionSecurity;
 import io.musketeer.mpc.net.Handshake;
 import io.musketeer.mpc.net.TrafficStats;
 import io.musketeer.mpc.net.Transport;
@@ -13,6 +18,7 @@ import io.musketeer.mpc.protocol.Comparison;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.random.KeyAgreement;
 import io.musketeer.mpc.random.Randomness;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,15 +40,24 @@ public final class SecureParty {
   /** The client's outputs (empty at the other parties) and this party's measurements. */
   public record Result(List<FloatTensor> outputs, PartyReport report) {}
 
-  /** The parameters every party must agree on besides the program itself. */
+  /** The parameters every party must agree on besides the program itself, in semi-honest mode. */
   public static String protocolParameters(String protocol) {
-    return protocolParameters(protocol, 1);
+    return protocolParameters(protocol, SecurityMode.SEMI_HONEST, 1);
   }
 
-  /** The same, for a session running the program {@code inferences} times. */
-  public static String protocolParameters(String protocol, int inferences) {
-    return "semi-honest;ring=64;comparison=" + protocol + ";batch=" + Protocols.comparison(protocol).defaultBatch()
+  /**
+   * The parameters every party must agree on besides the program itself, for a session in {@code mode}
+   * running the program {@code inferences} times (parties in different modes refuse each other).
+   */
+  public static String protocolParameters(String protocol, SecurityMode mode, int inferences) {
+    return mode.label() + ";ring=64;comparison=" + protocol + ";batch=" + Protocols.comparison(protocol).defaultBatch()
         + (inferences == 1 ? "" : ";inferences=" + inferences);
+  }
+
+  /** What a party in malicious mode attests: this JVM's code, the role, the program and its parameters. */
+  public static Measurement measurement(Party role, Program program, String protocol) {
+    String parameters = protocolParameters(protocol, SecurityMode.MALICIOUS, 1);
+    return new Measurement(CodeMeasurement.current(), role, ProgramHash.of(program, parameters), parameters, SecurityMode.MALICIOUS);
   }
 
   /** Runs this party on the process-wide worker pool. */
@@ -54,7 +69,7 @@ public final class SecureParty {
   /** Runs this party with every parallel loop of its protocols and kernels on {@code workers}. */
   public static Result run(Party role, Program program, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
-    return run(role, program, ServerWeights.IN_PROGRAM, protocol, transport, clientInputs, listener, workers, 1);
+    return run(role, program, ServerWeights.IN_PROGRAM, protocol, transport, clientInputs, listener, workers, SessionSecurity.semiHonest(), 1);
   }
 
   /**
@@ -63,20 +78,29 @@ public final class SecureParty {
    */
   public static Result run(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers) {
-    return run(role, program, weights, protocol, transport, clientInputs, listener, workers, 1);
+    return run(role, program, weights, protocol, transport, clientInputs, listener, workers, SessionSecurity.semiHonest(), 1);
+  }
+
+  /** As above, in-program weights, with {@code security}. */
+  public static Result run(Party role, Program program, String protocol, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security) {
+    return run(role, program, ServerWeights.IN_PROGRAM, protocol, transport, clientInputs, listener, workers, security, 1);
   }
 
   /**
-   * Runs the program {@code inferences} times in one session (one handshake and key agreement), on the
-   * same inputs: the later runs show warm figures (compiled code, kept weight masks). The report covers
-   * the whole session; its layers list every node of every inference, in order. With more than one
-   * inference the server asks {@code weights} for each weight once per inference.
+   * Runs this party with {@code security}, the program {@code inferences} times in one session (one
+   * handshake and key agreement) on the same inputs: the later runs show warm figures (compiled code,
+   * kept weight masks). The report covers the whole session; its layers list every node of every
+   * inference, in order. With more than one inference the server asks {@code weights} for each weight
+   * once per inference. In malicious mode the session is attested ({@link AttestedSession}: evidence
+   * first, every party's confirmation before each opening of the output, the client's receipt last),
+   * and any failure aborts every party with nothing revealed.
    */
   public static Result run(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
-      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, int inferences) {
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security, int inferences) {
     if (inferences < 1) throw new IllegalArgumentException("inferences must be positive");
     try {
-      return runOrThrow(role, program, weights, protocol, transport, clientInputs, listener, workers, inferences);
+      return runOrThrow(role, program, weights, protocol, transport, clientInputs, listener, workers, security, inferences);
     } catch (RuntimeException e) {
       // tell the peers why we stop, so every party's log names the root cause
       transport.abort(role.label() + " failed: " + (e instanceof io.musketeer.MusketeerException ? e.getMessage() : "internal error"));
@@ -85,26 +109,30 @@ public final class SecureParty {
   }
 
   private static Result runOrThrow(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
-      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, int inferences) {
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security, int inferences) {
     long start = System.nanoTime();
     double cpu0 = ProcessMetrics.cpuSeconds();
     Comparison comparison = Protocols.comparison(protocol);
-    String hash = ProgramHash.of(program, protocolParameters(protocol, inferences));
+    String hash = ProgramHash.of(program, protocolParameters(protocol, security.mode(), inferences));
+    AttestedSession attested = security.malicious()
+        ? AttestedSession.establish(transport, measurement(role, program, protocol), security, Instant.now()) : null;
     Handshake.verifyProgram(transport, hash);
     List<PartyReport.Layer> layers = new ArrayList<>();
     LayerListener recording = (i, total, node, seconds, traffic) -> {
       layers.add(layer(i, node, seconds, traffic));
       listener.done(i, total, node, seconds, traffic);
     };
+    Runnable beforeReveal = attested == null ? () -> {} : attested::confirmBeforeReveal;
     List<FloatTensor> outputs = null;
     Randomness randomness = KeyAgreement.establish(transport, hash);
     Session session = new Session(role, transport, randomness, comparison.defaultBatch(), workers);
     try (randomness) { // seeds wiped when the session ends
-      SecureExecutor executor = new SecureExecutor(program, session, comparison, recording, weights, inferences > 1);
+      SecureExecutor executor = new SecureExecutor(program, session, comparison, recording, weights, inferences > 1, beforeReveal);
       for (int k = 0; k < inferences; k++) outputs = executor.run(clientInputs);
     }
+    if (attested != null) attested.finish();
     TrafficStats.Snapshot s = transport.stats().snapshot();
-    PartyReport report = new PartyReport(role, hash, protocol, s.bytesSent(), s.bytesReceived(), s.messagesSent(),
+    PartyReport report = new PartyReport(role, hash, protocol, security.mode().label(), security.provider(), s.bytesSent(), s.bytesReceived(), s.messagesSent(),
         s.messagesReceived(), s.rounds(), (System.nanoTime() - start) / 1e9, ProcessMetrics.cpuSeconds() - cpu0,
         ProcessMetrics.peakMemoryBytes(), session.offline().bytes(), session.offline().seconds(), layers);
     return new Result(outputs, report);

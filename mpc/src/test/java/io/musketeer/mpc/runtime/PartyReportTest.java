@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PartyReportTest {
-  private static final PartyReport REPORT = new PartyReport(Party.HELPER, "ab12", "porthos", 6_870_000_123L, 42, 7, 8, 301,
+  private static final PartyReport REPORT = new PartyReport(Party.HELPER, "ab12", "porthos", "malicious", "software", 6_870_000_123L, 42, 7, 8, 301,
       15.25, 27.5, 436_000_000L, 2_000_000_000L, 3.125, List.of(
           new PartyReport.Layer(0, "conv1/\"odd\" name\\ with\nnewline", "Conv2D", 0.125, 1000, 2000, 2),
           new PartyReport.Layer(1, "relu\u0001", "Relu", 1.0625, 3, 4, 9)));
@@ -24,7 +24,7 @@ class PartyReportTest {
 
   @Test
   void anEmptyLayerListRoundTrips() {
-    PartyReport r = new PartyReport(Party.CLIENT, "h", "porthos", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
+    PartyReport r = new PartyReport(Party.CLIENT, "h", "porthos", "semi-honest", "none", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
     assertEquals(r, PartyReport.fromJson(r.toJson()));
   }
 

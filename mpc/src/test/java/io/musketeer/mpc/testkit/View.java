@@ -106,6 +106,11 @@ public final class View {
     }
 
     @Override
+    public byte[] peerPublicKey(Party peer) {
+      return inner.peerPublicKey(peer);
+    }
+
+    @Override
     public void abort(String reason) {
       inner.abort(reason);
     }
