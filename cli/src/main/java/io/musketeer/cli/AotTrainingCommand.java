@@ -2,7 +2,7 @@ package io.musketeer.cli;
 
 import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
 import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;

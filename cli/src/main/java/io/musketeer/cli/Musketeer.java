@@ -1,7 +1,7 @@
 package io.musketeer.cli;
 
 import io.musketeer.core.FloatTensor;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
 import io.musketeer.importer.tf.SavedModelImporter;
 import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;

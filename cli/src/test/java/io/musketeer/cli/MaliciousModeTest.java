@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
-import io.musketeer.importer.tf.ImportOptions;
+import io.musketeer.importer.ImportOptions;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
 import io.musketeer.models.Mnist;

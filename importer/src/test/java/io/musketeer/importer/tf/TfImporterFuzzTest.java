@@ -1,5 +1,6 @@
 package io.musketeer.importer.tf;
 
+import io.musketeer.importer.ImportOptions;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.musketeer.MusketeerException;
 import org.tensorflow.proto.GraphDef;

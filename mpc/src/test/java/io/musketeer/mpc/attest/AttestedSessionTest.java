@@ -234,7 +234,7 @@ class AttestedSessionTest {
         Steps.id("session/program-hash"), Steps.id("session/key-agreement/x25519"));
     for (var e : views.entrySet()) {
       for (View.Frame f : e.getValue().frames()) {
-        assertTrue(setUp.contains(f.step()), e.getKey() + " received a frame of a protocol step from the " + f.from());
+        assertTrue(setUp.contains(f.step()), e.getKey() + (f.sent() ? " sent a frame of a protocol step to the " : " received a frame of a protocol step from the ") + f.peer());
       }
     }
   }

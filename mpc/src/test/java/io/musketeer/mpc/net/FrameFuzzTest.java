@@ -59,7 +59,7 @@ class FrameFuzzTest {
     byte[] stream = data.consumeRemainingAsBytes();
     Scripted s = new Scripted(stream);
     FramedTransport t = new FramedTransport(Party.SERVER, TIMEOUTS, new Link[] {new SocketLink(Party.SERVER, Party.CLIENT, s, s, TIMEOUTS)},
-        new byte[][] {new byte[0]});
+        new byte[][] {new byte[0]}, new byte[][] {new byte[0]});
     try {
       for (int i = 0; i < receives; i++) {
         if (kind[i] == 0) t.receiveLongs(Party.CLIENT, step[i], length[i]);

@@ -50,6 +50,13 @@ public final class View {
     return select(true, to, stepName);
   }
 
+  /** The one frame received from {@code from} under the step called {@code stepName}. */
+  public Frame only(Party from, String stepName) {
+    List<Frame> got = received(from, stepName);
+    if (got.size() != 1) throw new AssertionError(got.size() + " frames from the " + from.label() + " under " + stepName + ", expected one");
+    return got.get(0);
+  }
+
   private synchronized List<Frame> select(boolean sent, Party peer, String stepName) {
     int step = Steps.id(stepName);
     List<Frame> out = new ArrayList<>();
