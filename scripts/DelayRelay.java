@@ -21,6 +21,7 @@ public class DelayRelay {
   private record Chunk(byte[] data, int length, long dueNanos) {}
 
   private static final int MAX_WAITING = 64 << 20;
+  private static final long TARGET_WAIT_NANOS = 120_000_000_000L;
 
   public static void main(String[] args) throws Exception {
     if (args.length < 2) {
@@ -47,25 +48,63 @@ public class DelayRelay {
 
   private static void accept(ServerSocket ss, InetSocketAddress target, long delayNanos) {
     while (true) {
+      Socket in;
       try {
-        Socket in = ss.accept();
-        Socket out = new Socket();
-        try {
-          out.connect(target, 10_000);
-        } catch (IOException e) {
-          in.close(); // the target is not up yet: the dialer sees a closed connection and retries
-          continue;
-        }
-        for (Socket s : new Socket[] {in, out}) {
-          s.setTcpNoDelay(true);
-          s.setSendBufferSize(4 << 20);
-          s.setReceiveBufferSize(4 << 20);
-        }
-        pipe(in, out, delayNanos);
-        pipe(out, in, delayNanos);
+        in = ss.accept();
       } catch (IOException e) {
         return;
       }
+      new Thread(() -> relay(in, target, delayNanos), "relay").start();
+    }
+  }
+
+  /**
+   * Joins one dialer to the target. A target that is not listening yet is retried for up to two minutes
+   * while the dialer's first bytes wait: on a real network its connection would be refused and it would
+   * redial; closing it here instead would look like a peer that dropped the handshake.
+   */
+  private static void relay(Socket in, InetSocketAddress target, long delayNanos) {
+    long giveUp = System.nanoTime() + TARGET_WAIT_NANOS;
+    Socket out;
+    while (true) {
+      out = new Socket();
+      try {
+        out.connect(target, 10_000);
+        break;
+      } catch (IOException e) {
+        closeQuietly(out);
+        if (System.nanoTime() > giveUp || in.isClosed()) {
+          closeQuietly(in);
+          return;
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException ie) {
+          closeQuietly(in);
+          return;
+        }
+      }
+    }
+    try {
+      for (Socket s : new Socket[] {in, out}) {
+        s.setTcpNoDelay(true);
+        s.setSendBufferSize(4 << 20);
+        s.setReceiveBufferSize(4 << 20);
+      }
+    } catch (IOException e) {
+      closeQuietly(in);
+      closeQuietly(out);
+      return;
+    }
+    pipe(in, out, delayNanos);
+    pipe(out, in, delayNanos);
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      // going anyway
     }
   }
 

@@ -66,6 +66,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--note", paramLabel = "TEXT", description = "Free text stored with each row (machine load, what changed).")
   String note = "";
 
+  @Option(names = "--profile", paramLabel = "lan|wan",
+      description = "Run the three parties in network namespaces joined by links with this profile (scripts/netns.sh: lan >= 1 Gbit/s and < 1 ms, "
+          + "wan 100 Mbit/s and 40 ms round trip), made for the run and removed after it; needs root. Default: loopback.")
+  String profile;
+
   @Option(names = "--warm", description = "Each party runs the inference twice in one session: the first figures are cold, the second warm (compiled code, kept weight masks).")
   boolean warm;
 
@@ -73,6 +78,7 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
     for (String p : protocols) RunCommand.checkProtocol(p);
+    if (profile != null) Namespaces.check(profile);
     security.check(plaintext, false, true);
     model.check();
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
@@ -97,7 +103,8 @@ final class BenchCommand implements Callable<Integer> {
     }
     g = null; // the parties load the model themselves
     Map<String, List<Row>> byProtocol = new LinkedHashMap<>();
-    try (WorkDir dir = WorkDir.create("musketeer-bench")) {
+    try (WorkDir dir = WorkDir.create("musketeer-bench"); Namespaces hosts = profile == null ? null : Namespaces.up(profile)) {
+      if (hosts != null) System.out.println("parties in network namespaces: " + hosts.description());
       Path input = dir.resolve("input.npy");
       Npy.write(input, x);
       LocalRun.Summary last = null;
@@ -105,8 +112,9 @@ final class BenchCommand implements Callable<Integer> {
         for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
           Path output = dir.resolve("output.npy");
           last = LocalRun.execute(model.model, input, model.scale, protocol, output,
-              partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol));
+              partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol), hosts);
           String label = security.mode() == SecurityMode.MALICIOUS ? protocol + ", " + security.mode().label() : protocol;
+          if (hosts != null) label += ", " + profile + " profile";
           System.out.println(label + ", run " + (r + 1) + ":");
           LocalRun.printSummary(last);
           if (warm) {
@@ -130,7 +138,7 @@ final class BenchCommand implements Callable<Integer> {
       for (List<Row> rs : byProtocol.values()) System.out.println(Row.markdown(rs));
       if (byProtocol.size() > 1) printRatios(byProtocol);
       double[] ref = PORTHOS.get(model.model);
-      if (ref != null) {
+      if (ref != null && hosts == null) { // CrypTFlow's figures are on loopback
         for (List<Row> rs : byProtocol.values()) {
           Row m = Row.median(rs);
           System.out.printf(Locale.ROOT, "%s vs CrypTFlow's Porthos here (%.1f s, %.2f GB): %.2fx the time, %.2fx the traffic%n", m.protocol(),
@@ -171,7 +179,7 @@ final class BenchCommand implements Callable<Integer> {
 
   /** One secure run's figures, as `bench` prints and stores them. */
   record Row(String date, String model, String protocol, int run, double wallSeconds, double sessionSeconds, long bytes, long offlineBytes,
-      long rounds, long[] peakMemory, double[] cpuSeconds, String exact, String note, double[][] inferences) {
+      long rounds, long[] peakMemory, double[] cpuSeconds, String exact, String note, double[][] inferences, String network) {
     /**
      * Per inference of a session that ran the program {@code n} times: its time (the slowest party's sum
      * over its layers) and the bytes all parties sent during it.
@@ -206,7 +214,7 @@ final class BenchCommand implements Callable<Integer> {
         offline += r.offlineBytesSent();
       }
       return new Row(LocalDate.now().toString(), model, protocol, run, s.wallSeconds(), session, s.totalBytes(), offline, s.maxRounds(), peak, cpu,
-          exact, note, inferences > 1 ? inferences(s, inferences) : new double[0][]);
+          exact, note, inferences > 1 ? inferences(s, inferences) : new double[0][], s.network());
     }
 
     /** The run with the median wall time (traffic and flights are the same in every run). */
@@ -227,9 +235,10 @@ final class BenchCommand implements Callable<Integer> {
     String json() {
       return String.format(Locale.ROOT,
           "{\"date\": \"%s\", \"model\": %s, \"protocol\": %s, \"run\": %d, \"wall_seconds\": %.3f, \"session_seconds\": %.3f, \"bytes\": %d, "
-              + "\"offline_bytes\": %d, \"rounds\": %d, \"peak_memory_bytes\": [%d, %d, %d], \"cpu_seconds\": [%.3f, %.3f, %.3f], \"exact\": \"%s\", \"note\": %s%s}",
+              + "\"offline_bytes\": %d, \"rounds\": %d, \"peak_memory_bytes\": [%d, %d, %d], \"cpu_seconds\": [%.3f, %.3f, %.3f], \"exact\": \"%s\", \"note\": %s, "
+              + "\"network\": %s%s}",
           date, quote(model), quote(protocol), run, wallSeconds, sessionSeconds, bytes, offlineBytes, rounds, peakMemory[0], peakMemory[1], peakMemory[2],
-          cpuSeconds[0], cpuSeconds[1], cpuSeconds[2], exact, quote(note), inferenceJson());
+          cpuSeconds[0], cpuSeconds[1], cpuSeconds[2], exact, quote(note), quote(network), inferenceJson());
     }
 
     private String inferenceJson() {

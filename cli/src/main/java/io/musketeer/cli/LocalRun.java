@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * stop by themselves when this process dies without a chance to do either (they watch their stdin).
  */
 final class LocalRun {
-  record Summary(double wallSeconds, Map<Party, PartyReport> parties, String mergedJson) {
+  /** @param network where the parties ran: "loopback", or the namespaces' profile ("lan", "wan") */
+  record Summary(double wallSeconds, Map<Party, PartyReport> parties, String mergedJson, String network) {
     long totalBytes() {
       return parties.values().stream().mapToLong(PartyReport::bytesSent).sum();
     }
@@ -60,6 +61,12 @@ final class LocalRun {
   /** As above; {@code security} gives the parties' security options, given the run's private directory (where it may write a throwaway policy). */
   static Summary execute(String model, Path input, int scale, String protocol, Path output, List<String> partyArgs,
       List<String> clientArgs, boolean interactive, boolean verbose, java.util.function.Function<Path, List<String>> security) {
+    return execute(model, input, scale, protocol, output, partyArgs, clientArgs, interactive, verbose, security, null);
+  }
+
+  /** As above, with each party in its network namespace of {@code hosts} instead of on loopback (when not null). */
+  static Summary execute(String model, Path input, int scale, String protocol, Path output, List<String> partyArgs,
+      List<String> clientArgs, boolean interactive, boolean verbose, java.util.function.Function<Path, List<String>> security, Namespaces hosts) {
     WorkDir dir = WorkDir.create("musketeer-local");
     Map<Party, Process> procs = new EnumMap<>(Party.class);
     Map<Party, Path> logs = new EnumMap<>(Party.class);
@@ -84,7 +91,7 @@ final class LocalRun {
       Map<Party, List<String>> keyArgs = new EnumMap<>(Party.class);
       StringBuilder pc = new StringBuilder();
       for (Party p : Party.values()) {
-        pc.append(p.label()).append(" = 127.0.0.1:").append(freePort());
+        pc.append(p.label()).append(" = ").append(hosts != null ? hosts.address(p) : "127.0.0.1:" + freePort());
         if (!noKeys) {
           // a throwaway key per party and run: the links use TLS as a real deployment's do
           PartyKey k = PartyKey.generate(p, List.of("127.0.0.1"), Duration.ofDays(1));
@@ -108,13 +115,15 @@ final class LocalRun {
         cmd.addAll(partyArgs);
         cmd.addAll(securityArgs);
         cmd.addAll(keyArgs.get(p));
+        // behind the WAN's delay relay the others dial the relay, and the party binds its own address
+        if (hosts != null && p != Party.CLIENT && !hosts.listenAddress(p).equals(hosts.address(p))) cmd.addAll(List.of("--listen", hosts.listenAddress(p)));
         boolean toTerminal = p == Party.CLIENT && interactive && System.console() != null;
         if (p == Party.CLIENT) {
           cmd.addAll(List.of("--input", input.toString(), "--output", output.toString()));
           cmd.addAll(clientArgs);
           if (toTerminal) cmd.add("--progress");
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(hosts != null ? hosts.inside(p, cmd) : cmd);
         pb.environment().remove(StartupStderr.VARIABLE); // that descriptor is this process's, not theirs
         Path log = dir.resolve(p.label() + ".log");
         logs.put(p, log);
@@ -147,7 +156,8 @@ final class LocalRun {
       }
       Map<Party, PartyReport> reports = new EnumMap<>(Party.class);
       StringBuilder merged = new StringBuilder("{\n\"model\": " + quote(model) + ",\n\"protocol\": " + quote(protocol)
-          + ",\n\"security\": " + quote(securityArgs.contains("malicious") ? "malicious" : "semi-honest") + ",\n\"scale\": " + scale
+          + ",\n\"security\": " + quote(securityArgs.contains("malicious") ? "malicious" : "semi-honest") + ",\n\"network\": " + quote(network(hosts))
+          + ",\n\"scale\": " + scale
           + ",\n\"wall_seconds\": " + String.format(Locale.ROOT, "%.3f", wall) + ",\n\"parties\": {\n");
       int k = 0;
       for (Party p : Party.values()) {
@@ -157,7 +167,7 @@ final class LocalRun {
       }
       merged.append("}\n}\n");
       failed = false;
-      return new Summary(wall, reports, merged.toString());
+      return new Summary(wall, reports, merged.toString(), network(hosts));
     } catch (IOException e) {
       dir.keep();
       throw new MusketeerException("local run failed: " + e.getMessage());
@@ -174,6 +184,10 @@ final class LocalRun {
         waitForever();
       }
     }
+  }
+
+  private static String network(Namespaces hosts) {
+    return hosts == null ? "loopback" : hosts.profile();
   }
 
   /** Exit code recorded for a party this process stopped after another had failed. */
@@ -278,6 +292,7 @@ final class LocalRun {
     long offline = s.parties().values().stream().mapToLong(PartyReport::offlineBytesSent).sum();
     PartyReport client = s.parties().get(Party.CLIENT);
     String security = client.security() + ("none".equals(client.attestation()) ? "" : ", " + client.attestation() + " attestation");
+    if (!s.network().equals("loopback")) security += ", " + s.network() + " profile";
     System.out.printf(Locale.ROOT, "secure run (%s): %.2f s wall, %s sent in total (%s offline, %s online), %d rounds%n", security, s.wallSeconds(),
         Units.bytes(s.totalBytes()), Units.bytes(offline), Units.bytes(s.totalBytes() - offline), s.maxRounds());
     for (var e : s.parties().entrySet()) {
