@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.interp.FixedPointInterpreter;
+import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.FramedTransport;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -73,6 +75,15 @@ class TamperTest {
   }
 
   static Trial trial(boolean tls, Link faulty, Fault fault) {
+    return trial(p -> tls ? KEYS.security(p) : LinkSecurity.plaintext(), KEYS.pins(), p -> p == Party.SERVER ? PartyServiceTest.SERVER_PROGRAM
+        : PartyServiceTest.PUBLIC_PROGRAM, X, faulty, fault);
+  }
+
+  /**
+   * One session with each party's own link security, the pins of every party's peers file, each party's
+   * program and the client's input {@code x}; {@code fault} (or none) on the {@code faulty} link.
+   */
+  static Trial trial(Function<Party, LinkSecurity> security, Peers pins, Function<Party, Program> programs, FloatTensor x, Link faulty, Fault fault) {
     ServerSocket serverListener = ThreeParty.listen(), helperListener = ThreeParty.listen();
     Map<Link, FaultProxy> proxies = new EnumMap<>(Link.class);
     for (Link l : Link.values()) {
@@ -85,16 +96,14 @@ class TamperTest {
         int helper = p == Party.CLIENT ? proxies.get(Link.CLIENT_HELPER).port()
             : p == Party.SERVER ? proxies.get(Link.SERVER_HELPER).port() : helperListener.getLocalPort();
         Peers view = Peers.localhost(1, server, helper);
-        for (Party q : Party.values()) view = view.withPins(q, KEYS.pins().pins(q));
-        LinkSecurity security = tls ? KEYS.security(p) : LinkSecurity.plaintext();
+        for (Party q : Party.values()) view = view.withPins(q, pins.pins(q));
         ServerSocket listener = switch (p) {
           case CLIENT -> null;
           case SERVER -> serverListener;
           case HELPER -> helperListener;
         };
-        try (FramedTransport t = TcpTransport.connect(new Connector(p, view, TIMEOUTS, security), listener)) {
-          var program = p == Party.SERVER ? PartyServiceTest.SERVER_PROGRAM : PartyServiceTest.PUBLIC_PROGRAM;
-          return SecureParty.run(p, program, "porthos", t, p == Party.CLIENT ? Map.of("x", X) : Map.of(), LayerListener.NONE).outputs();
+        try (FramedTransport t = TcpTransport.connect(new Connector(p, view, TIMEOUTS, security.apply(p)), listener)) {
+          return SecureParty.run(p, programs.apply(p), "porthos", t, p == Party.CLIENT ? Map.of("x", x) : Map.of(), LayerListener.NONE).outputs();
         }
       });
       Map<Link, long[]> bytes = new EnumMap<>(Link.class);
