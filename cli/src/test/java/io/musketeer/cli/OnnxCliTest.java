@@ -183,4 +183,35 @@ class OnnxCliTest {
     Files.write(bare, m.build().toByteArray());
     assertTrue(run("inspect", "--model", bare.toString()).err().contains("unsupported ONNX op Erf"));
   }
+
+  /** What a user's export can get wrong, through the command line: each one line, a non-zero exit, no stack trace. */
+  @Test
+  void badOnnxModelsAreOneLineAtTheCommandLine() throws Exception {
+    OnnxModel old = new OnnxModel(6);
+    old.output(old.node("Relu", in(old.input("x", 1, 4))));
+    Path opset6 = dir.resolve("opset6.onnx");
+    Files.write(opset6, old.build().toByteArray());
+    assertOneLine(run("inspect", "--model", opset6.toString()), "opset 6", "7 to 21");
+
+    OnnxModel open = new OnnxModel(13);
+    open.output(open.node("Relu", in(open.input("image", -1, 3, -1, -1))));
+    Path openDims = dir.resolve("open.onnx");
+    Files.write(openDims, open.build().toByteArray());
+    assertOneLine(run("inspect", "--model", openDims.toString()), "'image'", "open dimension", "give an input");
+    ok(run("inspect", "--model", openDims.toString(), "--input-shape", "1,3,8,8"));
+
+    byte[] cnn = Files.readAllBytes(SharedModels.require("mnist/mnist-cnn.onnx"));
+    Path truncated = dir.resolve("truncated.onnx");
+    Files.write(truncated, java.util.Arrays.copyOf(cnn, cnn.length / 2));
+    assertOneLine(run("infer", "--model", truncated.toString(), "--input", dir.resolve("none.npy").toString()), "truncated.onnx");
+  }
+
+  private static void assertOneLine(Outcome o, String... fragments) {
+    assertTrue(o.code() != 0, "non-zero exit: " + o.out());
+    String err = o.err().strip();
+    assertEquals(1, err.lines().count(), err);
+    assertTrue(err.startsWith("musketeer: ") && !err.contains("Exception"), err);
+    for (String f : fragments) assertTrue(err.contains(f), "'" + f + "' in: " + err);
+    System.out.println("OnnxCliTest: " + err);
+  }
 }
