@@ -72,9 +72,9 @@ class TutorialTest {
     // a failing command ends the script; no party may outlive it
     StringBuilder sb = new StringBuilder("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n");
     StringBuilder java = new StringBuilder();
-    List<String> cmd = new ArrayList<>(PartyProcesses.java());
-    if (Runtime.version().feature() >= 24) cmd.add(1, "--sun-misc-unsafe-memory-access=allow"); // as the launcher
-    for (String a : cmd) java.append('\'').append(a.replace("'", "'\\''")).append("' ");
+    List<String> javaCommand = new ArrayList<>(PartyProcesses.java());
+    if (Runtime.version().feature() >= 24) javaCommand.add(1, "--sun-misc-unsafe-memory-access=allow"); // as the launcher
+    for (String a : javaCommand) java.append('\'').append(a.replace("'", "'\\''")).append("' ");
     sb.append("musketeer() { ").append(java).append("\"$@\"; }\n");
     sb.append("musketeer_bg() { exec ").append(java).append("\"$@\"; }\n");
     String[] ports = {String.valueOf(PartyProcesses.freePort()), String.valueOf(PartyProcesses.freePort()), String.valueOf(PartyProcesses.freePort())};
