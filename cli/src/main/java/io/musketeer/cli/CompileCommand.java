@@ -70,7 +70,11 @@ final class CompileCommand implements Callable<Integer> {
     checkOutputs();
     if (samples < 1) throw new MusketeerException("--samples must be positive, got " + samples);
     Calibration.Options options = Calibration.Options.defaults().withMargin(margin).withFailureBudget(failureBudget);
-    Graph g = oneSampleUnlessTold();
+    // a program is for one inference of one sample unless --batch or --input-shape says otherwise (a
+    // TensorFlow graph's declared batch is often the exporter's training batch); models that cannot
+    // take batch 1 keep their own
+    Graph one = model.batch == null && model.inputShape == null ? tryLoad(1) : null;
+    Graph g = one != null ? one : model.load();
     Map<String, String> info = new LinkedHashMap<>();
     info.put("model", model.model.startsWith(Models.BUILTIN) ? model.model : String.valueOf(Path.of(model.model).getFileName()));
     Program program;
@@ -139,17 +143,6 @@ final class CompileCommand implements Callable<Integer> {
     info.put("calibrationTable", table);
     if (!candidates.isEmpty()) info.put("calibrationCandidates", candidates);
     return chosen.program();
-  }
-
-  /**
-   * A program's shapes are fixed: it takes one sample per inference (the batch axis a TensorFlow graph
-   * declares, such as 100, only says how it was trained), unless --batch or --input-shape says
-   * otherwise or the model cannot take one.
-   */
-  private Graph oneSampleUnlessTold() {
-    if (model.batch != null || model.inputShape != null) return model.load();
-    Graph one = tryLoad(1);
-    return one != null ? one : model.load();
   }
 
   private Graph tryLoad(int batch) {

@@ -80,6 +80,10 @@ final class SecurityOptions {
       }
     }
     if (authorityKey != null && !SoftwareProvider.NAME.equals(attestation)) throw new UsageError("--authority-key is for --attestation software");
+    if (authorityKey == null && SoftwareProvider.NAME.equals(attestation)) {
+      throw new UsageError("--attestation software signs this party's evidence with an attestation authority key: give it with --authority-key FILE"
+          + " (musketeer keygen --attestation-authority)");
+    }
     if (policy != null && !Files.isRegularFile(policy)) throw new UsageError("--policy: " + policy + " is not a file");
   }
 

@@ -5,23 +5,11 @@ import io.musketeer.MusketeerException;
 /** A model file that cannot be imported: unreadable, malformed, or using an unsupported op. */
 public class ModelImportException extends MusketeerException {
   public ModelImportException(String message) {
-    super(oneLine(message));
+    super(message);
   }
 
   public ModelImportException(String message, Throwable cause) {
-    super(oneLine(message), cause);
-  }
-
-  /** A model's names may hold any character (a fuzzed node name held a newline): control characters are escaped. */
-  static String oneLine(String message) {
-    if (message == null || message.chars().noneMatch(Character::isISOControl)) return message;
-    StringBuilder sb = new StringBuilder(message.length() + 8);
-    for (char c : message.toCharArray()) {
-      if (c == '\n') sb.append("\\n");
-      else if (Character.isISOControl(c)) sb.append(String.format("\\u%04x", (int) c));
-      else sb.append(c);
-    }
-    return sb.toString();
+    super(message, cause);
   }
 
   /** The first line of a library's message (protobuf's run to several). */
