@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.musketeer.mpc.runtime.Protocols;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
   boolean plaintext;
 
-  @Option(names = "--protocol", defaultValue = "porthos", split = ",",
+  @Option(names = "--protocol", defaultValue = Protocols.DEFAULT, split = ",",
       description = "Comparison protocol(s), comma-separated (porthos,fast runs both, alternating, and prints fast's ratios to porthos; default: ${DEFAULT-VALUE}).")
   List<String> protocols;
 

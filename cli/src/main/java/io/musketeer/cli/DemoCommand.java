@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import io.musketeer.mpc.runtime.Protocols;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,8 +54,8 @@ final class DemoCommand implements Callable<Integer> {
     try (WorkDir dir = WorkDir.create("musketeer-demo")) {
       Path input = dir.resolve("input.npy"), output = dir.resolve("output.npy");
       Npy.write(input, x);
-      LocalRun.Summary s = LocalRun.execute(model, input, scale, "porthos", output, List.of("--batch", "1"), List.of(), false, main.verbose,
-          d -> security.partyArgs(d, program, "porthos"));
+      LocalRun.Summary s = LocalRun.execute(model, input, scale, Protocols.DEFAULT, output, List.of("--batch", "1"), List.of(), false, main.verbose,
+          d -> security.partyArgs(d, program, Protocols.DEFAULT));
       FloatTensor secure = Npy.read(output);
       FloatTensor clear = fixed.outputs().get(0);
       TopK.print(System.out, "secure top-5 (the client's output):", secure, 5);

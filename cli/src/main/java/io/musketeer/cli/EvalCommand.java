@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.musketeer.mpc.runtime.Protocols;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,10 +37,14 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--secure", description = "Also run securely (three parties in this JVM over an in-memory network).")
   boolean secure;
 
+  @Option(names = "--protocol", defaultValue = Protocols.DEFAULT, description = "Comparison protocol of --secure (default: ${DEFAULT-VALUE}).")
+  String protocol;
+
   @Override
   public Integer call() {
     if (!dataset.equals("mnist")) throw new UsageError("unknown --dataset '" + dataset + "' (only mnist so far)");
     if (images < 1) throw new UsageError("--images must be positive, got " + images);
+    RunCommand.checkProtocol(protocol);
     model.check();
     if (secure) {
       String warning = Scales.checkSecure(model.effectiveScale());
@@ -74,7 +79,7 @@ final class EvalCommand implements Callable<Integer> {
       Map<String, FloatTensor> inputs = Map.of(in.name(), new FloatTensor(in.shape(), pixels));
       int[] f = TopK.top1(compiled ? Programs.runFloat(p, inputs).get(0) : FloatInterpreter.run(g, inputs).get(0));
       int[] q = TopK.top1(FixedPointInterpreter.run(p, inputs).get(0));
-      int[] s = secure ? TopK.top1(InProcessRun.run(p, "porthos", inputs).outputs().get(0)) : null;
+      int[] s = secure ? TopK.top1(InProcessRun.run(p, protocol, inputs).outputs().get(0)) : null;
       for (int i = 0; i < b; i++) {
         int label = mnist.label(from + i);
         if (f[i] == label) floatOk++;
@@ -91,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "fixed-point (scale %d):     %6.2f%% (%d/%d); top-1 agrees with float on %.2f%%%n", scale, 100.0 * fixedOk / n, fixedOk, n,
         100.0 * fixedAgree / n);
     if (secure) {
-      System.out.printf(Locale.ROOT, "secure (porthos):           %6.2f%% (%d/%d); top-1 agrees with float on %.2f%%%n", 100.0 * secureOk / n, secureOk, n,
+      System.out.printf(Locale.ROOT, "%-28s%6.2f%% (%d/%d); top-1 agrees with float on %.2f%%%n", "secure (" + protocol + "):", 100.0 * secureOk / n, secureOk, n,
           100.0 * secureAgree / n);
     }
     return 0;

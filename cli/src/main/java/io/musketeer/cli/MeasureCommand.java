@@ -7,6 +7,7 @@ import io.musketeer.mpc.attest.CodeMeasurement;
 import io.musketeer.mpc.attest.Measurement;
 import io.musketeer.mpc.runtime.SecureParty;
 import java.util.concurrent.Callable;
+import io.musketeer.mpc.runtime.Protocols;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
 final class MeasureCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
-  @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--protocol", defaultValue = Protocols.DEFAULT, description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
   String protocol;
 
   @Option(names = "--role", description = "Print only this role's line (server, client or helper).")

@@ -52,7 +52,7 @@ public final class Musketeer {
     private boolean plaintext;
     private String model;
     private int scale = 12;
-    private String protocol = "porthos";
+    private String protocol = io.musketeer.mpc.runtime.Protocols.DEFAULT;
     private String signature = SavedModelImporter.DEFAULT_SIGNATURE;
     private Timeouts timeouts = Timeouts.defaults();
 

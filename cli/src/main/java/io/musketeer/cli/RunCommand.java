@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--report", paramLabel = "FILE", description = "Write this party's JSON report (traffic, time, memory, per layer).")
   Path report;
 
-  @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--protocol", defaultValue = Protocols.DEFAULT, description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
   String protocol;
 
   @Option(names = "--connect-timeout", defaultValue = "60", paramLabel = "SECONDS", description = "How long to wait for the other parties (default: ${DEFAULT-VALUE} s).")

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.musketeer.mpc.runtime.Protocols;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +35,7 @@ final class ServeCommand implements Callable<Integer> {
       description = "Peers file: the server's and the helper's addresses and certificates; the client's line pins the clients' certificates (address '*').")
   Path peersFile;
 
-  @Option(names = "--protocol", defaultValue = "porthos", description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--protocol", defaultValue = Protocols.DEFAULT, description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
   String protocol;
 
   @Option(names = "--max-sessions", defaultValue = "4", paramLabel = "N",

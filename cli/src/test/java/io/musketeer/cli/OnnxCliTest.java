@@ -3,7 +3,6 @@ package io.musketeer.cli;
 import static io.musketeer.importer.onnx.OnnxModel.in;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.musketeer.compiler.Compiler;
@@ -170,17 +169,42 @@ class OnnxCliTest {
   void unsupportedOnnxOpIsOneLine() throws Exception {
     OnnxModel m = new OnnxModel(17);
     m.output(m.node("Erf", in(m.input("x", 1, 4))));
-    Path p = dir.resolve("erf.onnx");
+    assertOneLine(run("inspect", "--model", save(m, "erf.onnx").toString()), "Erf", "opset 17", "supported ops");
+    // no extension: recognized as ONNX by its first byte
+    assertTrue(run("inspect", "--model", save(m, "model").toString()).err().contains("unsupported ONNX op Erf"));
+  }
+
+  private Path save(OnnxModel m, String name) throws Exception {
+    Path p = dir.resolve(name);
     Files.write(p, m.build().toByteArray());
-    Outcome o = run("inspect", "--model", p.toString());
-    assertTrue(o.code() != 0);
+    return p;
+  }
+
+  /** What a user's export can get wrong, through the command line: each one line, a non-zero exit, no stack trace. */
+  @Test
+  void badOnnxModelsAreOneLineAtTheCommandLine() throws Exception {
+    OnnxModel old = new OnnxModel(6);
+    old.output(old.node("Relu", in(old.input("x", 1, 4))));
+    assertOneLine(run("inspect", "--model", save(old, "opset6.onnx").toString()), "opset 6", "7 to 21");
+
+    OnnxModel open = new OnnxModel(13);
+    open.output(open.node("Relu", in(open.input("image", -1, 3, -1, -1))));
+    Path openDims = save(open, "open.onnx");
+    assertOneLine(run("inspect", "--model", openDims.toString()), "'image'", "open dimension", "give an input");
+    ok(run("inspect", "--model", openDims.toString(), "--input-shape", "1,3,8,8"));
+
+    byte[] cnn = Files.readAllBytes(SharedModels.require("mnist/mnist-cnn.onnx"));
+    Path truncated = dir.resolve("truncated.onnx");
+    Files.write(truncated, java.util.Arrays.copyOf(cnn, cnn.length / 2));
+    assertOneLine(run("infer", "--model", truncated.toString(), "--input", dir.resolve("none.npy").toString()), "truncated.onnx");
+  }
+
+  private static void assertOneLine(Outcome o, String... fragments) {
+    assertTrue(o.code() != 0, "non-zero exit: " + o.out());
     String err = o.err().strip();
     assertEquals(1, err.lines().count(), err);
-    assertTrue(err.contains("Erf") && err.contains("opset 17") && err.contains("supported ops"), err);
-    assertFalse(err.contains("Exception"), err);
-    // no extension: recognized as ONNX by its first byte
-    Path bare = dir.resolve("model");
-    Files.write(bare, m.build().toByteArray());
-    assertTrue(run("inspect", "--model", bare.toString()).err().contains("unsupported ONNX op Erf"));
+    assertTrue(err.startsWith("musketeer: ") && !err.contains("Exception"), err);
+    for (String f : fragments) assertTrue(err.contains(f), "'" + f + "' in: " + err);
+    System.out.println("OnnxCliTest: " + err);
   }
 }

@@ -61,6 +61,7 @@ public final class TlsSecurity implements LinkSecurity {
 
   private final PartyKey own;
   private final Peers peers;
+  static final String[] CIPHER_SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"};
   private final SSLContext context;
 
   /**
@@ -108,6 +109,12 @@ public final class TlsSecurity implements LinkSecurity {
       ssl.setNeedClientAuth(true);
     }
     ssl.setEnabledProtocols(PROTOCOLS);
+    // AES-128-GCM first (the JDK prefers AES-256): the links carry gigabytes, and 128-bit keys are
+    // ample for a session's traffic; the server's order decides, both ends being Musketeer
+    javax.net.ssl.SSLParameters parameters = ssl.getSSLParameters();
+    parameters.setCipherSuites(CIPHER_SUITES);
+    parameters.setUseCipherSuitesOrder(true);
+    ssl.setSSLParameters(parameters);
     handshake(ssl, self, peer, where);
     return ssl;
   }
