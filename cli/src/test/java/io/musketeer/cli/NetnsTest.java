@@ -17,6 +17,7 @@ import io.musketeer.ir.Program;
 import io.musketeer.models.Mnist;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.runtime.PartyReport;
+import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.testkit.PartyProcesses;
 import io.musketeer.testkit.SharedModels;
 import java.nio.file.Files;
@@ -139,9 +140,10 @@ class NetnsTest {
     assertEquals(0, o.code(), o.out() + o.err());
     assertTrue(o.out().contains("parties in network namespaces: lan profile up"), o.out());
     assertTrue(o.out().contains("secure run (semi-honest, lan profile)"), o.out());
-    assertTrue(o.out().contains("| builtin:demo | porthos, lan profile |"), o.out());
+    String label = Protocols.DEFAULT + ", lan profile";
+    assertTrue(o.out().contains("| builtin:demo | " + label + " |"), o.out());
     String row = Files.readString(rows);
-    assertTrue(row.contains("\"protocol\": \"porthos, lan profile\"") && row.contains("\"network\": \"lan\""), row);
+    assertTrue(row.contains("\"protocol\": \"" + label + "\"") && row.contains("\"network\": \"lan\""), row);
     assertTrue(Files.readString(report).contains("\"network\": \"lan\""));
     assertNoNamespacesLeft();
   }
