@@ -17,7 +17,6 @@ import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.net.TlsSecurity;
 import io.musketeer.mpc.runtime.PartyService;
-import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.testkit.ThreeParty;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
@@ -67,11 +66,11 @@ class SoakTest {
     Files.writeString(peersFile, peers.toFileText());
     Timeouts t = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(10));
     List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    PartyService server = new PartyService(Party.SERVER, serverProgram, Protocols.DEFAULT, new Connector(Party.SERVER, peers, t, new TlsSecurity(keys.keys().get(Party.SERVER), peers)),
+    PartyService server = new PartyService(Party.SERVER, serverProgram, io.musketeer.mpc.runtime.Protocols.DEFAULT, new Connector(Party.SERVER, peers, t, new TlsSecurity(keys.keys().get(Party.SERVER), peers)),
         s, 2, l -> {}, o -> {
           if (!o.ok()) failures.add(o.failure());
         });
-    PartyService helper = new PartyService(Party.HELPER, publicProgram, Protocols.DEFAULT, new Connector(Party.HELPER, peers, t, new TlsSecurity(keys.keys().get(Party.HELPER), peers)),
+    PartyService helper = new PartyService(Party.HELPER, publicProgram, io.musketeer.mpc.runtime.Protocols.DEFAULT, new Connector(Party.HELPER, peers, t, new TlsSecurity(keys.keys().get(Party.HELPER), peers)),
         h, 2, l -> {}, o -> {
           if (!o.ok()) failures.add(o.failure());
         });
