@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -241,6 +242,7 @@ class ServeTest {
   }
 
   @Test
+  @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a serve that wrongly starts would block here
   void serveRefusesTheClientRoleAndBadLimits() throws Exception {
     Path peers = servicePeers();
     CliErrorsTest.assertUsageError(CliErrorsTest.run("serve", "--role", "client", "--model", "builtin:demo", "--peers", peers.toString()),
@@ -255,5 +257,20 @@ class ServeTest {
     CliErrorsTest.assertUsageError(CliErrorsTest.run(concat(List.of(serve), List.of("--attestation", "software"))), "are for --security malicious");
     CliErrorsTest.assertUsageError(CliErrorsTest.run(concat(List.of(serve), List.of("--security", "malicious", "--attestation", "software",
         "--policy", peers.toString()))), "--authority-key FILE");
+    // a policy that does not list this service's own measurement: refused at start, not in every session
+    CliErrorsTest.Outcome keygen = CliErrorsTest.run("keygen", "--attestation-authority", "--out", dir.resolve("auth").toString());
+    assertEquals(0, keygen.code(), keygen.err());
+    Path policy = dir.resolve("policy.conf");
+    Files.writeString(policy, "attestation = software\nsoftware.authority = " + keygen.out().strip() + "\nmeasurement.server = sha256:" + "0".repeat(64)
+        + "\nmeasurement.client = sha256:" + "1".repeat(64) + "\nmeasurement.helper = sha256:" + "2".repeat(64) + "\n");
+    Path unkeyed = Files.createDirectories(dir.resolve("unkeyed")).resolve("peers.conf");
+    Files.copy(peers, unkeyed);
+    CliErrorsTest.Outcome notListed = CliErrorsTest.run("serve", "--role", "server", "--model", "builtin:demo", "--peers", unkeyed.toString(),
+        "--security", "malicious", "--attestation", "software", "--authority-key", dir.resolve("auth/attestation-authority.key.pem").toString(),
+        "--policy", policy.toString());
+    assertEquals(Main.EXIT_USER_ERROR, notListed.code(), notListed.err());
+    String last = notListed.err().strip().lines().reduce((a, b) -> b).orElseThrow();
+    assertTrue(last.startsWith("musketeer: error: this server's measurement sha256:") && last.contains("is not one that policy"), notListed.err());
+    assertFalse(notListed.err().contains(": serving "), notListed.err());
   }
 }
