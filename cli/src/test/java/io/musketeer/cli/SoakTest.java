@@ -66,11 +66,11 @@ class SoakTest {
     Files.writeString(peersFile, peers.toFileText());
     Timeouts t = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(10));
     List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    PartyService server = new PartyService(Party.SERVER, serverProgram, "porthos", new Connector(Party.SERVER, peers, t, new TlsSecurity(keys.keys().get(Party.SERVER), peers)),
+    PartyService server = new PartyService(Party.SERVER, serverProgram, io.musketeer.mpc.runtime.Protocols.DEFAULT, new Connector(Party.SERVER, peers, t, new TlsSecurity(keys.keys().get(Party.SERVER), peers)),
         s, 2, l -> {}, o -> {
           if (!o.ok()) failures.add(o.failure());
         });
-    PartyService helper = new PartyService(Party.HELPER, publicProgram, "porthos", new Connector(Party.HELPER, peers, t, new TlsSecurity(keys.keys().get(Party.HELPER), peers)),
+    PartyService helper = new PartyService(Party.HELPER, publicProgram, io.musketeer.mpc.runtime.Protocols.DEFAULT, new Connector(Party.HELPER, peers, t, new TlsSecurity(keys.keys().get(Party.HELPER), peers)),
         h, 2, l -> {}, o -> {
           if (!o.ok()) failures.add(o.failure());
         });
