@@ -2,10 +2,16 @@ package io.musketeer.cli;
 
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.attest.AttestedSession;
+import io.musketeer.mpc.attest.AttestedTls;
+import io.musketeer.mpc.attest.SessionSecurity;
+import io.musketeer.mpc.attest.SoftwareProvider;
+import io.musketeer.mpc.net.LinkSecurity;
 import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.runtime.PartyService;
+import io.musketeer.mpc.runtime.SecureParty;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -22,11 +28,13 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serve many clients as a long-running server or helper: the model stays loaded, each client gets a fresh session, "
         + "several run at once. Clients query it with 'musketeer run --role client' (or the Java API).",
-        "The server dials the helper for each session: run the helper's serve too. The helper needs only the weight-free model."})
+        "The server dials the helper for each session: run the helper's serve too. The helper needs only the weight-free model.",
+        "With --security malicious every session is attested as a run is: a client the policy does not list is refused, the others are served."})
 final class ServeCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin ReceiveTimeoutOption receiveTimeout;
   @Mixin LinkOptions link;
+  @Mixin SecurityOptions securityOptions;
 
   @Option(names = "--role", required = true, description = "server or helper.")
   String role;
@@ -64,25 +72,40 @@ final class ServeCommand implements Callable<Integer> {
       throw new UsageError("--connect-timeout must be in 1.." + RunCommand.MAX_CONNECT_TIMEOUT + " seconds, got " + connectTimeout);
     }
     RunCommand.checkProtocol(protocol);
+    securityOptions.check(link.plaintext, link.key != null || link.cert != null, false);
     model.check();
     Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
     List<Party> talksTo = self == Party.SERVER ? List.of(Party.CLIENT, Party.HELPER) : List.of(Party.CLIENT, Party.SERVER);
-    Connector connector = new Connector(self, peers, timeouts, link.security(self, peers, peersFile, talksTo));
     // the helper never sees the weights: it compiles the weight-free structure, as in a single run
     Program program = model.program(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE, true);
-    ServerSocket listener = connector.listen(link.listenAddress(self, peers));
-    PartyService service = new PartyService(self, program, protocol, connector, listener, maxSessions, System.err::println, o -> {});
+    Peers.Address listenAt = link.listenAddress(self, peers);
+    // malicious mode: one key made in this process for the service's life; each session's evidence binds it and that session's channels
+    AttestedTls attestedTls = securityOptions.tls(self, peers);
+    SessionSecurity security = securityOptions.session(self, attestedTls);
+    if (security.malicious()) AttestedSession.checkOwn(SecureParty.measurement(self, program, protocol), security.policy());
+    LinkSecurity linkSecurity = attestedTls != null ? attestedTls : link.security(self, peers, peersFile, talksTo);
+    Connector connector = new Connector(self, peers, timeouts, linkSecurity);
+    ServerSocket listener = connector.listen(listenAt);
+    PartyService service = new PartyService(self, program, protocol, security, connector, listener, maxSessions, System.err::println, o -> {});
     Thread stopper = new Thread(() -> {
       service.close();
       deleteQuietly(readyFile);
     }, "musketeer-serve-stop");
     Runtime.getRuntime().addShutdownHook(stopper);
     System.err.println(self.label() + ": serving " + model.model + " (" + program.graph().size() + " program nodes, " + protocol + ") on "
-        + listener.getLocalSocketAddress() + ", " + connector.security().describe() + ", up to " + maxSessions + " sessions at once");
+        + listener.getLocalSocketAddress() + ", " + connector.security().describe() + ", up to " + maxSessions + " sessions at once, "
+        + securityLine(security));
     if (readyFile != null) Files.writeString(readyFile, "ready " + ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
     service.serve();
     return 0;
+  }
+
+  /** The security mode, loudly: the software provider gives no hardware guarantee and the start line says so. */
+  static String securityLine(SessionSecurity security) {
+    if (!security.malicious()) return "security " + security.describe();
+    String s = "security " + security.describe() + ", every session attested";
+    return SoftwareProvider.NAME.equals(security.provider()) ? s + " (SOFTWARE PROVIDER: NO hardware guarantee)" : s;
   }
 
   private static void deleteQuietly(Path p) {

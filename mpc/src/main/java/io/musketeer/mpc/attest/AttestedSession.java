@@ -111,7 +111,11 @@ public final class AttestedSession {
     return new AttestedSession(self, t);
   }
 
-  private static void checkOwn(Measurement own, Policy policy) {
+  /**
+   * Refuses to go on when {@code policy} does not list this party's own measurement (its peers would
+   * refuse every session): a long-running service checks this once at start.
+   */
+  public static void checkOwn(Measurement own, Policy policy) {
     List<Fingerprint> mine = policy.measurements(own.role());
     if (mine.isEmpty()) {
       throw new AttestationException("policy " + policy.source() + " lists no measurement for the " + own.role().label() + " (add 'measurement."

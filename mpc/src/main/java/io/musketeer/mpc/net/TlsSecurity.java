@@ -150,6 +150,10 @@ public final class TlsSecurity implements LinkSecurity {
     return "";
   }
 
+  /** A party in malicious mode presents a key made for that run, never a pinned one. */
+  public static final String ANOTHER_MODE = "; if that party runs in malicious mode (its key is made per run and attested), "
+      + "run this one with --security malicious too";
+
   @Override
   public String refusalHint(Party self) {
     return "; does its peers file pin the " + self.label() + "'s certificate " + own.fingerprint() + "? check its log";
@@ -178,7 +182,7 @@ public final class TlsSecurity implements LinkSecurity {
     }
     if (!pins.contains(f)) {
       throw new TransportException("the " + peer.label() + " at " + where + " presented certificate " + f + ", the peers file pins "
-          + pins.stream().map(Fingerprint::toString).collect(Collectors.joining(" or ")));
+          + pins.stream().map(Fingerprint::toString).collect(Collectors.joining(" or ")) + ANOTHER_MODE);
     }
     try {
       cert.checkValidity();

@@ -1,8 +1,10 @@
 package io.musketeer.mpc.runtime;
 
 import io.musketeer.MusketeerException;
+import io.musketeer.core.Parallel;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.attest.SessionSecurity;
 import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.FramedTransport;
 import io.musketeer.mpc.net.SessionId;
@@ -36,6 +38,11 @@ import java.util.function.Consumer;
  * replicas can serve the same clients. A session that fails (a client that disconnects, a peer that
  * stalls) ends with one log line; the others go on. At most {@code maxSessions} run at once: a client
  * beyond that is told the server is busy (an abort with that reason) instead of waiting.
+ *
+ * <p>In malicious mode every session is attested as a single run is ({@link
+ * io.musketeer.mpc.attest.AttestedSession}): evidence bound to that session's TLS channels first, a
+ * client whose measurement the policy does not list refused before any share (its session only), every
+ * party's confirmation before the output is opened, the client's receipt last.
  */
 public final class PartyService implements AutoCloseable {
   /** What a session ended with, for logs and tests. */
@@ -51,6 +58,7 @@ public final class PartyService implements AutoCloseable {
   private final Party role;
   private final Program program;
   private final String protocol;
+  private final SessionSecurity security;
   private final Connector connector;
   private final ServerSocket listener;
   private final Semaphore permits;
@@ -83,12 +91,22 @@ public final class PartyService implements AutoCloseable {
    */
   public PartyService(Party role, Program program, String protocol, Connector connector, ServerSocket listener, int maxSessions,
       Consumer<String> log, Consumer<Outcome> outcomes) {
+    this(role, program, protocol, SessionSecurity.semiHonest(), connector, listener, maxSessions, log, outcomes);
+  }
+
+  /**
+   * As above, every session secured by {@code security} (malicious mode: the connector's link security
+   * must be the {@link io.musketeer.mpc.attest.AttestedTls} whose key {@code security} binds).
+   */
+  public PartyService(Party role, Program program, String protocol, SessionSecurity security, Connector connector, ServerSocket listener,
+      int maxSessions, Consumer<String> log, Consumer<Outcome> outcomes) {
     if (role == Party.CLIENT) throw new IllegalArgumentException("the client is not a service");
     if (maxSessions < 1) throw new IllegalArgumentException("maxSessions must be at least 1");
     if (connector.self() != role) throw new IllegalArgumentException("the connector is for the " + connector.self().label());
     this.role = role;
     this.program = Objects.requireNonNull(program);
     this.protocol = Objects.requireNonNull(protocol);
+    this.security = Objects.requireNonNull(security);
     this.connector = connector;
     this.listener = Objects.requireNonNull(listener);
     this.maxSessions = maxSessions;
@@ -212,7 +230,7 @@ public final class PartyService implements AutoCloseable {
     }
     running.add(t);
     try {
-      SecureParty.Result r = SecureParty.run(role, program, protocol, t, Map.of(), LayerListener.NONE);
+      SecureParty.Result r = SecureParty.run(role, program, protocol, t, Map.of(), LayerListener.NONE, Parallel.shared(), security);
       end(new Outcome(session, r.report(), null));
     } catch (RuntimeException e) {
       end(new Outcome(session, null, message(e)));
@@ -227,11 +245,11 @@ public final class PartyService implements AutoCloseable {
     if (o.ok()) {
       served.incrementAndGet();
       PartyReport r = o.report();
-      log.accept(String.format(Locale.ROOT, "%s: session %s done in %.2f s, sent %,d bytes, received %,d bytes, %d rounds", role.label(),
-          o.session().shortForm(), r.wallSeconds(), r.bytesSent(), r.bytesReceived(), r.rounds()));
+      log.accept(String.format(Locale.ROOT, "%s: session %s done in %.2f s, sent %,d bytes, received %,d bytes, %d rounds, %s", role.label(),
+          o.session().shortForm(), r.wallSeconds(), r.bytesSent(), r.bytesReceived(), r.rounds(), security.describe()));
     } else {
       failed.incrementAndGet();
-      if (!closed) log.accept(role.label() + ": session " + o.session().shortForm() + " failed: " + o.failure());
+      if (!closed) log.accept(role.label() + ": session " + o.session().shortForm() + " (" + security.describe() + ") failed: " + o.failure());
     }
     outcomes.accept(o);
   }
