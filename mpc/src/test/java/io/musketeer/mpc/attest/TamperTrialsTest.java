@@ -130,10 +130,14 @@ class TamperTrialsTest {
     assertSameResult(s.expected(), out.get(Party.CLIENT).result().outputs().get(0), t.toString());
   }
 
-  /** Equal up to the last unit of the probabilistic truncation (each run draws fresh randomness). */
+  /**
+   * Equal up to the probabilistic truncation's last units (each run draws fresh randomness): one unit
+   * per truncation, propagated through the later layers' weights, as in AttestedSessionTest (a run
+   * differing by 5 units from the untampered one was seen).
+   */
   static void assertSameResult(FloatTensor expected, FloatTensor actual, String what) {
     assertEquals(expected.shape(), actual.shape(), what);
-    for (int i = 0; i < expected.size(); i++) assertEquals(expected.data()[i], actual.data()[i], 4.0 / (1 << 12), what + ": element " + i);
+    for (int i = 0; i < expected.size(); i++) assertEquals(expected.data()[i], actual.data()[i], 16.0 / (1 << 12), what + ": element " + i);
   }
 
   @Test
