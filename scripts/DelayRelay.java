@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 
 public class DelayRelay {
   private record Chunk(byte[] data, int length, long dueNanos) {}
@@ -96,8 +97,16 @@ public class DelayRelay {
       closeQuietly(out);
       return;
     }
-    pipe(in, out, delayNanos);
-    pipe(out, in, delayNanos);
+    Socket dialed = out;
+    AtomicInteger open = new AtomicInteger(2); // directions still running; the last one closes both sockets
+    Runnable done = () -> {
+      if (open.decrementAndGet() == 0) {
+        closeQuietly(in);
+        closeQuietly(dialed);
+      }
+    };
+    pipe(in, dialed, delayNanos, done);
+    pipe(dialed, in, delayNanos, done);
   }
 
   private static void closeQuietly(Socket s) {
@@ -108,8 +117,14 @@ public class DelayRelay {
     }
   }
 
-  /** One direction: a reader that stamps each chunk with its due time, a writer that sends it then. */
-  private static void pipe(Socket from, Socket to, long delayNanos) {
+  /**
+   * One direction: a reader that stamps each chunk with its due time, a writer that sends it then. A
+   * write that fails (the receiver has gone) ends this direction only: the reader stops and what waits
+   * is dropped, while the other direction still delivers what the receiver sent before it went, as
+   * TCP would. Closing both sockets here instead would cut off that last data (a peer's final message
+   * and goodbye, still held for the delay).
+   */
+  private static void pipe(Socket from, Socket to, long delayNanos, Runnable done) {
     LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     Semaphore room = new Semaphore(MAX_WAITING);
     Chunk end = new Chunk(new byte[0], -1, 0);
@@ -129,28 +144,38 @@ public class DelayRelay {
       queue.add(end);
     });
     Thread writer = new Thread(() -> {
+      boolean failed = false;
       try {
         OutputStream out = to.getOutputStream();
         while (true) {
           Chunk c = queue.take();
-          if (c == end) {
-            to.shutdownOutput();
-            return;
+          if (c == end) break;
+          if (failed) {
+            room.release(c.length());
+            continue;
           }
           long wait = c.dueNanos() - System.nanoTime();
           if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-          out.write(c.data(), 0, c.length());
-          room.release(c.length());
+          try {
+            out.write(c.data(), 0, c.length());
+            room.release(c.length());
+          } catch (IOException e) {
+            failed = true;
+            room.release(c.length());
+            try {
+              from.shutdownInput(); // the reader sees the end; the chunks already queued are dropped
+            } catch (IOException ignored) {
+              // already closed
+            }
+          }
         }
+        if (!failed) to.shutdownOutput();
       } catch (IOException | InterruptedException e) {
-        try {
-          from.close();
-        } catch (IOException ignored) {
-          // both ends go
-        }
+        // the connection ended
+      } finally {
+        done.run();
       }
     });
-    reader.setDaemon(false);
     reader.start();
     writer.start();
   }
