@@ -275,7 +275,7 @@ public final class FramedTransport implements Transport {
     long deadline = System.nanoTime() + timeouts.closeTimeout().toNanos();
     for (Link l : links) if (l != null) l.awaitSent(deadline);
     long drainDeadline = System.nanoTime() + Math.min(timeouts.closeTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
-    for (Link l : links) if (l != null) l.close(reason != null, drainDeadline);
+    for (Link l : links) if (l != null) l.close(drainDeadline);
   }
 
   /** For fault tests: drops every connection without a CLOSE frame, as a crashed process would (with a TCP reset if asked). */

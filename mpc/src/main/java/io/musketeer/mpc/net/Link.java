@@ -37,8 +37,8 @@ interface Link {
   /** Waits (until {@code deadlineNanos} at most) for the queued frames, the last one included, to be written. */
   void awaitSent(long deadlineNanos);
 
-  /** Closes the link; with {@code drain}, first reads what the peer still sends until it closes or the deadline passes. */
-  void close(boolean drain, long drainDeadlineNanos);
+  /** Closes the link after reading what the peer still sends until it closes too or the deadline passes. */
+  void close(long drainDeadlineNanos);
 
   /** Drops the connection at once; used when the link failed (a desync leaves nothing worth reading). */
   void kill();

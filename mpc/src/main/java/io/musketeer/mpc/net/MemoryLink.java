@@ -88,7 +88,7 @@ final class MemoryLink implements Link {
   public void awaitSent(long deadlineNanos) {}
 
   @Override
-  public void close(boolean drain, long drainDeadlineNanos) {}
+  public void close(long drainDeadlineNanos) {}
 
   @Override
   public void kill() {

@@ -244,7 +244,7 @@ final class SocketLink implements Link {
   }
 
   @Override
-  public void close(boolean drain, long drainDeadlineNanos) {
+  public void close(long drainDeadlineNanos) {
     stopping = true;
     if (sender.isAlive()) {
       // still writing to a peer that does not read: a goodbye could not get through, and a TLS
@@ -257,10 +257,11 @@ final class SocketLink implements Link {
     } catch (IOException | UnsupportedOperationException ignored) {
       // the peer is already gone; closing below is all that is left
     }
-    // After an ABORT, read what the peer still sends until it gives up too: closing a socket with
-    // unread input resets the connection, and the reset would destroy the ABORT frame in the peer's
-    // receive buffer before the peer reads the reason (a peer still sending would report a broken pipe).
-    if (drain) drain(drainDeadlineNanos);
+    // Read what the peer still sends (a heartbeat, its own CLOSE) until it closes too: closing a socket
+    // with unread input resets the connection, and the reset discards what this side has not yet got
+    // onto the wire (its last data and CLOSE, on a slow link) and what waits unread in the peer's receive
+    // buffer (an ABORT frame before the peer reads the reason).
+    drain(drainDeadlineNanos);
     closeQuietly(raw);
     closeQuietly(socket);
     join(sender, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));

@@ -239,6 +239,32 @@ class TcpTransportTest {
     }
   }
 
+  /**
+   * A party that closes with its peer's last frame unread (a heartbeat, or the peer's own CLOSE crossing
+   * this one) must still deliver everything it sent. Closing a socket with unread input makes the kernel
+   * reset the connection and discard what is not yet on the wire: on a slow link that was the server's
+   * output share and CLOSE (seen on ResNet-50 under the WAN profile). Here the client reads late, so the
+   * server's last megabytes wait in its send buffer when it closes.
+   */
+  @Test
+  void aCloseWithUnreadInputStillDeliversEverythingSentBeforeIt() throws Exception {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
+      Transport server = n.get(Party.SERVER), client = n.get(Party.CLIENT);
+      long[] big = new long[BIG];
+      for (int i = 0; i < big.length; i++) big[i] = i * 0x9E3779B97F4A7C15L;
+      client.send(Party.SERVER, STEP, new long[] {42}); // never read by the server
+      Thread.sleep(100);
+      server.send(Party.CLIENT, STEP, big);
+      Thread closer = new Thread(server::close, "test-closer");
+      closer.start();
+      Thread.sleep(300); // the server's sender has filled the socket buffers and waits
+      assertArrayEquals(big, client.receiveLongs(Party.SERVER, STEP, BIG));
+      TransportException e = assertThrows(TransportException.class, () -> client.receiveLongs(Party.SERVER, STEP, 1));
+      assertTrue(e.getMessage().startsWith("server closed the connection while client expected a message"), e.getMessage());
+      closer.join(10_000);
+    }
+  }
+
   @Test
   void aBusyPeerStaysAliveButOneMessageHasADeadline() {
     // 300 ms of silence is fatal, but the helper's heartbeats keep it alive; one message may take 10 x 300 ms
@@ -295,8 +321,10 @@ class TcpTransportTest {
     try {
       return assertThrows(TransportException.class, () -> n.get(Party.CLIENT).receiveLongs(Party.HELPER, STEP, 1000));
     } finally {
-      n.get(Party.CLIENT).close();
-      n.get(Party.SERVER).close();
+      ThreeParty.parallel(p -> {
+        if (p != Party.HELPER) n.get(p).close();
+        return p;
+      });
       for (Socket s : open) s.close();
     }
   }

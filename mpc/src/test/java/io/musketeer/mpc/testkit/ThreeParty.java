@@ -246,9 +246,13 @@ public final class ThreeParty {
       return transports.get(p);
     }
 
+    /** Closes the three at once, as separate processes would: each close waits for its peers' (a lingering close). */
     @Override
     public void close() {
-      for (Transport t : transports.values()) t.close();
+      parallel(p -> {
+        transports.get(p).close();
+        return p;
+      });
     }
   }
 
