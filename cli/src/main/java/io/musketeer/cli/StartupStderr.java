@@ -35,8 +35,8 @@ final class StartupStderr {
       return;
     }
     try {
-      MethodHandle dup2 = intFunction("dup2", 2);
-      MethodHandle close = intFunction("close", 1);
+      MethodHandle dup2 = function("dup2", INT, INT, INT);
+      MethodHandle close = function("close", INT, INT);
       System.err.flush();
       String filter = link(2);
       if ((int) dup2.invoke(fd, 2) != 2) return;
@@ -50,8 +50,23 @@ final class StartupStderr {
           }
         }
       }
+      reapFilter();
     } catch (Throwable e) {
       // the filter stays in place: stderr still arrives, a little later
+    }
+  }
+
+  /**
+   * The launcher exec'd into this JVM, so the filter is its child; nobody else would collect its exit,
+   * and it would stay a zombie until the JVM ends (seen as a process left behind by whoever waits for
+   * the launcher's process group). At this point it is the JVM's only child and ends within
+   * milliseconds, its pipe closed; waits at most 0.2 s for it.
+   */
+  private static void reapFilter() throws Throwable {
+    MethodHandle waitpid = function("waitpid", INT, INT, LONG, INT); // (pid, NULL status, WNOHANG)
+    for (ProcessHandle child : ProcessHandle.current().children().toList()) {
+      int pid = (int) child.pid();
+      for (int i = 0; i < 40 && (int) waitpid.invoke(pid, 0L, 1) == 0; i++) Thread.sleep(5);
     }
   }
 
@@ -64,21 +79,23 @@ final class StartupStderr {
     }
   }
 
-  /** A handle on the C function {@code name} taking {@code arity} ints and returning an int. */
-  private static MethodHandle intFunction(String name, int arity) throws ReflectiveOperationException {
+  private static final String INT = "JAVA_INT", LONG = "JAVA_LONG";
+
+  /** A handle on the C function {@code name} returning {@code result} and taking {@code params} (ValueLayout field names). */
+  private static MethodHandle function(String name, String result, String... params) throws ReflectiveOperationException {
     Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
     Class<?> lookupClass = Class.forName("java.lang.foreign.SymbolLookup");
     Class<?> layoutClass = Class.forName("java.lang.foreign.MemoryLayout");
     Class<?> descriptorClass = Class.forName("java.lang.foreign.FunctionDescriptor");
     Class<?> segmentClass = Class.forName("java.lang.foreign.MemorySegment");
     Class<?> optionClass = Class.forName("java.lang.foreign.Linker$Option");
+    Class<?> valueLayout = Class.forName("java.lang.foreign.ValueLayout");
     Object linker = linkerClass.getMethod("nativeLinker").invoke(null);
     Object lookup = linkerClass.getMethod("defaultLookup").invoke(linker);
     Object symbol = ((Optional<?>) lookupClass.getMethod("find", String.class).invoke(lookup, name)).orElseThrow();
-    Object javaInt = Class.forName("java.lang.foreign.ValueLayout").getField("JAVA_INT").get(null);
-    Object args = Array.newInstance(layoutClass, arity);
-    for (int i = 0; i < arity; i++) Array.set(args, i, javaInt);
-    Object descriptor = descriptorClass.getMethod("of", layoutClass, args.getClass()).invoke(null, javaInt, args);
+    Object args = Array.newInstance(layoutClass, params.length);
+    for (int i = 0; i < params.length; i++) Array.set(args, i, valueLayout.getField(params[i]).get(null));
+    Object descriptor = descriptorClass.getMethod("of", layoutClass, args.getClass()).invoke(null, valueLayout.getField(result).get(null), args);
     return (MethodHandle) linkerClass.getMethod("downcallHandle", segmentClass, descriptorClass, optionClass.arrayType())
         .invoke(linker, symbol, descriptor, Array.newInstance(optionClass, 0));
   }
