@@ -1,5 +1,6 @@
 package io.musketeer.mpc.testkit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,6 +53,8 @@ public final class FaultProxy implements AutoCloseable {
   private final Fault fault;
   private final AtomicBoolean applied = new AtomicBoolean();
   private final AtomicLong[] bytes = {new AtomicLong(), new AtomicLong()};
+  /** The faulty direction's bytes as sent, up to the chunk the fault was done in. */
+  private final ByteArrayOutputStream beforeFault = new ByteArrayOutputStream();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final CountDownLatch stalled = new CountDownLatch(1);
   private volatile boolean stalling;
@@ -74,6 +77,24 @@ public final class FaultProxy implements AutoCloseable {
   /** Whether the fault was done (its offset was reached before the connection ended). */
   public boolean applied() {
     return applied.get();
+  }
+
+  /**
+   * Whether the fault's byte was in the legacy_record_version field (bytes 1 and 2) of a TLS record
+   * header, the records counted from the direction's first byte. RFC 8446 section 5.1 has the receiver
+   * ignore that field, so a bit flipped there changes nothing the parties read.
+   */
+  public boolean hitTlsRecordVersion() {
+    if (fault == null || !applied.get()) return false;
+    byte[] b;
+    synchronized (beforeFault) {
+      b = beforeFault.toByteArray();
+    }
+    long at = fault.offset();
+    for (long h = 0; h + 5 <= b.length && h <= at; h += 5 + (((b[(int) h + 3] & 0xff) << 8) | (b[(int) h + 4] & 0xff))) {
+      if (at == h + 1 || at == h + 2) return true;
+    }
+    return false;
   }
 
   /** Bytes forwarded so far: [0] dialer to listener, [1] back. */
@@ -142,6 +163,11 @@ public final class FaultProxy implements AutoCloseable {
           if (stalling) stalled.await();
           long start = count.get();
           boolean here = fault != null && fault.forward() == forward && !applied.get() && start + n > fault.offset();
+          if (fault != null && fault.forward() == forward && !applied.get()) {
+            synchronized (beforeFault) {
+              beforeFault.write(buf, 0, n);
+            }
+          }
           if (!here) {
             out.write(buf, 0, n);
           } else {
