@@ -72,7 +72,7 @@ class FloatKernelsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"1,1,1", "7,13,5", "4,9,25", "129,67,33", "1,300,70", "64,64,72", "203,131,77", "0,4,2", "3,4,0", "2,3,11", "5,7,23", "3,9,47"})
+  @CsvSource({"1,1,1", "7,13,5", "4,9,25", "129,67,33", "1,300,70", "64,64,72", "203,131,77", "0,4,2", "3,0,4", "3,4,0", "2,3,11", "5,7,23", "3,9,47"})
   void matmulMatchesPlainLoops(int m, int k, int n) {
     SplittableRandom r = new SplittableRandom(m * 31L + k * 7L + n);
     float[] a = random(r, m * k), b = random(r, k * n);
@@ -96,6 +96,7 @@ class FloatKernelsTest {
       "1, 29, 28, 24, 3, 3, 48, 1, 1, 1, 1, 0, 2, 1",
       // as RingKernelsTest: 1x1 convolutions that must not be read in place, a grouped one that must,
       // left and top padding across im2col blocks, parallel depthwise convolutions
+      "1, 9, 7, 4, 5, 3, 4, 2, 2, 2, 1, 0, 2, 4",
       "1, 5, 6, 3, 2, 1, 4, 1, 1, 0, 0, 0, 0, 1",
       "1, 5, 6, 3, 1, 2, 4, 1, 1, 0, 0, 0, 0, 1",
       "1, 5, 6, 3, 1, 1, 4, 2, 1, 0, 0, 0, 0, 1",
@@ -153,6 +154,13 @@ class FloatKernelsTest {
             assertEquals(s / count, avg[out], 1e-6, "mean of output " + out);
             assertEquals(s / (kh * kw), avgPad[out], 1e-6, "mean counting padding of output " + out);
           }
+  }
+
+  @Test
+  void matmulRefusesMissingElements() {
+    float[] six = new float[6];
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FloatKernels.matmul(new float[5], six, 2, 3, 2));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FloatKernels.matmul(six, new float[5], 2, 3, 2));
   }
 
   @Test

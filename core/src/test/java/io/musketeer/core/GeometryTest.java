@@ -77,6 +77,7 @@ class GeometryTest {
     assertThrows(IllegalArgumentException.class, () -> new PoolGeometry(1, 4, 2, 1, 2, 4, 1, 1, 0, 0, 0, 1));
     assertEquals(Shape.of(1, 1, 1, 1), new PoolGeometry(1, 2, 2, 1, 3, 4, 1, 1, 1, 0, 1, 1).outputShape());
     assertEquals(Shape.of(1, 4, 4, 1), new PoolGeometry(1, 4, 4, 1, 1, 1, 1, 1, 0, 0, 0, 0).outputShape());
+    assertEquals(Shape.of(1, 1, 1, 1), new PoolGeometry(1, 2, 2, 1, 3, 3, 1, 1, 0, 1, 0, 1).outputShape(), "padding below and right only");
   }
 
   @Test
