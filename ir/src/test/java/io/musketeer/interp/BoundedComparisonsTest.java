@@ -64,6 +64,9 @@ class BoundedComparisonsTest {
     assertArrayEquals(want, c.argMax(x, 2, 5, 3, 3));
     assertArrayEquals(want, c.argMax(x, 2, 5, 3, 63));
     assertArrayEquals(new long[] {0, 0}, c.argMax(new long[] {5, -5}, 2, 1, 1, 63), "a single candidate");
+    // values near the bound: the index tags take exactly the bits the bound leaves
+    long big = (1L << 50) - 1;
+    assertArrayEquals(new long[] {2}, c.argMax(new long[] {-big, big - 1, big, big, -1}, 1, 5, 1, 51));
     assertEquals(0, c.outOfBound);
   }
 }

@@ -54,6 +54,9 @@ class FloatInterpreterTest {
     assertTensor(Shape.of(2, 3), new float[] {9, 8, 7, 19, 18, 17}, FloatInterpreter.evaluate(new Op.Sub(), col, row));
     assertTensor(Shape.of(2, 3), new float[] {10, 20, 30, 20, 40, 60}, FloatInterpreter.evaluate(new Op.Mul(), row, col));
     assertTensor(Shape.of(1, 3), new float[] {2, 4, 6}, FloatInterpreter.evaluate(new Op.Add(), row, row));
+    FloatTensor full = t(Shape.of(2, 3), 1, 1, 1, 2, 2, 2);
+    assertTensor(Shape.of(2, 3), new float[] {0, 1, 2, -1, 0, 1}, FloatInterpreter.evaluate(new Op.Sub(), row, full)); // only one side broadcast
+    assertTensor(Shape.of(2, 3), new float[] {0, -1, -2, 1, 0, -1}, FloatInterpreter.evaluate(new Op.Sub(), full, row));
     FloatTensor v = t(Shape.of(4), -1.5f, 0, 2, -0f);
     assertTensor(Shape.of(4), new float[] {1.5f, 0, -2, 0}, FloatInterpreter.evaluate(new Op.Neg(), v));
     assertTensor(Shape.of(4), new float[] {0, 0, 2, 0}, FloatInterpreter.evaluate(new Op.Relu(), v));
@@ -83,6 +86,9 @@ class FloatInterpreterTest {
     FloatTensor ties = t(Shape.of(2, 3), 1, 3, 3, 5, 2, 4);
     assertTensor(Shape.of(2), new float[] {1, 0}, FloatInterpreter.evaluate(new Op.ArgMax(1), ties)); // first index on ties
     assertTensor(Shape.of(3), new float[] {1, 0, 1}, FloatInterpreter.evaluate(new Op.ArgMax(0), ties));
+    // x[2, 3, 2] along the middle axis: outer and inner both above one
+    FloatTensor cube = t(Shape.of(2, 3, 2), 0, 9, 5, 1, 2, 3, 7, 7, 8, 6, 8, 9);
+    assertTensor(Shape.of(2, 2), new float[] {1, 0, 1, 2}, FloatInterpreter.evaluate(new Op.ArgMax(1), cube));
   }
 
   @Test

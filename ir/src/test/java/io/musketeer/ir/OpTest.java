@@ -31,6 +31,13 @@ class OpTest {
     assertNotEquals(new Op.ReduceSum(new int[] {1}, true), new Op.ReduceSum(new int[] {1}, false));
     assertNotEquals(new Op.ReduceSum(new int[] {1}, true), new Op.ReduceMean(new int[] {1}, true));
     assertTrue(new Op.Pad(new int[] {0, 1}, new int[] {2, 0}).toString().contains("[0, 1]"));
+    assertNotEquals(new Op.ReduceMean(new int[] {1}, true), new Op.ReduceMean(new int[] {2}, true));
+    assertNotEquals(new Op.Pad(new int[] {0, 1}, new int[] {2, 0}), new Op.Pad(new int[] {0, 1}, new int[] {2, 1}));
+    assertNotEquals(new Op.Slice(new int[] {0}, new int[] {3}, new int[] {1}), new Op.Slice(new int[] {0}, new int[] {3}, new int[] {2}));
+    assertEquals("ReduceSum[axes=[1, 2], keepDims=true]", new Op.ReduceSum(new int[] {1, 2}, true).toString());
+    assertEquals("ReduceMean[axes=[0], keepDims=false]", new Op.ReduceMean(new int[] {0}, false).toString());
+    assertEquals("Transpose[perm=[1, 0]]", new Op.Transpose(new int[] {1, 0}).toString());
+    assertEquals("Slice[begin=[0], end=[3], stride=[2]]", new Op.Slice(new int[] {0}, new int[] {3}, new int[] {2}).toString());
   }
 
   @Test

@@ -127,11 +127,12 @@ class ShapeInferenceTest {
 
   @Test
   void everyOpChecksItsNumberOfInputs() {
-    Shape s = Shape.of(2, 2);
+    Shape s = Shape.of(1, 2, 2, 1);
     List<Op> unary = List.of(new Op.Neg(), new Op.Relu(), new Op.Softmax(), new Op.Truncate(3),
+        new Op.MaxPool(new Op.Window(1, 1, 1, 1, 0, 0, 0, 0)), new Op.AvgPool(new Op.Window(1, 1, 1, 1, 0, 0, 0, 0), false),
         new Op.ReduceSum(new int[] {0}, false), new Op.ReduceMean(new int[] {0}, false), new Op.ArgMax(0),
-        new Op.Reshape(Shape.of(4)), new Op.Pad(new int[] {0, 0}, new int[] {0, 0}), new Op.Transpose(new int[] {1, 0}),
-        new Op.Slice(new int[] {0, 0}, new int[] {1, 1}, new int[] {1, 1}));
+        new Op.Reshape(Shape.of(4)), new Op.Pad(new int[] {0, 0, 0, 0}, new int[] {0, 0, 0, 0}), new Op.Transpose(new int[] {1, 0, 3, 2}),
+        new Op.Slice(new int[] {0, 0, 0, 0}, new int[] {1, 1, 1, 1}, new int[] {1, 1, 1, 1}));
     for (Op op : unary) {
       IrException e = assertThrows(IrException.class, () -> infer(op, s, s), op.kind());
       assertEquals(op.kind() + " takes 1 inputs, got 2", e.getMessage());
