@@ -133,5 +133,19 @@ class RangeCheckTest {
     var e = assertThrows(FixedPointOverflowException.class,
         () -> FixedPointInterpreter.execute(matmul(new float[] {0, 0, 1, 1, 0, 0, 1, 1}, 2, 4, 1), input(big, big)));
     assertEquals("MatMul", e.op());
+    // the only large weights in the second row: a bound read from the wrong rows would skip the exact check
+    var second = assertThrows(FixedPointOverflowException.class,
+        () -> FixedPointInterpreter.execute(matmul(new float[] {0, 0, 0, 0, 0, 0, 4, 4}, 2, 4, 1), input(0, 0x1p60f)));
+    assertEquals("MatMul", second.op());
+  }
+
+  @Test
+  void aComparisonInputOfExactly2To62IsRefused() {
+    Graph.Builder b = new Graph.Builder();
+    int x = b.add("x", new Op.Input("x", Shape.of(1, 1)));
+    int r = b.add("relu", new Op.Relu(), x);
+    Program p = new Program(b.build(r), new int[] {2, 2}, 2, false);
+    assertThrows(FixedPointOverflowException.class, () -> FixedPointInterpreter.execute(p, input(0x1p60f))); // 2^62 in the ring
+    FixedPointInterpreter.execute(p, input(Math.nextDown(0x1p60f)));
   }
 }
