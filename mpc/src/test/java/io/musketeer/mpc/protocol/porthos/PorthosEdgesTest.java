@@ -53,4 +53,28 @@ class PorthosEdgesTest {
       assertTrue(e.getMessage().startsWith("PrivateCompare inputs do not match n"), e.getMessage());
     }
   }
+
+  @Test
+  void aBatchOfOneComparisonAtATimeGivesTheSameResultsAndZeroIsRefused() {
+    Random rnd = new Random(23);
+    long[] x = {-3, 0, 7, -(1L << 40), 1L << 40};
+    long[][] xs = share(x, rnd);
+    var r = ThreeParty.over(ThreeParty.Net.MEMORY).batch(1).run(s -> {
+      assertEquals(1, s.batchSize());
+      return PORTHOS.relu(s, of(s, xs), x.length, UNBOUNDED);
+    });
+    long[] y = open(r.client(), r.server());
+    for (int i = 0; i < x.length; i++) assertEquals(Math.max(x[i], 0), y[i], "element " + i);
+    var whole = ThreeParty.run(s -> PORTHOS.relu(s, of(s, xs), x.length, UNBOUNDED));
+    assertArrayEquals(y, open(whole.client(), whole.server()));
+    assertEquals(5 * whole.traffic(Party.CLIENT).rounds(), r.traffic(Party.CLIENT).rounds(), "five batches, each with a whole batch's flights");
+    assertThrows(IllegalArgumentException.class, () -> ThreeParty.over(ThreeParty.Net.MEMORY).batch(0).run(s -> null));
+  }
+
+  @Test
+  void aRevealedTruncationChecksItsBound() {
+    for (int bad : new int[] {0, 64}) {
+      assertThrows(IllegalArgumentException.class, () -> PORTHOS.truncateRevealed(null, null, 0, 12, bad));
+    }
+  }
 }
