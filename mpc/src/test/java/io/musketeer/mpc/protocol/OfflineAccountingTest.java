@@ -52,6 +52,24 @@ class OfflineAccountingTest {
   }
 
   @Test
+  void eachKindOfDealingCountsItsTime() {
+    Random rnd = new Random(10);
+    long[][] xs = share(new long[64 * 64], rnd), es = share(new long[4096], rnd);
+    var product = ThreeParty.run(s -> {
+      Beaver.matmul(s, of(s, xs), of(s, xs), 64, 64, 64);
+      return Meter.of(s);
+    });
+    var elementwise = ThreeParty.run(s -> {
+      Beaver.multiply(s, of(s, es), of(s, es), 4096);
+      return Meter.of(s);
+    });
+    for (Meter h : new Meter[] {product.helper(), elementwise.helper()}) {
+      assertEquals(1, h.messages());
+      assertTrue(h.seconds() > 0 && h.seconds() < 60, h.seconds() + " s");
+    }
+  }
+
+  @Test
   void theServersMaskedWeightsAndTheHelpersDealingAreOffline() {
     Random rnd = new Random(9);
     int m = 3, k = 30, n = 20;

@@ -38,6 +38,15 @@ class PorthosEdgesTest {
     long[][] xs = share(new long[] {9, -9, 3}, rnd);
     var r = ThreeParty.run(s -> PORTHOS.argMax(s, of(s, xs), 3, 1, UNBOUNDED));
     assertArrayEquals(new long[] {0, 0, 0}, open(r.client(), r.server()));
+    var none = ThreeParty.run(s -> PORTHOS.argMax(s, s.isHelper() ? null : new long[0], 0, 3, UNBOUNDED));
+    assertEquals(0, none.client().length, "no rows");
+  }
+
+  @Test
+  void selectRefusesAnAlternativeOfTheWrongLength() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ThreeParty.run(
+        s -> PORTHOS.select(s, s.isHelper() ? null : new long[4], s.isHelper() ? null : new long[4], s.isHelper() ? null : new long[3], 4)));
+    assertTrue(e.getMessage().startsWith("share array has"), e.getMessage());
   }
 
   @Test
