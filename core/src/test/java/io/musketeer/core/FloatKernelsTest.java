@@ -72,7 +72,7 @@ class FloatKernelsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"1,1,1", "7,13,5", "4,9,25", "129,67,33", "1,300,70", "64,64,72", "203,131,77", "0,4,2"})
+  @CsvSource({"1,1,1", "7,13,5", "4,9,25", "129,67,33", "1,300,70", "64,64,72", "203,131,77", "0,4,2", "3,0,4", "3,4,0", "2,3,11", "5,7,23", "3,9,47"})
   void matmulMatchesPlainLoops(int m, int k, int n) {
     SplittableRandom r = new SplittableRandom(m * 31L + k * 7L + n);
     float[] a = random(r, m * k), b = random(r, k * n);
@@ -94,6 +94,21 @@ class FloatKernelsTest {
       "1, 8, 8, 6, 3, 3, 6, 1, 1, 1, 1, 1, 1, 6",
       "2, 7, 9, 5, 3, 3, 15, 2, 1, 0, 2, 1, 1, 5",
       "1, 29, 28, 24, 3, 3, 48, 1, 1, 1, 1, 0, 2, 1",
+      // as RingKernelsTest: 1x1 convolutions that must not be read in place, a grouped one that must,
+      // left and top padding across im2col blocks, parallel depthwise convolutions
+      "1, 9, 7, 4, 5, 3, 4, 2, 2, 2, 1, 0, 2, 4",
+      "1, 5, 6, 3, 2, 1, 4, 1, 1, 0, 0, 0, 0, 1",
+      "1, 5, 6, 3, 1, 2, 4, 1, 1, 0, 0, 0, 0, 1",
+      "1, 5, 6, 3, 1, 1, 4, 2, 1, 0, 0, 0, 0, 1",
+      "1, 5, 6, 3, 1, 1, 4, 1, 2, 0, 0, 0, 0, 1",
+      "1, 5, 6, 3, 1, 1, 4, 1, 1, 1, 0, 0, 0, 1",
+      "1, 5, 6, 3, 1, 1, 4, 1, 1, 0, 1, 0, 0, 1",
+      "1, 5, 6, 3, 1, 1, 4, 1, 1, 0, 0, 1, 0, 1",
+      "1, 5, 6, 3, 1, 1, 4, 1, 1, 0, 0, 0, 1, 1",
+      "2, 5, 4, 6, 1, 1, 9, 1, 1, 0, 0, 0, 0, 3",
+      "1, 30, 30, 8, 5, 5, 24, 1, 1, 2, 2, 2, 2, 1",
+      "3, 40, 40, 32, 3, 3, 32, 1, 1, 1, 1, 1, 1, 32",
+      "2, 40, 40, 32, 3, 3, 64, 1, 1, 1, 1, 1, 1, 32",
   })
   void conv2dMatchesPlainLoops(int n, int h, int w, int c, int fh, int fw, int co, int sh, int sw,
       int pt, int pb, int pl, int pr, int groups) {
@@ -104,6 +119,48 @@ class FloatKernelsTest {
     assertClose(want, FloatKernels.conv2d(x, f, g), "default threads");
     assertClose(want, FloatKernels.conv2d(x, f, g, Parallel.sequential()), "one thread");
     assertClose(want, FloatKernels.conv2d(x, f, g, pool(2)), "two threads");
+  }
+
+  /** Max and average pooling against a walk over each window's coordinates, padding on every side. */
+  @ParameterizedTest
+  @CsvSource({
+      // n, h, w, c, kh, kw, sh, sw, pt, pb, pl, pr
+      "2, 7, 6, 3, 3, 2, 2, 2, 1, 1, 0, 1",
+      "1, 5, 6, 2, 3, 3, 1, 1, 1, 1, 1, 1",
+      "1, 6, 5, 2, 2, 3, 2, 1, 0, 1, 2, 0",
+      "1, 3, 7, 4, 3, 1, 1, 3, 2, 0, 0, 0",
+  })
+  void poolsMatchAWalkOverCoordinates(int n, int h, int w, int c, int kh, int kw, int sh, int sw, int pt, int pb, int pl, int pr) {
+    PoolGeometry g = new PoolGeometry(n, h, w, c, kh, kw, sh, sw, pt, pb, pl, pr);
+    float[] x = random(new SplittableRandom(g.hashCode()), n * h * w * c);
+    float[] max = FloatKernels.maxPool(x, g), avg = FloatKernels.avgPool(x, g, false), avgPad = FloatKernels.avgPool(x, g, true);
+    int oh = g.outH(), ow = g.outW();
+    for (int b = 0; b < n; b++)
+      for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++)
+          for (int ch = 0; ch < c; ch++) {
+            int out = ((b * oh + oy) * ow + ox) * c + ch, count = 0;
+            double m = Double.NEGATIVE_INFINITY, s = 0;
+            for (int ky = 0; ky < kh; ky++)
+              for (int kx = 0; kx < kw; kx++) {
+                int iy = oy * sh - pt + ky, ix = ox * sw - pl + kx;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                float v = x[((b * h + iy) * w + ix) * c + ch];
+                m = Math.max(m, v);
+                s += v;
+                count++;
+              }
+            assertEquals((float) m, max[out], "max of output " + out);
+            assertEquals(s / count, avg[out], 1e-6, "mean of output " + out);
+            assertEquals(s / (kh * kw), avgPad[out], 1e-6, "mean counting padding of output " + out);
+          }
+  }
+
+  @Test
+  void matmulRefusesMissingElements() {
+    float[] six = new float[6];
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FloatKernels.matmul(new float[5], six, 2, 3, 2));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FloatKernels.matmul(six, new float[5], 2, 3, 2));
   }
 
   @Test

@@ -240,6 +240,43 @@ class IndexMapsTest {
     assertEquals(1, FixedPoint.truncate(8191, 12));
   }
 
+  @Test
+  void subtractionAndProductBroadcastEitherOperand() {
+    Shape row = Shape.of(4);
+    long[] x = seq(S.size()), y = {Long.MAX_VALUE, -1, 7, Long.MIN_VALUE};
+    RingTensor tx = new RingTensor(S, x), ty = new RingTensor(row, y);
+    long[] sub = RingOps.sub(ty, tx, S).data(), mul = RingOps.mul(ty, tx, S).data();
+    for (int o = 0; o < S.size(); o++) {
+      assertEquals(y[o % 4] - x[o], sub[o]);
+      assertEquals(y[o % 4] * x[o], mul[o]);
+    }
+  }
+
+  @Test
+  void concatAlongAnInnerAxisInterleavesTheBlocks() {
+    int[][] map = IndexMaps.concat(new Shape[] {Shape.of(2, 3), Shape.of(2, 2)}, 1);
+    assertArrayEquals(new int[] {0, 0, 0, 1, 1, 0, 0, 0, 1, 1}, map[0]);
+    assertArrayEquals(new int[] {0, 1, 2, 0, 1, 3, 4, 5, 2, 3}, map[1]);
+  }
+
+  @Test
+  void aTensorValueOfExactly2To63IsRefused() {
+    // 2^23 at scale 40 is 2^63, one past the largest ring value; 2^63 - 2^39 (the float below) fits
+    for (float v : new float[] {0x1p23f, -0x1p23f}) {
+      assertThrows(IllegalArgumentException.class, () -> FixedPoint.encode(new FloatTensor(Shape.of(1), new float[] {v}), 40));
+    }
+    float below = Math.nextDown(0x1p23f);
+    assertEquals((long) ((double) below * 0x1p40), FixedPoint.encode(new FloatTensor(Shape.of(1), new float[] {below}), 40).data()[0]);
+    assertThrows(IllegalArgumentException.class, () -> FixedPoint.encode(0x1p23, 40));
+    assertEquals(Long.MIN_VALUE + (1L << 40), FixedPoint.encode(-0x1p23 + 1, 40));
+  }
+
+  @Test
+  void shapesPrintTheirDimensions() {
+    assertEquals("[2, 3, 0]", Shape.of(2, 3, 0).toString());
+    assertEquals("[]", Shape.of().toString());
+  }
+
   private static long[] seq(int n) {
     long[] v = new long[n];
     for (int i = 0; i < n; i++) v[i] = i + 1;

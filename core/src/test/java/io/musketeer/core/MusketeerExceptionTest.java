@@ -17,4 +17,10 @@ class MusketeerExceptionTest {
     String plain = "the server at 10.0.0.2:7001 presented certificate sha256:ab, the peers file pins sha256:cd (ü ok)";
     assertEquals(plain, new MusketeerException(plain, new RuntimeException()).getMessage());
   }
+
+  @Test
+  void theC0AndC1ControlRangesAreEscapedAndTheirNeighboursAreNot() {
+    String m = MusketeerException.oneLine("a\u001f \u007f\u009f\u00a0\u0100\u2029b");
+    assertEquals("a\\x1f \\x7f\\x9f\u00a0\u0100\\u2029b", m);
+  }
 }

@@ -98,4 +98,54 @@ class RangeCheckTest {
     assertTrue(run.expectedTruncationFailures() > 1e-3, "" + run.expectedTruncationFailures());
     assertEquals("'dense/trunc' (Truncate)", run.riskiestTruncation());
   }
+
+  /** x (an input) op w (a constant), both [1, 4] at scale 20; the result at {@code outScale}. */
+  private static Program elementwise(Op op, float[] w, int outScale) {
+    Graph.Builder b = new Graph.Builder();
+    int x = b.add("x", new Op.Input("x", Shape.of(1, 4)));
+    int c = b.add("w", new Op.Constant(new FloatTensor(Shape.of(1, 4), w), false));
+    int r = b.add("r", op, x, c);
+    return new Program(b.build(r), new int[] {20, 20, outScale}, 20, false);
+  }
+
+  @Test
+  void valuesOfEitherSignPassUnlessTheResultWraps() {
+    float[] w = {7, 0, -4, -1};
+    Map<String, FloatTensor> x = input(0, -3, 5, -2000);
+    assertEquals(-2001f, FixedPointInterpreter.run(elementwise(new Op.Add(), w, 20), x).get(0).data()[3]);
+    assertEquals(-1999f, FixedPointInterpreter.run(elementwise(new Op.Sub(), w, 20), x).get(0).data()[3]);
+    assertEquals(-20f, FixedPointInterpreter.run(elementwise(new Op.Mul(), w, 40), x).get(0).data()[2]);
+    // at scale 40 (inputs scaled by 2^20 twice over through the output scale of a product) 5e6 is about 2^62.3
+    float big = 5e6f;
+    for (float[] v : new float[][] {{big, 1, 1, 1}, {-big, 1, 1, 1}}) {
+      Program add = new Program(elementwise(new Op.Add(), new float[] {v[0], 0, 0, 0}, 40).graph(), new int[] {40, 40, 40}, 40, false);
+      assertEquals("Add", assertThrows(FixedPointOverflowException.class, () -> FixedPointInterpreter.execute(add, input(v))).op());
+      Program sub = new Program(elementwise(new Op.Sub(), new float[] {-v[0], 0, 0, 0}, 40).graph(), new int[] {40, 40, 40}, 40, false);
+      assertEquals("Sub", assertThrows(FixedPointOverflowException.class, () -> FixedPointInterpreter.execute(sub, input(v))).op());
+    }
+    assertEquals("Mul", assertThrows(FixedPointOverflowException.class,
+        () -> FixedPointInterpreter.execute(elementwise(new Op.Mul(), new float[] {9000, 1, 1, 1}, 40), input(-9000, 1, 1, 1))).op());
+  }
+
+  @Test
+  void aSumThatWrapsInAnyColumnIsCaught() {
+    float big = 0x1p61f; // 2^62 in the ring at scale 1
+    var e = assertThrows(FixedPointOverflowException.class,
+        () -> FixedPointInterpreter.execute(matmul(new float[] {0, 0, 1, 1, 0, 0, 1, 1}, 2, 4, 1), input(big, big)));
+    assertEquals("MatMul", e.op());
+    // the only large weights in the second row: a bound read from the wrong rows would skip the exact check
+    var second = assertThrows(FixedPointOverflowException.class,
+        () -> FixedPointInterpreter.execute(matmul(new float[] {0, 0, 0, 0, 0, 0, 4, 4}, 2, 4, 1), input(0, 0x1p60f)));
+    assertEquals("MatMul", second.op());
+  }
+
+  @Test
+  void aComparisonInputOfExactly2To62IsRefused() {
+    Graph.Builder b = new Graph.Builder();
+    int x = b.add("x", new Op.Input("x", Shape.of(1, 1)));
+    int r = b.add("relu", new Op.Relu(), x);
+    Program p = new Program(b.build(r), new int[] {2, 2}, 2, false);
+    assertThrows(FixedPointOverflowException.class, () -> FixedPointInterpreter.execute(p, input(0x1p60f))); // 2^62 in the ring
+    FixedPointInterpreter.execute(p, input(Math.nextDown(0x1p60f)));
+  }
 }

@@ -26,4 +26,16 @@ class LivenessTest {
     assertEquals(80 + 800 + 80, l.widestBytes(), "the matmul's inputs and result");
     assertEquals(400, l.weightBytes(), "the server's float weights");
   }
+
+  @Test
+  void aValueNobodyReadsDiesWhereItIsMade() {
+    Graph.Builder b = new Graph.Builder();
+    int x = b.add("x", new Op.Input("x", Shape.of(1, 10)));
+    int dead = b.add("dead", new Op.Neg(), x);
+    int r = b.add("r", new Op.Relu(), x);
+    Graph g = b.build(r);
+    Liveness l = Liveness.of(new Program(g, new int[] {12, 12, 12}, 12, false));
+    assertArrayEquals(new int[] {r, dead, g.size()}, l.lastUse());
+    assertEquals(80 + 80, l.peakBytes(), "x and the dead value; the dead one is freed before r is made");
+  }
 }

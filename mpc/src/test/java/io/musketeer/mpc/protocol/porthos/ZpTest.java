@@ -85,4 +85,25 @@ class ZpTest {
       }
     }
   }
+
+  /** take() of ragged lengths, across buffer ends and whole buffers, yields exactly the values next() yields. */
+  @Test
+  void takeYieldsTheSameValuesAsNext() {
+    for (int variant = 0; variant < 4; variant++) {
+      boolean star = (variant & 1) == 1, vector = (variant & 2) == 2;
+      byte[] key = new byte[16];
+      key[1] = (byte) (5 + variant);
+      Zp.Sampler bulk = new Zp.Sampler(new Prg(key), star, vector), one = new Zp.Sampler(new Prg(key), star, vector);
+      java.util.Random rnd = new java.util.Random(variant);
+      for (int round = 0; round < 40; round++) {
+        int len = round % 5 == 0 ? 8192 + rnd.nextInt(20000) : rnd.nextInt(3000);
+        byte[] got = new byte[len + 2];
+        bulk.take(got, 1, len);
+        for (int i = 0; i < len; i++) assertEquals(one.next(), got[1 + i], "variant " + variant + ", round " + round + ", value " + i);
+        assertEquals(0, got[0]);
+        assertEquals(0, got[len + 1]);
+        if (round % 3 == 0) assertEquals(one.next(), bulk.next(), "next() after take()");
+      }
+    }
+  }
 }
