@@ -150,24 +150,21 @@ public class DelayRelay {
         while (true) {
           Chunk c = queue.take();
           if (c == end) break;
-          if (failed) {
-            room.release(c.length());
-            continue;
-          }
-          long wait = c.dueNanos() - System.nanoTime();
-          if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-          try {
-            out.write(c.data(), 0, c.length());
-            room.release(c.length());
-          } catch (IOException e) {
-            failed = true;
-            room.release(c.length());
+          if (!failed) {
+            long wait = c.dueNanos() - System.nanoTime();
+            if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             try {
-              from.shutdownInput(); // the reader sees the end; the chunks already queued are dropped
-            } catch (IOException ignored) {
-              // already closed
+              out.write(c.data(), 0, c.length());
+            } catch (IOException e) {
+              failed = true;
+              try {
+                from.shutdownInput(); // the reader sees the end; the chunks already queued are dropped
+              } catch (IOException ignored) {
+                // already closed
+              }
             }
           }
+          room.release(c.length());
         }
         if (!failed) to.shutdownOutput();
       } catch (IOException | InterruptedException e) {
