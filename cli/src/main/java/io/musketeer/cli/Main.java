@@ -2,6 +2,8 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,13 +20,14 @@ import picocli.CommandLine.Option;
     version = "musketeer 0.1.0",
     description = "Secure three-party inference for trained neural networks (client, server, helper).",
     footer = {"", "Run 'musketeer help COMMAND' (or 'musketeer COMMAND --help') for a command's options.",
-        "Exit codes: 0 done, 1 the run failed (the line says why), 2 bad command line, 3 internal error."},
-    subcommands = {
+        "Exit codes: 0 done, 1 the run failed (the line says why), 2 bad command line, 3 internal error."})
+public final class Main implements Callable<Integer> {
+  /** The subcommands, in the order the usage lists them. */
+  private static final List<Class<?>> COMMANDS = List.of(
       DemoCommand.class, InspectCommand.class, InferCommand.class, EvalCommand.class, CompileCommand.class,
       LocalCommand.class, RunCommand.class, BenchCommand.class, BenchReportCommand.class, StripCommand.class, KeygenCommand.class,
-      MeasureCommand.class, ServeCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class
-    })
-public final class Main implements Callable<Integer> {
+      MeasureCommand.class, ServeCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class);
+
   static final int EXIT_USER_ERROR = 1;
   static final int EXIT_USAGE = 2;
   static final int EXIT_INTERNAL = 3;
@@ -35,10 +38,12 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors (and, for local, the parties' too).")
   boolean verbose;
 
-  /** A bare {@code musketeer} prints the usage. */
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** A bare {@code musketeer} prints the usage (with every subcommand: see {@link #invoked}). */
   @Override
   public Integer call() {
-    CommandLine.usage(this, System.out);
+    spec.commandLine().usage(System.out);
     return 0;
   }
 
@@ -57,12 +62,34 @@ public final class Main implements Callable<Integer> {
 
   /** Runs the CLI and returns the exit code (tests call this). */
   public static int run(String... args) {
-    CommandLine cl = commandLine();
-    return cl.execute(args);
+    return commandLine(invoked(args)).execute(args);
   }
 
+  /** The command line with every subcommand. */
   static CommandLine commandLine() {
+    return commandLine(COMMANDS);
+  }
+
+  /**
+   * The subcommand that args name, alone, or all of them (for help, which needs the others, and for a
+   * bare or a misspelt command).
+   * Picocli reflects over every option of every subcommand it is given, which cost each party's JVM
+   * start about 0.15 s (BENCHMARKS.md, "Before and after the seams"); Main's own options take no value,
+   * so the first argument that is not an option names the subcommand.
+   */
+  private static List<Class<?>> invoked(String... args) {
+    String name = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse(null);
+    for (Class<?> c : COMMANDS) {
+      if (c == CommandLine.HelpCommand.class) continue;
+      Command command = c.getAnnotation(Command.class);
+      if (command.name().equals(name) || Arrays.asList(command.aliases()).contains(name)) return List.of(c);
+    }
+    return COMMANDS;
+  }
+
+  private static CommandLine commandLine(List<Class<?>> commands) {
     CommandLine cl = new CommandLine(new Main());
+    for (Class<?> c : commands) cl.addSubcommand(c);
     for (CommandLine sub : cl.getSubcommands().values()) sub.getCommandSpec().version(cl.getCommandSpec().version());
     cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
       boolean verbose = parseResult.hasMatchedOption("--verbose")
