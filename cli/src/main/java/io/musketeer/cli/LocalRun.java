@@ -88,22 +88,7 @@ final class LocalRun {
       // malicious mode: each party makes its TLS key itself and is authenticated by attestation
       List<String> securityArgs = security.apply(dir.path());
       boolean noKeys = partyArgs.contains("--plaintext") || securityArgs.contains("malicious");
-      Map<Party, List<String>> keyArgs = new EnumMap<>(Party.class);
-      StringBuilder pc = new StringBuilder();
-      for (Party p : Party.values()) {
-        pc.append(p.label()).append(" = ").append(hosts != null ? hosts.address(p) : "127.0.0.1:" + freePort());
-        if (!noKeys) {
-          // a throwaway key per party and run: the links use TLS as a real deployment's do
-          PartyKey k = PartyKey.generate(p, List.of("127.0.0.1"), Duration.ofDays(1));
-          k.write(dir.path(), p);
-          pc.append(' ').append(k.fingerprint());
-          keyArgs.put(p, LinkOptions.partyArgs(PartyKey.keyFile(dir.path(), p)));
-        } else {
-          keyArgs.put(p, List.of());
-        }
-        pc.append('\n');
-      }
-      Files.writeString(peers, pc.toString());
+      Map<Party, List<String>> keyArgs = writePeers(dir.path(), peers, !noKeys, hosts);
       long start = System.nanoTime();
       for (Party p : new Party[] {Party.HELPER, Party.SERVER, Party.CLIENT}) {
         List<String> cmd = new ArrayList<>(javaCommand());
@@ -333,6 +318,30 @@ final class LocalRun {
     } catch (IOException e) {
       return "exited (no log)";
     }
+  }
+
+  /**
+   * Writes the peers file of a run on loopback (free ports) or in {@code hosts}, with a throwaway TLS
+   * key per party in dir when {@code keys}; returns each party's key options (empty without keys).
+   */
+  static Map<Party, List<String>> writePeers(Path dir, Path peers, boolean keys, Namespaces hosts) throws IOException {
+    Map<Party, List<String>> keyArgs = new EnumMap<>(Party.class);
+    StringBuilder pc = new StringBuilder();
+    for (Party p : Party.values()) {
+      pc.append(p.label()).append(" = ").append(hosts != null ? hosts.address(p) : "127.0.0.1:" + freePort());
+      if (keys) {
+        // a throwaway key per party and run: the links use TLS as a real deployment's do
+        PartyKey k = PartyKey.generate(p, List.of("127.0.0.1"), Duration.ofDays(1));
+        k.write(dir, p);
+        pc.append(' ').append(k.fingerprint());
+        keyArgs.put(p, LinkOptions.partyArgs(PartyKey.keyFile(dir, p)));
+      } else {
+        keyArgs.put(p, List.of());
+      }
+      pc.append('\n');
+    }
+    Files.writeString(peers, pc.toString());
+    return keyArgs;
   }
 
   private static int freePort() throws IOException {
