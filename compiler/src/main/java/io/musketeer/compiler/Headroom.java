@@ -197,9 +197,10 @@ public final class Headroom {
       case Op.MaxPool m -> new Check(true, PAIRWISE_BITS, false, true);
       case Op.ArgMax a -> new Check(true, PAIRWISE_BITS, false, true);
       case Op.Truncate t -> new Check(true, RING_BITS, true, true);
-      // the window sum, at the input's scale, is divided locally
-      case Op.AvgPool a -> new Check(true, RING_BITS, true, false);
-      case Op.ReduceMean r -> new Check(true, RING_BITS, true, false);
+      // the window sum, at the input's scale, is divided: locally (a failure source), or exactly within
+      // its bound (fast)
+      case Op.AvgPool a -> new Check(true, RING_BITS, true, true);
+      case Op.ReduceMean r -> new Check(true, RING_BITS, true, true);
       case Op.Input x -> own;
       case Op.Constant x -> own;
       case Op.MatMul x -> own;

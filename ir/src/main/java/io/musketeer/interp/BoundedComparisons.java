@@ -12,6 +12,12 @@ final class BoundedComparisons {
   /** Values seen outside their bound, counted as the protocol meets them. */
   long outOfBound;
 
+  /** x, counted if outside bound k: a division of window sums is exact only within it. */
+  long within(long x, int k) {
+    if (k < 63 && (x < -(1L << k) || x >= (1L << k))) outOfBound++;
+    return x;
+  }
+
   /** max(x, 0) as a comparison at bound k computes it. */
   long relu(long x, int k) {
     if (k < 63 && (x < -(1L << k) || x >= (1L << k))) outOfBound++;

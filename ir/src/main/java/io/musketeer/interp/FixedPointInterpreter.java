@@ -113,14 +113,14 @@ public final class FixedPointInterpreter {
         PoolGeometry geo = ShapeInference.poolGeometry(p.window(), in[0].shape());
         long[] sums = RingKernels.windowSum(in[0].data(), geo);
         long[] divisors = RingOps.poolDivisors(geo, p.countPadding());
-        for (int k = 0; k < sums.length; k++) sums[k] = Math.floorDiv(sums[k], divisors[k]);
+        for (int k = 0; k < sums.length; k++) sums[k] = Math.floorDiv(cmp.within(sums[k], bound), divisors[k]);
         yield new RingTensor(shape, sums);
       }
       case Op.ReduceSum r -> new RingTensor(shape, RingOps.reduceSum(in[0], r.axes(), shape.size()));
       case Op.ReduceMean r -> {
         long[] sums = RingOps.reduceSum(in[0], r.axes(), shape.size());
         long d = in[0].size() / Math.max(1, shape.size());
-        for (int k = 0; k < sums.length; k++) sums[k] = Math.floorDiv(sums[k], d);
+        for (int k = 0; k < sums.length; k++) sums[k] = Math.floorDiv(cmp.within(sums[k], bound), d);
         yield new RingTensor(shape, sums);
       }
       case Op.Concat c -> RingOps.concat(in, c.axis(), shape);

@@ -51,7 +51,10 @@ public record Program(Graph graph, int[] scales, int fracBits, boolean softmaxOu
     return scales[node];
   }
 
-  /** The bound k (1..63) on the values node {@code node} reads; 63 means unknown or unbounded. */
+  /**
+   * The bound k (1..63) on the values node {@code node} reads (for an AvgPool or ReduceMean, the window
+   * sums it divides); 63 means unknown or unbounded.
+   */
   public int bound(int node) {
     return bounds[node];
   }

@@ -87,6 +87,17 @@ public interface Comparison {
   }
 
   /**
+   * Shares of ⌊x_j / divisors_j⌋ for the n window sums of an AvgPool or ReduceMean, public positive
+   * divisors, |x_j| &lt; 2^boundBits (UNBOUNDED when unknown); the helper passes x = null. The default
+   * divides locally ({@link Truncation#divide}): now and then one unit off, which way depending on the
+   * shares; a protocol with an exact truncation overrides this.
+   */
+  default long[] divide(Session s, long[] x, long[] divisors, int n, int boundBits) {
+    checkBound(boundBits);
+    return s.isHelper() ? null : Truncation.divide(s, x, divisors);
+  }
+
+  /**
    * Comparisons per batch when the run does not choose: each batch of a layer is one pass of the
    * protocol's flights, so fewer, larger batches mean fewer flights and more memory.
    */

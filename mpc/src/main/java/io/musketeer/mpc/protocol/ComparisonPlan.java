@@ -1,6 +1,8 @@
 package io.musketeer.mpc.protocol;
 
 import io.musketeer.core.PoolGeometry;
+import io.musketeer.core.Shape;
+import io.musketeer.core.RingOps;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Node;
 import io.musketeer.ir.Op;
@@ -12,7 +14,8 @@ import java.util.List;
 
 /**
  * The comparison calls a program makes, node by node, decided once: which ReLU/truncation pairs are
- * fused, which truncations are revealed, and the input bound of every call. The executor makes exactly
+ * fused, which truncations are revealed, which divisions a protocol may make exact, and the input bound
+ * of every call. The executor makes exactly
  * these calls, in this order, and hands the list to {@link Comparison#prepare} first, so that a
  * protocol can deal its input-independent material ahead of the calls.
  */
@@ -40,6 +43,9 @@ public final class ComparisonPlan {
   public record ArgMax(int node, int rows, int len, int bound) implements Call {}
 
   public record TruncateRevealed(int node, int n, int bits, int bound) implements Call {}
+
+  /** An AvgPool's or ReduceMean's division of n window sums by public counts in [minDivisor, maxDivisor]; the bound is the sums'. */
+  public record Divide(int node, int n, long minDivisor, long maxDivisor, int bound) implements Call {}
 
   private final Call[] byNode;
   private final boolean[] deferred;
@@ -107,9 +113,23 @@ public final class ComparisonPlan {
         calls[i] = new ArgMax(i, g.node(n.input(0)).shape().size() / len, len, bound);
       } else if (n.op() instanceof Op.Truncate t && revealed[i]) {
         calls[i] = new TruncateRevealed(i, n.shape().size(), t.bits(), bound);
+      } else if (n.op() instanceof Op.AvgPool || n.op() instanceof Op.ReduceMean) {
+        long[] d = divisors(g, i);
+        calls[i] = new Divide(i, n.shape().size(), Arrays.stream(d).min().orElse(1), Arrays.stream(d).max().orElse(1), bound);
       }
     }
     return new ComparisonPlan(calls, deferred);
+  }
+
+  /** The public divisor of each output of node i, an AvgPool (its window's count) or a ReduceMean. */
+  public static long[] divisors(Graph g, int i) {
+    Node n = g.node(i);
+    Shape in = g.node(n.input(0)).shape();
+    if (n.op() instanceof Op.AvgPool p) return RingOps.poolDivisors(ShapeInference.poolGeometry(p.window(), in), p.countPadding());
+    if (!(n.op() instanceof Op.ReduceMean)) throw new IllegalArgumentException("node '" + n.name() + "' divides nothing");
+    long[] d = new long[n.shape().size()];
+    Arrays.fill(d, in.size() / Math.max(1, n.shape().size()));
+    return d;
   }
 
   /**

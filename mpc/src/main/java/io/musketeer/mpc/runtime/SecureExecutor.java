@@ -27,7 +27,6 @@ import io.musketeer.mpc.protocol.TruncMode;
 import io.musketeer.mpc.protocol.Truncation;
 import io.musketeer.mpc.protocol.WeightProduct;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -36,8 +35,8 @@ import java.util.Map;
  * helper holds none (its entries stay null) but takes part in every interactive step. Linear ops are
  * local; products go through {@link Beaver}, and products by the server's weights through the
  * one-sided {@link WeightProduct}; ReLU, max-pool and argmax through the chosen
- * {@link Comparison}; truncation and division by public counts are local
- * ({@link Truncation}). Outputs are opened to the client only.
+ * {@link Comparison}; truncation is local ({@link Truncation}) unless fused or revealed, and division
+ * by public counts is the protocol's ({@link Comparison#divide}). Outputs are opened to the client only.
  *
  * <p>A ReLU whose only reader is a truncation, or a truncation whose only reader is a ReLU, is one
  * {@link Comparison#reluTruncate} call in the protocol's {@link Comparison#fusedTruncation fused mode}
@@ -205,18 +204,11 @@ public final class SecureExecutor {
         yield comparison.maxPool(session, windows, geo.kh() * geo.kw(), size, ((ComparisonPlan.MaxPool) plan.at(i)).bound());
       }
       case Op.AvgPool p -> {
-        if (helper) yield null;
         PoolGeometry geo = ShapeInference.poolGeometry(p.window(), g.node(n.input(0)).shape());
-        yield Truncation.divide(session, RingKernels.windowSum(in[0], geo), RingOps.poolDivisors(geo, p.countPadding()));
+        yield divide(i, helper ? null : RingKernels.windowSum(in[0], geo), size);
       }
       case Op.ReduceSum r -> helper ? null : RingOps.reduceSum(share(g, n, 0, in), r.axes(), size);
-      case Op.ReduceMean r -> {
-        if (helper) yield null;
-        long[] sums = RingOps.reduceSum(share(g, n, 0, in), r.axes(), size);
-        long[] divisors = new long[size];
-        Arrays.fill(divisors, g.node(n.input(0)).shape().size() / Math.max(1, size));
-        yield Truncation.divide(session, sums, divisors);
-      }
+      case Op.ReduceMean r -> divide(i, helper ? null : RingOps.reduceSum(share(g, n, 0, in), r.axes(), size), size);
       case Op.Concat c -> {
         if (helper) yield null;
         RingTensor[] parts = new RingTensor[in.length];
@@ -233,6 +225,12 @@ public final class SecureExecutor {
           ? comparison.truncateRevealed(session, in[0], size, t.bits(), c.bound())
           : Truncation.truncate(session, in[0], t.bits());
     };
+  }
+
+  /** Node i's window sums divided by their public counts, as the protocol divides (exactly, where it can). */
+  private long[] divide(int i, long[] sums, int size) {
+    long[] divisors = ComparisonPlan.divisors(program.graph(), i);
+    return comparison.divide(session, sums, divisors, size, ((ComparisonPlan.Divide) plan.at(i)).bound());
   }
 
   private long[] multiply(Graph g, Node n, long[][] in) {

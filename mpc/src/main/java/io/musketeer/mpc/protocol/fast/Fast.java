@@ -20,7 +20,8 @@ import java.util.Set;
  * <p>Bounds: a comparison is correct for inputs within its bound (a program without bounds uses 63,
  * which holds for every 64-bit value); out of range, a ReLU returns x or 0, never garbage (§7), and the
  * cleartext interpreter emulates exactly that. A revealed truncation always uses k = 63, whatever the
- * bound: it is cheap (outputs are few) and an out-of-range value there would be garbage.
+ * bound: it is cheap (outputs are few) and an out-of-range value there would be garbage. An AvgPool's or
+ * ReduceMean's division is exact when the program bounds its window sums ({@link #divide}).
  *
  * <p>Batches: a layer's comparisons are one call, split only when larger than the session's batch
  * size ({@link #defaultBatch}: the whole layer), so each layer costs 3 online flights.
@@ -131,6 +132,59 @@ public final class Fast implements Comparison {
     if (truncBits < 0 || truncBits > 62) throw new IllegalArgumentException("truncation shift must be in 0..62, got " + truncBits);
     if (truncBits == 0) return s.isHelper() ? null : x;
     return at(s).run(x, n, Params.forLayer(UNBOUNDED, Mode.TRUNC, truncBits));
+  }
+
+  /**
+   * Exact ⌊x_j/d_j⌋ for window sums within the bound b, by multiplication (Granlund and Montgomery,
+   * "Division by invariant integers using multiplication", PLDI 1994, theorem 4.2): n = x + d·2^b is
+   * in [0, 2^N), N = b + ⌈log2(d_max + 1)⌉, and a multiple of d away from x; with t = N + ⌈log2 d_max⌉
+   * and m = ⌈2^t/d⌉ (so m·d − 2^t &lt; d ≤ 2^(t−N)), ⌊n·m/2^t⌋ = ⌊n/d⌋ = ⌊x/d⌋ + 2^b. The offset and
+   * m are public, so n·m is local; the shift is one exact TRUNC call. Without a bound, or when n·m may
+   * pass 2^63, the division stays local (the default).
+   */
+  @Override
+  public long[] divide(Session s, long[] x, long[] divisors, int n, int boundBits) {
+    Comparison.checkBound(boundBits);
+    if (divisors.length != n) throw new IllegalArgumentException("divisors and values differ in number");
+    long min = Long.MAX_VALUE, max = 1;
+    for (long d : divisors) {
+      if (d <= 0) throw new IllegalArgumentException("divisors must be positive");
+      min = Math.min(min, d);
+      max = Math.max(max, d);
+    }
+    Division v = n == 0 ? null : Division.of(min, max, boundBits);
+    if (v == null) return Comparison.super.divide(s, x, divisors, n, boundBits);
+    if (max == 1) return s.isHelper() ? null : x;
+    long offset = 1L << boundBits;
+    long[] z = null;
+    if (!s.isHelper()) {
+      Beaver.checkLength(x, n);
+      z = new long[n];
+      for (int j = 0; j < n; j++) z[j] = (s.isClient() ? x[j] + divisors[j] * offset : x[j]) * Math.ceilDiv(1L << v.shift(), divisors[j]);
+    }
+    long[] q = at(s).run(z, n, v.params());
+    if (s.isClient()) for (int j = 0; j < n; j++) q[j] -= offset;
+    return q;
+  }
+
+  /** An exact division's shift t and the bound of the products n·m it truncates; {@link #of} is null when they may not fit. */
+  record Division(int shift, int bound) {
+    static Division of(long minDivisor, long maxDivisor, int boundBits) {
+      if (boundBits >= UNBOUNDED || minDivisor < 1 || maxDivisor < minDivisor) return null;
+      int n = boundBits + ceilLog2(maxDivisor + 1), t = n + ceilLog2(maxDivisor);
+      if (t > 62) return null;
+      long m = Math.ceilDiv(1L << t, minDivisor), nMax = (1L << n) - 1; // the largest m and n
+      if (Math.multiplyHigh(nMax, m) != 0 || nMax * m < 0) return null;
+      return new Division(t, Math.max(t, 64 - Long.numberOfLeadingZeros(nMax * m)));
+    }
+
+    Params params() {
+      return Params.forLayer(bound, Mode.TRUNC, shift);
+    }
+
+    private static int ceilLog2(long v) {
+      return 64 - Long.numberOfLeadingZeros(v - 1);
+    }
   }
 
   @Override
@@ -247,6 +301,10 @@ public final class Fast implements Comparison {
         case ComparisonPlan.ArgMax a -> argMax(planner, null, a.rows(), a.len(), a.bound());
         case ComparisonPlan.TruncateRevealed t -> {
           if (t.bits() > 0) planner.run(null, t.n(), Params.forLayer(UNBOUNDED, Mode.TRUNC, t.bits()));
+        }
+        case ComparisonPlan.Divide d -> {
+          Division v = d.n() == 0 ? null : Division.of(d.minDivisor(), d.maxDivisor(), d.bound());
+          if (v != null && d.maxDivisor() > 1) planner.run(null, d.n(), v.params());
         }
       }
     }

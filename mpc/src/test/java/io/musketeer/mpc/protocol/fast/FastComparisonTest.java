@@ -62,6 +62,54 @@ class FastComparisonTest {
     }
   }
 
+  /**
+   * An AvgPool's or ReduceMean's division within a bound is exact: ⌊x/d⌋ for every value, the edges of the
+   * bound included, and divisors from 1 to ResNet's 49 and SqueezeNet's 169; one exact TRUNC call (three
+   * flights). Without a bound it is local, so only within one unit.
+   */
+  @BothTransports
+  void divisionWithinABoundIsExact(Net net) {
+    Random rnd = new Random(11);
+    long[] all = {1, 2, 3, 4, 7, 9, 49, 169, 1000};
+    long[][] divisorsAt = {all, all, {1, 2, 3, 4, 7, 9, 49}, {49, 169}};
+    int[] bounds = {1, 8, 21, 22};
+    for (int c = 0; c < bounds.length; c++) {
+      int k = bounds[c], n = 3001;
+      long[] divisors = divisorsAt[c];
+      assertTrue(Fast.Division.of(divisors[0], divisors[divisors.length - 1], k) != null, "k " + k + " fits");
+      long[] x = values(n, k, rnd), d = new long[n];
+      x[0] = -(1L << k);
+      x[1] = (1L << k) - 1;
+      x[2] = -1;
+      x[3] = 0;
+      for (int i = 0; i < n; i++) d[i] = divisors[i % divisors.length];
+      long[][] sh = share(x, rnd);
+      var r = ThreeParty.over(net).run(s -> FAST.divide(s, of(s, sh), d, n, k));
+      long[] o = open(r.client(), r.server());
+      for (int i = 0; i < n; i++) assertEquals(Math.floorDiv(x[i], d[i]), o[i], "k " + k + ": " + x[i] + " / " + d[i]);
+      assertEquals(2, r.traffic(Party.CLIENT).rounds(), "k " + k + ": one exact truncation, the client's two flights of it");
+    }
+    int n = 3001;
+    long[] x = values(n, 40, rnd), d = new long[n];
+    java.util.Arrays.fill(d, 49);
+    long[][] sh = share(x, rnd);
+    var r = ThreeParty.over(net).run(s -> FAST.divide(s, of(s, sh), d, n, Comparison.UNBOUNDED));
+    long[] o = open(r.client(), r.server());
+    for (int i = 0; i < n; i++) assertTrue(Math.abs(o[i] - Math.floorDiv(x[i], 49)) <= 1, "unbounded, local: " + x[i]);
+    assertEquals(0, r.traffic(Party.CLIENT).rounds(), "unbounded: local");
+  }
+
+  @Test
+  void anExactDivisionFitsTheRingOrIsNotMade() {
+    assertEquals(null, Fast.Division.of(49, 49, Comparison.UNBOUNDED));
+    // ResNet-50's global average, sums within 2^21: N = 27, t = 33, n·m < 2^27 · ⌈2^33/49⌉ < 2^55
+    assertEquals(new Fast.Division(33, 55), Fast.Division.of(49, 49, 21));
+    assertEquals(new Fast.Division(37, 63), Fast.Division.of(49, 49, 25));
+    assertEquals(null, Fast.Division.of(49, 49, 26), "n·m may pass 2^63");
+    // an AvgPool whose padded corner windows count 4 of 9: m is largest for the smallest divisor
+    assertEquals(new Fast.Division(28, 50), Fast.Division.of(4, 9, 20));
+  }
+
   /** Cleartext max of each window, slot-major like gatherWindows. */
   static long[] maxOfWindows(long[] w, int slots, int count) {
     long[] m = new long[count];

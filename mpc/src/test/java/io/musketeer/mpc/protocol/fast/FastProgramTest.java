@@ -127,6 +127,34 @@ class FastProgramTest {
     assertTrue(streamed.traffic(Party.HELPER).rounds() < ahead.traffic(Party.HELPER).rounds() + 3, "streamed dealing adds no helper flight");
   }
 
+  /**
+   * AvgPool (padded, the padding not counted: divisors 4, 6 and 9) of a ReLU's output and ReduceMean (by
+   * 63) of min(x, 0), within the bounds of their window sums: the divisions are exact, so the outputs are
+   * the interpreter's bit for bit. (They read a comparison's output, whose shares are random; a local
+   * division of the client's input, shared as (x, 0), would be exact anyway.)
+   */
+  @BothTransports
+  void boundedAveragesEqualTheInterpreter(Net net) {
+    Graph.Builder b = new Graph.Builder();
+    int x = b.add("x", new Op.Input("x", Shape.of(1, 7, 9, 11)));
+    int r = b.add("r", new Op.Relu(), x);
+    int neg = b.add("neg", new Op.Sub(), x, r);
+    int pool = b.add("pool", new Op.AvgPool(new Op.Window(3, 3, 2, 2, 1, 1, 1, 1), false), r);
+    int mean = b.add("mean", new Op.ReduceMean(new int[] {1, 2}, false), neg);
+    Graph g = b.build(pool, mean);
+    int[] bounds = new int[g.size()];
+    Arrays.fill(bounds, Program.UNBOUNDED);
+    bounds[r] = 15; // |x| < 8 at scale 12
+    bounds[pool] = 15 + 4; // sums of up to 9 values
+    bounds[mean] = 15 + 6; // sums of 63
+    Program p = new Program(g, new int[] {12, 12, 12, 12, 12}, 12, false, bounds);
+    FloatTensor in = input(new Random(4), 2);
+    var clear = FixedPointInterpreter.execute(p, Map.of("x", in));
+    assertEquals(0, clear.outOfBound());
+    var sec = secure(net, p, in, "fast");
+    for (int k = 0; k < 2; k++) assertArrayEquals(clear.outputs().get(k).data(), sec.client().get(k).data(), "output " + k);
+  }
+
   @BothTransports
   void secureEqualsTheInterpreterInRange(Net net) {
     Program p = program(Program.UNBOUNDED);
