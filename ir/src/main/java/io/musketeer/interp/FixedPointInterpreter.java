@@ -138,7 +138,7 @@ public final class FixedPointInterpreter {
       }
       case Op.Truncate t -> {
         long[] a = in[0].data(), out = new long[a.length];
-        for (int k = 0; k < a.length; k++) out[k] = a[k] >> t.bits();
+        for (int k = 0; k < a.length; k++) out[k] = cmp.within(a[k], bound) >> t.bits();
         yield new RingTensor(shape, out);
       }
     };

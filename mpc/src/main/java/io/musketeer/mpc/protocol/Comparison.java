@@ -87,6 +87,16 @@ public interface Comparison {
   }
 
   /**
+   * Shares of ⌊x/2^truncBits⌋ for n elements within {@code boundBits}, for a truncation neither fused
+   * into a comparison nor revealed. The default truncates locally (now and then one unit off); a
+   * protocol with an exact truncation may override this.
+   */
+  default long[] truncate(Session s, long[] x, int n, int truncBits, int boundBits) {
+    checkBound(boundBits);
+    return Truncation.truncate(s, x, truncBits);
+  }
+
+  /**
    * Shares of ⌊x_j / divisors_j⌋ for the n window sums of an AvgPool or ReduceMean, public positive
    * divisors, |x_j| &lt; 2^boundBits (UNBOUNDED when unknown); the helper passes x = null. The default
    * divides locally ({@link Truncation#divide}): now and then one unit off, which way depending on the

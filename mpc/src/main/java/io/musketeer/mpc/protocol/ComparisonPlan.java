@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * The comparison calls a program makes, node by node, decided once: which ReLU/truncation pairs are
- * fused, which truncations are revealed, which divisions a protocol may make exact, and the input bound
- * of every call. The executor makes exactly
+ * fused, which truncations are revealed, the truncations and divisions a protocol may make exact, and
+ * the input bound of every call. The executor makes exactly
  * these calls, in this order, and hands the list to {@link Comparison#prepare} first, so that a
  * protocol can deal its input-independent material ahead of the calls.
  */
@@ -43,6 +43,9 @@ public final class ComparisonPlan {
   public record ArgMax(int node, int rows, int len, int bound) implements Call {}
 
   public record TruncateRevealed(int node, int n, int bits, int bound) implements Call {}
+
+  /** A truncation neither fused nor revealed: local, or exact where a protocol can make it so within the bound. */
+  public record Shift(int node, int n, int bits, int bound) implements Call {}
 
   /** An AvgPool's or ReduceMean's division of n window sums by public counts in [minDivisor, maxDivisor]; the bound is the sums'. */
   public record Divide(int node, int n, long minDivisor, long maxDivisor, int bound) implements Call {}
@@ -111,8 +114,8 @@ public final class ComparisonPlan {
       } else if (n.op() instanceof Op.ArgMax a) {
         int len = g.node(n.input(0)).shape().dim(a.axis());
         calls[i] = new ArgMax(i, g.node(n.input(0)).shape().size() / len, len, bound);
-      } else if (n.op() instanceof Op.Truncate t && revealed[i]) {
-        calls[i] = new TruncateRevealed(i, n.shape().size(), t.bits(), bound);
+      } else if (n.op() instanceof Op.Truncate t) {
+        calls[i] = revealed[i] ? new TruncateRevealed(i, n.shape().size(), t.bits(), bound) : new Shift(i, n.shape().size(), t.bits(), bound);
       } else if (n.op() instanceof Op.AvgPool || n.op() instanceof Op.ReduceMean) {
         long[] d = divisors(g, i);
         calls[i] = new Divide(i, n.shape().size(), Arrays.stream(d).min().orElse(1), Arrays.stream(d).max().orElse(1), bound);

@@ -24,7 +24,6 @@ import io.musketeer.mpc.protocol.ComparisonPlan;
 import io.musketeer.mpc.protocol.Reveal;
 import io.musketeer.mpc.protocol.Session;
 import io.musketeer.mpc.protocol.TruncMode;
-import io.musketeer.mpc.protocol.Truncation;
 import io.musketeer.mpc.protocol.WeightProduct;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +34,8 @@ import java.util.Map;
  * helper holds none (its entries stay null) but takes part in every interactive step. Linear ops are
  * local; products go through {@link Beaver}, and products by the server's weights through the
  * one-sided {@link WeightProduct}; ReLU, max-pool and argmax through the chosen
- * {@link Comparison}; truncation is local ({@link Truncation}) unless fused or revealed, and division
- * by public counts is the protocol's ({@link Comparison#divide}). Outputs are opened to the client only.
+ * {@link Comparison}, and so are truncations and divisions by public counts ({@link Comparison#truncate},
+ * {@link Comparison#divide}: local for Porthos). Outputs are opened to the client only.
  *
  * <p>A ReLU whose only reader is a truncation, or a truncation whose only reader is a ReLU, is one
  * {@link Comparison#reluTruncate} call in the protocol's {@link Comparison#fusedTruncation fused mode}
@@ -44,7 +43,7 @@ import java.util.Map;
  * unfused). The pair's cost is reported on its first node. Every comparison gets the bound of its
  * input from the program ({@link Program#bound}; a fused pair with the truncation first gets the
  * ReLU input's bound plus the shift). Truncations whose result reaches an output through local ops go
- * to {@link Comparison#truncateRevealed}, the others are local.
+ * to {@link Comparison#truncateRevealed}, the others to {@link Comparison#truncate}.
  *
  * <p>Server weights are read only at the server; the other parties see their shapes alone.
  */
@@ -223,7 +222,7 @@ public final class SecureExecutor {
       case Op.ArgMax a -> argMax(g, n, a, in[0], ((ComparisonPlan.ArgMax) plan.at(i)).bound());
       case Op.Truncate t -> plan.at(i) instanceof ComparisonPlan.TruncateRevealed c
           ? comparison.truncateRevealed(session, in[0], size, t.bits(), c.bound())
-          : Truncation.truncate(session, in[0], t.bits());
+          : comparison.truncate(session, in[0], size, t.bits(), ((ComparisonPlan.Shift) plan.at(i)).bound());
     };
   }
 

@@ -21,7 +21,8 @@ import java.util.Set;
  * which holds for every 64-bit value); out of range, a ReLU returns x or 0, never garbage (§7), and the
  * cleartext interpreter emulates exactly that. A revealed truncation always uses k = 63, whatever the
  * bound: it is cheap (outputs are few) and an out-of-range value there would be garbage. An AvgPool's or
- * ReduceMean's division is exact when the program bounds its window sums ({@link #divide}).
+ * ReduceMean's division, and a truncation neither fused nor revealed, are exact when the program bounds
+ * their inputs ({@link #divide}, {@link #truncate}).
  *
  * <p>Batches: a layer's comparisons are one call, split only when larger than the session's batch
  * size ({@link #defaultBatch}: the whole layer), so each layer costs 3 online flights.
@@ -132,6 +133,23 @@ public final class Fast implements Comparison {
     if (truncBits < 0 || truncBits > 62) throw new IllegalArgumentException("truncation shift must be in 0..62, got " + truncBits);
     if (truncBits == 0) return s.isHelper() ? null : x;
     return at(s).run(x, n, Params.forLayer(UNBOUNDED, Mode.TRUNC, truncBits));
+  }
+
+  /**
+   * Exact when the program bounds the values (one TRUNC call at that bound: what a calibrated program
+   * pays for bit-exact results); local without a bound, where a call at k = 63 would cost every
+   * truncated value about 1,400 bits.
+   */
+  @Override
+  public long[] truncate(Session s, long[] x, int n, int truncBits, int boundBits) {
+    Params p = exactTruncation(truncBits, boundBits);
+    return p == null ? Comparison.super.truncate(s, x, n, truncBits, boundBits) : at(s).run(x, n, p);
+  }
+
+  private static Params exactTruncation(int truncBits, int boundBits) {
+    Comparison.checkBound(boundBits);
+    if (truncBits < 0 || truncBits > 62) throw new IllegalArgumentException("truncation shift must be in 0..62, got " + truncBits);
+    return boundBits >= UNBOUNDED || truncBits == 0 ? null : Params.forLayer(Math.max(boundBits, truncBits), Mode.TRUNC, truncBits);
   }
 
   /**
@@ -301,6 +319,10 @@ public final class Fast implements Comparison {
         case ComparisonPlan.ArgMax a -> argMax(planner, null, a.rows(), a.len(), a.bound());
         case ComparisonPlan.TruncateRevealed t -> {
           if (t.bits() > 0) planner.run(null, t.n(), Params.forLayer(UNBOUNDED, Mode.TRUNC, t.bits()));
+        }
+        case ComparisonPlan.Shift t -> {
+          Params p = exactTruncation(t.bits(), t.bound());
+          if (p != null) planner.run(null, t.n(), p);
         }
         case ComparisonPlan.Divide d -> {
           Division v = d.n() == 0 ? null : Division.of(d.minDivisor(), d.maxDivisor(), d.bound());

@@ -155,6 +155,36 @@ class FastProgramTest {
     for (int k = 0; k < 2; k++) assertArrayEquals(clear.outputs().get(k).data(), sec.client().get(k).data(), "output " + k);
   }
 
+  /**
+   * DenseNet's transition: a product's AvgPool, truncated after it (the truncation waits past the pool,
+   * and a ReLU and a product read it, so it neither fuses nor is revealed). Bounded, it is exact too.
+   */
+  @BothTransports
+  void aBoundedTruncationThatCannotFuseIsExact(Net net) {
+    Graph.Builder b = new Graph.Builder();
+    int x = b.add("x", new Op.Input("x", Shape.of(1, 7, 9, 11)));
+    int r = b.add("r", new Op.Relu(), x);
+    int sq = b.add("sq", new Op.Mul(), r, x); // scale 24, shares random
+    int pool = b.add("pool", new Op.AvgPool(new Op.Window(2, 2, 2, 2, 0, 1, 0, 1), false), sq);
+    int t = b.add("t", new Op.Truncate(12), pool);
+    int r2 = b.add("r2", new Op.Relu(), t);
+    int prod = b.add("prod", new Op.Mul(), t, r2); // so t reaches the output through a product, not revealed
+    int out = b.add("out", new Op.Truncate(12), prod);
+    Graph g = b.build(out);
+    int[] bounds = new int[g.size()];
+    Arrays.fill(bounds, Program.UNBOUNDED);
+    bounds[r] = 15; // |x| < 8 at scale 12
+    bounds[pool] = 30 + 2; // products below 2^30, sums of up to 4
+    bounds[t] = 30;
+    bounds[r2] = 18;
+    Program p = new Program(g, new int[] {12, 12, 24, 24, 12, 12, 24, 12}, 12, false, bounds);
+    FloatTensor in = input(new Random(6), 2);
+    var clear = FixedPointInterpreter.execute(p, Map.of("x", in));
+    assertEquals(0, clear.outOfBound());
+    var sec = secure(net, p, in, "fast");
+    assertArrayEquals(clear.outputs().get(0).data(), sec.client().get(0).data());
+  }
+
   @BothTransports
   void secureEqualsTheInterpreterInRange(Net net) {
     Program p = program(Program.UNBOUNDED);
