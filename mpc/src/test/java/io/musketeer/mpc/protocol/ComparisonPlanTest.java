@@ -68,7 +68,8 @@ class ComparisonPlanTest {
       assertTrue(exact.deferred(t));
       assertFalse(exact.deferred(a));
       ComparisonPlan local = ComparisonPlan.of(p);
-      assertEquals(List.of(new ComparisonPlan.Relu(r, 4, 20)), local.calls(), "without exact fusion: a plain ReLU");
+      assertEquals(List.of(new ComparisonPlan.Shift(t, 4, 5, Program.UNBOUNDED), new ComparisonPlan.Relu(r, 4, 20)), local.calls(),
+          "without exact fusion: the truncation on its own, then a plain ReLU");
       assertFalse(local.deferred(t));
     }
     // an addition into a ReLU with no truncation to fuse
