@@ -108,6 +108,22 @@ class FastComparisonTest {
     assertEquals(null, Fast.Division.of(49, 49, 26), "n·m may pass 2^63");
     // an AvgPool whose padded corner windows count 4 of 9: m is largest for the smallest divisor
     assertEquals(new Fast.Division(28, 50), Fast.Division.of(4, 9, 20));
+    assertEquals(new Fast.Division(32, 58), Fast.Division.of(1, 49, 20), "a window of one: m = 2^t");
+    assertEquals(null, Fast.Division.of(0, 4, 10), "no divisor below 1");
+    assertEquals(null, Fast.Division.of(5, 4, 10), "the smallest divisor first");
+  }
+
+  @Test
+  void truncationsRefuseShiftsOutsideTheRing() {
+    var r = ThreeParty.over(Net.MEMORY).run(s -> {
+      long[] x = s.isHelper() ? null : new long[4];
+      for (int bits : new int[] {-1, 63}) {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FAST.truncate(s, x, 4, bits, 20));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FAST.truncateRevealed(s, x, 4, bits, 20));
+      }
+      return FAST.truncate(s, x, 4, 0, 20); // a shift of 0 is the value itself, with no call
+    });
+    assertEquals(0, r.traffic(Party.CLIENT).rounds());
   }
 
   /** Cleartext max of each window, slot-major like gatherWindows. */
