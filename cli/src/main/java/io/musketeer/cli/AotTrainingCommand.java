@@ -1,5 +1,6 @@
 package io.musketeer.cli;
 
+import io.musketeer.MusketeerException;
 import io.musketeer.compiler.Compiler;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.importer.ImportOptions;
@@ -7,9 +8,8 @@ import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
-import io.musketeer.mpc.runtime.InProcessRun;
-import io.musketeer.MusketeerException;
 import io.musketeer.mpc.Party;
+import io.musketeer.mpc.runtime.InProcessRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -12,7 +12,7 @@ final class BoundedComparisons {
   /** Values seen outside their bound, counted as the protocol meets them. */
   long outOfBound;
 
-  /** x, counted if outside bound k: a division of window sums is exact only within it. */
+  /** x, counted if outside bound k (where a comparison, an exact truncation or division goes wrong). */
   long within(long x, int k) {
     if (k < 63 && (x < -(1L << k) || x >= (1L << k))) outOfBound++;
     return x;
@@ -20,8 +20,7 @@ final class BoundedComparisons {
 
   /** max(x, 0) as a comparison at bound k computes it. */
   long relu(long x, int k) {
-    if (k < 63 && (x < -(1L << k) || x >= (1L << k))) outOfBound++;
-    return ((x >>> k) & 1) == 0 ? x : 0;
+    return ((within(x, k) >>> k) & 1) == 0 ? x : 0;
   }
 
   /** The maximum of v[0], v[stride], ... (k values), by the protocol's tournament at bound k + 1. */

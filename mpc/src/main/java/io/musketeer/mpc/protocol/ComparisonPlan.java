@@ -1,8 +1,8 @@
 package io.musketeer.mpc.protocol;
 
 import io.musketeer.core.PoolGeometry;
-import io.musketeer.core.Shape;
 import io.musketeer.core.RingOps;
+import io.musketeer.core.Shape;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Node;
 import io.musketeer.ir.Op;
@@ -15,9 +15,9 @@ import java.util.List;
 /**
  * The comparison calls a program makes, node by node, decided once: which ReLU/truncation pairs are
  * fused, which truncations are revealed, the truncations and divisions a protocol may make exact, and
- * the input bound of every call. The executor makes exactly
- * these calls, in this order, and hands the list to {@link Comparison#prepare} first, so that a
- * protocol can deal its input-independent material ahead of the calls.
+ * the input bound of every call. The executor makes exactly these calls, in this order, and hands the
+ * list to {@link Comparison#prepare} first, so that a protocol can deal its input-independent material
+ * ahead of the calls.
  */
 public final class ComparisonPlan {
   /** One comparison call; {@code node} is the program node that makes it. */

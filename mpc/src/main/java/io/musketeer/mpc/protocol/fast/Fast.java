@@ -110,7 +110,7 @@ public final class Fast implements Comparison {
 
   /** The parameters of a fused ReLU and truncation (a looser bound is still a bound, and f ≤ k is needed). */
   private static Params fused(int truncBits, int boundBits, TruncMode mode) {
-    if (truncBits < 0 || truncBits > 62) throw new IllegalArgumentException("truncation shift must be in 0..62, got " + truncBits);
+    checkShift(truncBits);
     if (truncBits == 0) return Params.forLayer(boundBits, Mode.RELU, 0);
     int k = Math.max(boundBits, truncBits);
     return Params.forLayer(k, mode == TruncMode.STOCHASTIC ? Mode.RELU_TRUNC : Mode.RELU_TRUNC_EXACT, truncBits);
@@ -130,7 +130,7 @@ public final class Fast implements Comparison {
   @Override
   public long[] truncateRevealed(Session s, long[] x, int n, int truncBits, int boundBits) {
     Comparison.checkBound(boundBits);
-    if (truncBits < 0 || truncBits > 62) throw new IllegalArgumentException("truncation shift must be in 0..62, got " + truncBits);
+    checkShift(truncBits);
     if (truncBits == 0) return s.isHelper() ? null : x;
     return at(s).run(x, n, Params.forLayer(UNBOUNDED, Mode.TRUNC, truncBits));
   }
@@ -146,9 +146,13 @@ public final class Fast implements Comparison {
     return p == null ? Comparison.super.truncate(s, x, n, truncBits, boundBits) : at(s).run(x, n, p);
   }
 
+  private static void checkShift(int truncBits) {
+    if (truncBits < 0 || truncBits > 62) throw new IllegalArgumentException("truncation shift must be in 0..62, got " + truncBits);
+  }
+
   private static Params exactTruncation(int truncBits, int boundBits) {
     Comparison.checkBound(boundBits);
-    if (truncBits < 0 || truncBits > 62) throw new IllegalArgumentException("truncation shift must be in 0..62, got " + truncBits);
+    checkShift(truncBits);
     return boundBits >= UNBOUNDED || truncBits == 0 ? null : Params.forLayer(Math.max(boundBits, truncBits), Mode.TRUNC, truncBits);
   }
 
@@ -170,9 +174,8 @@ public final class Fast implements Comparison {
       min = Math.min(min, d);
       max = Math.max(max, d);
     }
-    Division v = n == 0 ? null : Division.of(min, max, boundBits);
+    Division v = Division.of(min, max, boundBits);
     if (v == null) return Comparison.super.divide(s, x, divisors, n, boundBits);
-    if (max == 1) return s.isHelper() ? null : x;
     long offset = 1L << boundBits;
     long[] z = null;
     if (!s.isHelper()) {
@@ -185,10 +188,14 @@ public final class Fast implements Comparison {
     return q;
   }
 
-  /** An exact division's shift t and the bound of the products n·m it truncates; {@link #of} is null when they may not fit. */
+  /**
+   * An exact division's shift t and the bound of the products n·m it truncates; {@link #of} is null
+   * when they may not fit, and when there is nothing to divide by (no values, or every divisor 1: the
+   * local division is then exact).
+   */
   record Division(int shift, int bound) {
     static Division of(long minDivisor, long maxDivisor, int boundBits) {
-      if (boundBits >= UNBOUNDED || minDivisor < 1 || maxDivisor < minDivisor) return null;
+      if (boundBits >= UNBOUNDED || minDivisor < 1 || maxDivisor < minDivisor || maxDivisor == 1) return null;
       int n = boundBits + ceilLog2(maxDivisor + 1), t = n + ceilLog2(maxDivisor);
       if (t > 62) return null;
       long m = Math.ceilDiv(1L << t, minDivisor), nMax = (1L << n) - 1; // the largest m and n
@@ -325,8 +332,8 @@ public final class Fast implements Comparison {
           if (p != null) planner.run(null, t.n(), p);
         }
         case ComparisonPlan.Divide d -> {
-          Division v = d.n() == 0 ? null : Division.of(d.minDivisor(), d.maxDivisor(), d.bound());
-          if (v != null && d.maxDivisor() > 1) planner.run(null, d.n(), v.params());
+          Division v = Division.of(d.minDivisor(), d.maxDivisor(), d.bound());
+          if (v != null) planner.run(null, d.n(), v.params());
         }
       }
     }
