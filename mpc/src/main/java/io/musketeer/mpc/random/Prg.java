@@ -21,9 +21,12 @@ public final class Prg {
   /** Looked up once: a protocol creates thousands of streams, and the provider search is most of their set-up. */
   private static final Provider PROVIDER = provider();
 
+  /** The plaintext of the counter mode: only ever read, so one array serves every stream. */
+  private static final byte[] ZEROS = new byte[BUFFER];
+
   private final Cipher cipher;
-  private final byte[] zeros = new byte[BUFFER];
-  private final byte[] buf = new byte[BUFFER];
+  /** Allocated on the first draw that needs it: many streams are drawn straight into their destination. */
+  private byte[] buf;
   private int pos = BUFFER;
 
   /** @param key 16 bytes */
@@ -46,8 +49,9 @@ public final class Prg {
   }
 
   private void refill() {
+    if (buf == null) buf = new byte[BUFFER];
     try {
-      cipher.update(zeros, 0, BUFFER, buf, 0);
+      cipher.update(ZEROS, 0, BUFFER, buf, 0);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
@@ -85,7 +89,7 @@ public final class Prg {
         // Nothing buffered: encrypt straight into dst (the same key stream, one copy less).
         int n = Math.min(BUFFER, (end - i) & ~15);
         try {
-          cipher.update(zeros, 0, n, dst, i);
+          cipher.update(ZEROS, 0, n, dst, i);
         } catch (GeneralSecurityException e) {
           throw new IllegalStateException(e);
         }

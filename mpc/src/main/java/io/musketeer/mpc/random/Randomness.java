@@ -86,10 +86,10 @@ public final class Randomness implements AutoCloseable {
         created.add(mac);
       }
       if (closed) throw new IllegalStateException("this session's randomness is closed");
-      mac.update(purpose.getBytes(StandardCharsets.UTF_8));
-      mac.update((byte) 0);
-      for (int i = 0; i < 8; i++) mac.update((byte) (opId >>> (8 * i)));
-      byte[] full = mac.doFinal();
+      byte[] name = purpose.getBytes(StandardCharsets.UTF_8);
+      byte[] message = Arrays.copyOf(name, name.length + 9); // purpose | 0 | op id, little-endian
+      for (int i = 0; i < 8; i++) message[name.length + 1 + i] = (byte) (opId >>> (8 * i));
+      byte[] full = mac.doFinal(message);
       byte[] key = Arrays.copyOf(full, 16);
       Arrays.fill(full, (byte) 0);
       return key;

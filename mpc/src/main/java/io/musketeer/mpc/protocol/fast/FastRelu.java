@@ -223,10 +223,7 @@ public final class FastRelu {
       if (exact) masks[at + w * words + 1] = e2[w];
     }
     byte[] blocks = buffer(0, nb * len); // R_j, block-major
-    for (int j = 0; j < nb; j++) {
-      int off = p.offset(j), m = (1 << p.width(j)) - 1;
-      for (int i = 0; i < len; i++) blocks[j * len + i] = (byte) ((r[i] >>> off) & m);
-    }
+    for (int j = 0; j < nb; j++) block(r, 0, len, p.offset(j), p.width(j), blocks, j * len);
     byte prime = (byte) p.p();
     byte[] half0 = buffer(1, half), corr = buffer(2, half);
     for (int side = 0; side < 2; side++) {
@@ -243,11 +240,7 @@ public final class FastRelu {
         int top = (1 << p.width(j)) - 1;
         for (int v = 1; v <= top; v++) {
           th.take(half0, 0, half);
-          for (int i = 0; i < half; i += Lanes.VL) {
-            ByteVector rj = ByteVector.fromArray(Lanes.B, blocks, j * len + from + i);
-            ByteVector bit = ByteVector.zero(Lanes.B).blend((byte) 1, rj.compare(VectorOperators.GE, (byte) v));
-            Lanes.reduce(bit.add(prime).sub(ByteVector.fromArray(Lanes.B, half0, i)), prime).intoArray(corr, i);
-          }
+          thermometerCorrection(blocks, j * len + from, half, v, prime, half0, corr);
           o += Lanes.packPlanes(corr, 0, half, lambda, msg, o);
         }
       }
@@ -259,6 +252,15 @@ public final class FastRelu {
       BitPack.Writer wrapOut = new BitPack.Writer(msg, o + ring * half);
       for (int q = ring * half; q < (ring + wrap) * half; q++) wrapOut.put(hv[q] & fMask, f);
       wrapOut.flush();
+    }
+  }
+
+  /** corr[i] = [R ≥ v] − stream[i] mod p for count block values R = blocks[at + i]. */
+  private static void thermometerCorrection(byte[] blocks, int at, int count, int v, byte prime, byte[] stream, byte[] corr) {
+    for (int i = 0; i < count; i += Lanes.VL) {
+      ByteVector rj = ByteVector.fromArray(Lanes.B, blocks, at + i);
+      ByteVector bit = ByteVector.zero(Lanes.B).blend((byte) 1, rj.compare(VectorOperators.GE, (byte) v));
+      Lanes.reduce(bit.add(prime).sub(ByteVector.fromArray(Lanes.B, stream, i)), prime).intoArray(corr, i);
     }
   }
 
@@ -430,10 +432,7 @@ public final class FastRelu {
     }
     // c's blocks, block-major
     byte[] cb = buffer(4, nb * len);
-    for (int j = 0; j < nb; j++) {
-      int off = p.offset(j), mask = (1 << p.width(j)) - 1;
-      for (int i = 0; i < len; i++) cb[j * len + i] = (byte) ((cOpen[lo + i] >>> off) & mask);
-    }
+    for (int j = 0; j < nb; j++) block(cOpen, lo, len, p.offset(j), p.width(j), cb, j * len);
     // common randomness of the two holders: β (and β2), rotations, multipliers' logarithms, zero-masks
     long[] beta = pair(s, other, "fast/beta", op, c).longs(2 * (len / 64));
     byte[] rho = buffer(5, 2 * len), la = buffer(6, (m + m2) * len), z = buffer(7, (m + m2) * len);
@@ -448,100 +447,110 @@ public final class FastRelu {
       zs.take(z, m * len, m2 * len);
     }
     byte[] dv = buffer(8, (m + m2) * len);
-    byte[] u = buffer(9, 2 * m * Lanes.VL), u2 = buffer(10, 2 * m2 * Lanes.VL);
-    ByteVector one = ByteVector.broadcast(Lanes.B, (byte) (t == 0 ? 1 : 0));
-    ByteVector logT = ByteVector.fromArray(Lanes.B, tables.log, 0), expT = ByteVector.fromArray(Lanes.B, tables.exp, 0);
+    byte[] u = buffer(9, m * len), u2 = buffer(10, m2 * len), scratch = buffer(11, 2 * Math.max(m, m2) * Lanes.VL);
     int[] ohOff = new int[nb], tops = new int[nb];
     for (int j = 0, q = 0; j < nb; j++) {
       ohOff[j] = q;
       tops[j] = (1 << p.width(j)) - 1;
       q += tops[j];
     }
-    boolean vectorTables = p.p() <= Lanes.VL;
-    for (int e0 = 0; e0 < len; e0 += Lanes.VL) {
-      long bw = beta[e0 >>> 6] >>> (e0 & 63), bw2 = beta[len / 64 + (e0 >>> 6)] >>> (e0 & 63);
-      blockCompare(cb, th, len, e0, nb, mf, ohOff, tops, one, prime, bw, bw2, u, u2);
-      finish(u, m, rho, 0, la, z, 0, dv, len, e0, t, prime, logT, expT, vectorTables, tables);
-      if (exact) finish(u2, m2, rho, len, la, z, m * len, dv, len, e0, t, prime, logT, expT, vectorTables, tables);
-    }
+    // Each kernel is its own loop over the chunk: C2 compiles them once each, instead of compiling (and
+    // after every deoptimisation recompiling) one method with all of them inlined (BENCHMARKS.md, JIT).
+    blockCompare(cb, th, len, nb, mf, ohOff, tops, t, prime, beta, u, u2);
+    finish(u, m, rho, 0, la, z, 0, dv, len, t, prime, tables, scratch);
+    if (exact) finish(u2, m2, rho, len, la, z, m * len, dv, len, t, prime, tables, scratch);
     Lanes.packPlanes(dv, 0, p.positions() * len, lambda, d, lay.dOff[c]);
   }
 
-  /**
-   * BlockCompare's entries for one vector of elements (FASTRELU.md §4.2, steps 1–4), before rotation:
-   * u[j·VL ..] for the blocks j &lt; nb and u[nb·VL ..] for the last position; u2 likewise over the
-   * blocks below f. Per block, tc = T_j[C_j] (with T_j[0] = one) and tc1 = T_j[C_j + 1] (with
-   * T_j[2^w] = 0) are read off the thermometer shares by C_j.
-   */
-  private static void blockCompare(byte[] cb, byte[] th, int len, int e0, int nb, int mf, int[] ohOff, int[] tops, ByteVector one, byte prime,
-      long betaBits, long beta2Bits, byte[] u, byte[] u2) {
-    VectorMask<Byte> b1 = VectorMask.fromLong(Lanes.B, betaBits), b21 = VectorMask.fromLong(Lanes.B, beta2Bits);
-    ByteVector zero = ByteVector.zero(Lanes.B), sum = zero, sum2 = zero;
-    for (int j = nb - 1; j >= 0; j--) {
-      ByteVector cj = ByteVector.fromArray(Lanes.B, cb, j * len + e0);
-      ByteVector tc = one, tc1 = zero;
-      VectorMask<Byte> prev = cj.compare(VectorOperators.EQ, (byte) 0);
-      for (int v = 1, top = tops[j]; v <= top; v++) {
-        ByteVector tv = ByteVector.fromArray(Lanes.B, th, (ohOff[j] + v - 1) * len + e0);
-        VectorMask<Byte> here = cj.compare(VectorOperators.EQ, (byte) v);
-        tc = tc.blend(tv, here);
-        tc1 = tc1.blend(tv, prev);
-        prev = here;
-      }
-      // β = 0: u = one − [C < R] + S; β = 1: u = one − [C > R] + S = [C ≤ R] + S
-      ByteVector u0 = one.sub(tc1).add(prime).add(sum), u1 = tc.add(sum);
-      Lanes.reduce(Lanes.reduce(u0.blend(u1, b1), prime), prime).intoArray(u, j * Lanes.VL);
-      ByteVector neq = Lanes.reduce(Lanes.reduce(one.sub(tc).add(tc1).add(prime), prime), prime);
-      if (j < mf) {
-        ByteVector v0 = one.sub(tc1).add(prime).add(sum2), v1 = tc.add(sum2);
-        Lanes.reduce(Lanes.reduce(v0.blend(v1, b21), prime), prime).intoArray(u2, j * Lanes.VL);
-        sum2 = Lanes.reduce(sum2.add(neq), prime);
-      }
-      sum = Lanes.reduce(sum.add(neq), prime);
-    }
-    one.blend(sum, b1).intoArray(u, nb * Lanes.VL);
-    if (mf > 0) one.blend(sum2, b21).intoArray(u2, mf * Lanes.VL);
+  /** One block of len values: dst[at + i] = bits off .. off + width − 1 of src[from + i]. */
+  private static void block(long[] src, int from, int len, int off, int width, byte[] dst, int at) {
+    int mask = (1 << width) - 1;
+    for (int i = 0; i < len; i++) dst[at + i] = (byte) ((src[from + i] >>> off) & mask);
   }
 
   /**
-   * For one vector of elements: rotates the m zero-test entries in u by ρ (per lane, by doubling
-   * steps), multiplies by s = g^a, adds the client's +z or the server's −z, and writes the columns
-   * first.. of dv.
+   * BlockCompare's entries (FASTRELU.md §4.2, steps 1–4), before rotation, a vector of elements at a
+   * time: u[j·len + e] for the blocks j &lt; nb and u[nb·len + e] for the last position; u2 likewise over
+   * the blocks below f. Per block, tc = T_j[C_j] (with T_j[0] = one) and tc1 = T_j[C_j + 1] (with
+   * T_j[2^w] = 0) are read off the thermometer shares by C_j.
    */
-  private static void finish(byte[] u, int m, byte[] rho, int rhoOff, byte[] la, byte[] z, int first, byte[] dv, int len, int e0, int t,
-      byte prime, ByteVector logT, ByteVector expT, boolean vectorTables, Tables tables) {
-    int vl = Lanes.VL;
-    ByteVector r = ByteVector.fromArray(Lanes.B, rho, rhoOff + e0);
-    byte[] src = u;
-    int in = 0, out = m * vl; // double buffer inside u: [0, m·vl) and [m·vl, 2m·vl)
-    for (int step = 1; step < m; step <<= 1) {
-      VectorMask<Byte> move = r.and((byte) step).compare(VectorOperators.NE, (byte) 0);
-      for (int q = 0; q < m; q++) {
-        int from = (q + step) % m;
-        ByteVector a = ByteVector.fromArray(Lanes.B, src, in + q * vl), b = ByteVector.fromArray(Lanes.B, src, in + from * vl);
-        a.blend(b, move).intoArray(src, out + q * vl);
+  private static void blockCompare(byte[] cb, byte[] th, int len, int nb, int mf, int[] ohOff, int[] tops, int t, byte prime,
+      long[] beta, byte[] u, byte[] u2) {
+    ByteVector one = ByteVector.broadcast(Lanes.B, (byte) (t == 0 ? 1 : 0)), zero = ByteVector.zero(Lanes.B);
+    for (int e0 = 0; e0 < len; e0 += Lanes.VL) {
+      VectorMask<Byte> b1 = VectorMask.fromLong(Lanes.B, beta[e0 >>> 6] >>> (e0 & 63));
+      VectorMask<Byte> b21 = VectorMask.fromLong(Lanes.B, beta[len / 64 + (e0 >>> 6)] >>> (e0 & 63));
+      ByteVector sum = zero, sum2 = zero;
+      for (int j = nb - 1; j >= 0; j--) {
+        ByteVector cj = ByteVector.fromArray(Lanes.B, cb, j * len + e0);
+        ByteVector tc = one, tc1 = zero;
+        VectorMask<Byte> prev = cj.compare(VectorOperators.EQ, (byte) 0);
+        for (int v = 1, top = tops[j]; v <= top; v++) {
+          ByteVector tv = ByteVector.fromArray(Lanes.B, th, (ohOff[j] + v - 1) * len + e0);
+          VectorMask<Byte> here = cj.compare(VectorOperators.EQ, (byte) v);
+          tc = tc.blend(tv, here);
+          tc1 = tc1.blend(tv, prev);
+          prev = here;
+        }
+        // β = 0: u = one − [C < R] + S; β = 1: u = one − [C > R] + S = [C ≤ R] + S
+        ByteVector u0 = one.sub(tc1).add(prime).add(sum), u1 = tc.add(sum);
+        Lanes.reduce(Lanes.reduce(u0.blend(u1, b1), prime), prime).intoArray(u, j * len + e0);
+        ByteVector neq = Lanes.reduce(Lanes.reduce(one.sub(tc).add(tc1).add(prime), prime), prime);
+        if (j < mf) {
+          ByteVector v0 = one.sub(tc1).add(prime).add(sum2), v1 = tc.add(sum2);
+          Lanes.reduce(Lanes.reduce(v0.blend(v1, b21), prime), prime).intoArray(u2, j * len + e0);
+          sum2 = Lanes.reduce(sum2.add(neq), prime);
+        }
+        sum = Lanes.reduce(sum.add(neq), prime);
       }
-      int tmp = in;
-      in = out;
-      out = tmp;
+      one.blend(sum, b1).intoArray(u, nb * len + e0);
+      if (mf > 0) one.blend(sum2, b21).intoArray(u2, mf * len + e0);
     }
+  }
+
+  /**
+   * The m zero-test entries u[q·len + e], a vector of elements at a time: rotates them by ρ (per lane,
+   * by doubling steps, in scratch), multiplies by s = g^a, adds the client's +z or the server's −z,
+   * and writes the columns first.. of dv.
+   */
+  private static void finish(byte[] u, int m, byte[] rho, int rhoOff, byte[] la, byte[] z, int first, byte[] dv, int len, int t,
+      byte prime, Tables tables, byte[] scratch) {
+    int vl = Lanes.VL;
+    boolean vectorTables = prime <= vl;
+    ByteVector logT = ByteVector.fromArray(Lanes.B, tables.log, 0), expT = ByteVector.fromArray(Lanes.B, tables.exp, 0);
     byte pm1 = (byte) (prime - 1);
-    for (int q = 0; q < m; q++) {
-      ByteVector uq = ByteVector.fromArray(Lanes.B, src, in + q * vl);
-      ByteVector aq = ByteVector.fromArray(Lanes.B, la, first + q * len + e0);
-      ByteVector zq = ByteVector.fromArray(Lanes.B, z, first + q * len + e0);
-      ByteVector prod;
-      if (vectorTables) {
-        ByteVector sumLog = Lanes.reduce(aq.add(uq.selectFrom(logT)), pm1);
-        prod = sumLog.selectFrom(expT).blend((byte) 0, uq.compare(VectorOperators.EQ, (byte) 0));
-      } else {
-        byte[] ua = uq.toArray(), aa = aq.toArray(), pa = new byte[vl];
-        for (int i = 0; i < vl; i++) pa[i] = ua[i] == 0 ? 0 : tables.exp[(aa[i] + tables.log[ua[i]]) % (prime - 1)];
-        prod = ByteVector.fromArray(Lanes.B, pa, 0);
+    for (int e0 = 0; e0 < len; e0 += vl) {
+      for (int q = 0; q < m; q++) ByteVector.fromArray(Lanes.B, u, q * len + e0).intoArray(scratch, q * vl);
+      ByteVector r = ByteVector.fromArray(Lanes.B, rho, rhoOff + e0);
+      int in = 0, out = m * vl; // double buffer: [0, m·vl) and [m·vl, 2m·vl)
+      for (int step = 1; step < m; step <<= 1) {
+        VectorMask<Byte> move = r.and((byte) step).compare(VectorOperators.NE, (byte) 0);
+        for (int q = 0; q < m; q++) {
+          int from = (q + step) % m;
+          ByteVector a = ByteVector.fromArray(Lanes.B, scratch, in + q * vl), b = ByteVector.fromArray(Lanes.B, scratch, in + from * vl);
+          a.blend(b, move).intoArray(scratch, out + q * vl);
+        }
+        int tmp = in;
+        in = out;
+        out = tmp;
       }
-      // the client adds z, the server subtracts it (p − z, or 0 for z = 0)
-      ByteVector zt = t == 0 ? zq : Lanes.reduce(ByteVector.broadcast(Lanes.B, prime).sub(zq), prime);
-      Lanes.reduce(prod.add(zt), prime).intoArray(dv, first + q * len + e0);
+      for (int q = 0; q < m; q++) {
+        ByteVector uq = ByteVector.fromArray(Lanes.B, scratch, in + q * vl);
+        ByteVector aq = ByteVector.fromArray(Lanes.B, la, first + q * len + e0);
+        ByteVector zq = ByteVector.fromArray(Lanes.B, z, first + q * len + e0);
+        ByteVector prod;
+        if (vectorTables) {
+          ByteVector sumLog = Lanes.reduce(aq.add(uq.selectFrom(logT)), pm1);
+          prod = sumLog.selectFrom(expT).blend((byte) 0, uq.compare(VectorOperators.EQ, (byte) 0));
+        } else {
+          byte[] ua = uq.toArray(), aa = aq.toArray(), pa = new byte[vl];
+          for (int i = 0; i < vl; i++) pa[i] = ua[i] == 0 ? 0 : tables.exp[(aa[i] + tables.log[ua[i]]) % (prime - 1)];
+          prod = ByteVector.fromArray(Lanes.B, pa, 0);
+        }
+        // the client adds z, the server subtracts it (p − z, or 0 for z = 0)
+        ByteVector zt = t == 0 ? zq : Lanes.reduce(ByteVector.broadcast(Lanes.B, prime).sub(zq), prime);
+        Lanes.reduce(prod.add(zt), prime).intoArray(dv, first + q * len + e0);
+      }
     }
   }
 
@@ -573,50 +582,61 @@ public final class FastRelu {
       b1[i] = (beta[i >>> 6] >>> i) & 1;
       h[i] = ((cOpen[e] >>> k) & 1) ^ b1[i] ^ ((g[(e >>> 6) * words] >>> e) & 1);
     }
+    // one method per mode, so that each mode's loop is compiled on its own, and only once it is used
     switch (p.mode()) {
-      case DRELU -> {
-        for (int i = 0; i < real; i++) outAll[lo + i] = one * h[i] + (1 - 2 * h[i]) * it[i];
+      case DRELU -> dreluOutput(real, lo, one, h, it, outAll);
+      case RELU -> reluOutput(real, lo, len, k, one, h, it, cOpen, r, outAll);
+      case TRUNC -> truncOutput(real, lo, len, k, f, ring, words, one, h, it, cOpen, beta, g, outAll);
+      case RELU_TRUNC -> reluTruncOutput(real, lo, len, k, f, ring, words, false, one, h, it, cOpen, beta, g, outAll);
+      case RELU_TRUNC_EXACT -> reluTruncOutput(real, lo, len, k, f, ring, words, true, one, h, it, cOpen, beta, g, outAll);
+    }
+  }
+
+  private static void dreluOutput(int real, int lo, long one, long[] h, long[] it, long[] outAll) {
+    for (int i = 0; i < real; i++) outAll[lo + i] = one * h[i] + (1 - 2 * h[i]) * it[i];
+  }
+
+  private static void reluOutput(int real, int lo, int len, int k, long one, long[] h, long[] it, long[] cOpen, long[] r, long[] outAll) {
+    long twoK = 1L << k;
+    for (int i = 0; i < real; i++) {
+      long hi = h[i], sgn = 1 - 2 * hi, bt = one * hi + sgn * it[i]; // bt: share of b = DReLU(x)
+      outAll[lo + i] = (cOpen[lo + i] - twoK) * bt - (hi * r[lo + i] + sgn * it[len + i]);
+    }
+  }
+
+  private static void truncOutput(int real, int lo, int len, int k, int f, int ring, int words, long one, long[] h, long[] it, long[] cOpen,
+      long[] beta, long[] g, long[] outAll) {
+    long high = 1L << (k - f);
+    int w0 = ring * len;
+    for (int i = 0; i < real; i++) {
+      // ⌊x/2^f⌋ = (c >>> f) − 2^(k−f) − r_h − t_f + 2^(64−f)·w, with w = ω·γ from the public c_k and a = g ⊕ β
+      int e = lo + i;
+      long cv = cOpen[e], ck = (cv >>> k) & 1, a = h[i] ^ ck; // a = g ⊕ β
+      long h2 = ((beta[len / 64 + (i >>> 6)] >>> i) & 1) ^ ((g[(e >>> 6) * words + 1] >>> e) & 1);
+      long tf = one * h2 + (1 - 2 * h2) * it[len + i];
+      long om = it[w0 + i], ome = it[w0 + len + i], omrk = it[w0 + 2 * len + i], omrke = it[w0 + 3 * len + i];
+      long w = ck == 0 ? omrk + a * (om - omrk) + (1 - 2 * a) * (ome - omrke) : (1 - a) * omrk + (2 * a - 1) * omrke;
+      outAll[e] = one * ((cv >>> f) - high) - it[i] - tf + (w << (64 - f));
+    }
+  }
+
+  private static void reluTruncOutput(int real, int lo, int len, int k, int f, int ring, int words, boolean exact, long one, long[] h, long[] it,
+      long[] cOpen, long[] beta, long[] g, long[] outAll) {
+    long high = 1L << (k - f);
+    int w0 = ring * len;
+    for (int i = 0; i < real; i++) {
+      int e = lo + i;
+      long cv = cOpen[e], ck = (cv >>> k) & 1, hi = h[i], sgn = 1 - 2 * hi, a = hi ^ ck;
+      long bt = one * hi + sgn * it[i];
+      long res = ((cv >>> f) - high) * bt - (hi * it[len + i] + sgn * it[2 * len + i]);
+      // b·w mod 2^f, shifted to the top: the wrap of y + r, from the four ω items
+      long bw = ck == 0 ? hi * it[w0 + i] + sgn * it[w0 + len + i] : (1 - a) * it[w0 + 2 * len + i] + (2 * a - 1) * it[w0 + 3 * len + i];
+      res += bw << (64 - f);
+      if (exact) {
+        long h2 = ((beta[len / 64 + (i >>> 6)] >>> i) & 1) ^ ((g[(e >>> 6) * words + 1] >>> e) & 1), sgn2 = 1 - 2 * h2;
+        res -= one * hi * h2 + hi * sgn2 * it[3 * len + i] + sgn * h2 * it[i] + sgn * sgn2 * it[4 * len + i];
       }
-      case RELU -> {
-        long twoK = 1L << k;
-        for (int i = 0; i < real; i++) {
-          long hi = h[i], sgn = 1 - 2 * hi, bt = one * hi + sgn * it[i]; // bt: share of b = DReLU(x)
-          outAll[lo + i] = (cOpen[lo + i] - twoK) * bt - (hi * r[lo + i] + sgn * it[len + i]);
-        }
-      }
-      case TRUNC -> {
-        long high = 1L << (k - f);
-        int w0 = ring * len;
-        for (int i = 0; i < real; i++) {
-          // ⌊x/2^f⌋ = (c >>> f) − 2^(k−f) − r_h − t_f + 2^(64−f)·w, with w = ω·γ from the public c_k and a = g ⊕ β
-          int e = lo + i;
-          long cv = cOpen[e], ck = (cv >>> k) & 1, a = h[i] ^ ck; // a = g ⊕ β
-          long h2 = ((beta[len / 64 + (i >>> 6)] >>> i) & 1) ^ ((g[(e >>> 6) * words + 1] >>> e) & 1);
-          long tf = one * h2 + (1 - 2 * h2) * it[len + i];
-          long om = it[w0 + i], ome = it[w0 + len + i], omrk = it[w0 + 2 * len + i], omrke = it[w0 + 3 * len + i];
-          long w = ck == 0 ? omrk + a * (om - omrk) + (1 - 2 * a) * (ome - omrke) : (1 - a) * omrk + (2 * a - 1) * omrke;
-          outAll[e] = one * ((cv >>> f) - high) - it[i] - tf + (w << (64 - f));
-        }
-      }
-      case RELU_TRUNC, RELU_TRUNC_EXACT -> {
-        boolean exact = p.mode() == Mode.RELU_TRUNC_EXACT;
-        long high = 1L << (k - f);
-        int w0 = ring * len;
-        for (int i = 0; i < real; i++) {
-          int e = lo + i;
-          long cv = cOpen[e], ck = (cv >>> k) & 1, hi = h[i], sgn = 1 - 2 * hi, a = hi ^ ck;
-          long bt = one * hi + sgn * it[i];
-          long res = ((cv >>> f) - high) * bt - (hi * it[len + i] + sgn * it[2 * len + i]);
-          // b·w mod 2^f, shifted to the top: the wrap of y + r, from the four ω items
-          long bw = ck == 0 ? hi * it[w0 + i] + sgn * it[w0 + len + i] : (1 - a) * it[w0 + 2 * len + i] + (2 * a - 1) * it[w0 + 3 * len + i];
-          res += bw << (64 - f);
-          if (exact) {
-            long h2 = ((beta[len / 64 + (i >>> 6)] >>> i) & 1) ^ ((g[(e >>> 6) * words + 1] >>> e) & 1), sgn2 = 1 - 2 * h2;
-            res -= one * hi * h2 + hi * sgn2 * it[3 * len + i] + sgn * h2 * it[i] + sgn * sgn2 * it[4 * len + i];
-          }
-          outAll[e] = res;
-        }
-      }
+      outAll[e] = res;
     }
   }
 
