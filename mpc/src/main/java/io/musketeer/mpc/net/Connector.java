@@ -127,7 +127,9 @@ public final class Connector {
         closeQuietly(raw);
         last = e;
         sleep(Math.min(backoffMs, Math.max(1, remainingMs)));
-        backoffMs = Math.min(backoffMs * 2, 1000);
+        // capped low: parties started together come up within a second of each other, and every
+        // interval slept past a peer's start is time added to the run (a dial is one SYN)
+        backoffMs = Math.min(backoffMs * 2, 200);
         continue;
       }
       Socket s = raw;
