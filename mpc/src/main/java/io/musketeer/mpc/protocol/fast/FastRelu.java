@@ -454,8 +454,8 @@ public final class FastRelu {
       tops[j] = (1 << p.width(j)) - 1;
       q += tops[j];
     }
-    // Each kernel is its own loop over the chunk: C2 compiles them once each, instead of compiling (and
-    // after every deoptimisation recompiling) one method with all of them inlined (BENCHMARKS.md, JIT).
+    // Each kernel is its own loop over the chunk, compiled by C2 on its own: a deoptimisation then
+    // recompiles that kernel, not one method with all of them inlined (BENCHMARKS.md, the cold JIT).
     blockCompare(cb, th, len, nb, mf, ohOff, tops, t, prime, beta, u, u2);
     finish(u, m, rho, 0, la, z, 0, dv, len, t, prime, tables, scratch);
     if (exact) finish(u2, m2, rho, len, la, z, m * len, dv, len, t, prime, tables, scratch);
