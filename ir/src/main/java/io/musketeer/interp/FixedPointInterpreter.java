@@ -112,15 +112,15 @@ public final class FixedPointInterpreter {
       case Op.AvgPool p -> {
         PoolGeometry geo = ShapeInference.poolGeometry(p.window(), in[0].shape());
         long[] sums = RingKernels.windowSum(in[0].data(), geo);
-        long[] divisors = RingOps.poolDivisors(geo, p.countPadding());
+        long[] divisors = ShapeInference.divisors(p, in[0].shape(), shape);
         for (int k = 0; k < sums.length; k++) sums[k] = Math.floorDiv(cmp.within(sums[k], bound), divisors[k]);
         yield new RingTensor(shape, sums);
       }
       case Op.ReduceSum r -> new RingTensor(shape, RingOps.reduceSum(in[0], r.axes(), shape.size()));
       case Op.ReduceMean r -> {
         long[] sums = RingOps.reduceSum(in[0], r.axes(), shape.size());
-        long d = in[0].size() / Math.max(1, shape.size());
-        for (int k = 0; k < sums.length; k++) sums[k] = Math.floorDiv(cmp.within(sums[k], bound), d);
+        long[] divisors = ShapeInference.divisors(r, in[0].shape(), shape);
+        for (int k = 0; k < sums.length; k++) sums[k] = Math.floorDiv(cmp.within(sums[k], bound), divisors[k]);
         yield new RingTensor(shape, sums);
       }
       case Op.Concat c -> RingOps.concat(in, c.axis(), shape);

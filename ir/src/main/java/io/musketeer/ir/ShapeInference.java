@@ -3,6 +3,7 @@ package io.musketeer.ir;
 import io.musketeer.core.ConvGeometry;
 import io.musketeer.core.IndexMaps;
 import io.musketeer.core.PoolGeometry;
+import io.musketeer.core.RingOps;
 import io.musketeer.core.Shape;
 import java.util.Arrays;
 
@@ -112,6 +113,22 @@ public final class ShapeInference {
     } catch (IllegalArgumentException e) {
       throw new IrException("pooling on " + x + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The public count each output of an AvgPool (its window, with or without the padding) or a ReduceMean
+   * divides its sum by: one rule for the secure run and its emulation, which must divide alike.
+   */
+  public static long[] divisors(Op op, Shape in, Shape out) {
+    return switch (op) {
+      case Op.AvgPool p -> RingOps.poolDivisors(poolGeometry(p.window(), in), p.countPadding());
+      case Op.ReduceMean r -> {
+        long[] d = new long[out.size()];
+        Arrays.fill(d, in.size() / Math.max(1, out.size()));
+        yield d;
+      }
+      default -> throw new IllegalArgumentException(op.kind() + " divides nothing");
+    };
   }
 
   private static Shape broadcast(Op op, Shape[] in) {

@@ -1,8 +1,6 @@
 package io.musketeer.mpc.protocol;
 
 import io.musketeer.core.PoolGeometry;
-import io.musketeer.core.RingOps;
-import io.musketeer.core.Shape;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Node;
 import io.musketeer.ir.Op;
@@ -124,15 +122,10 @@ public final class ComparisonPlan {
     return new ComparisonPlan(calls, deferred);
   }
 
-  /** The public divisor of each output of node i, an AvgPool (its window's count) or a ReduceMean. */
+  /** The public divisor of each output of node i, an AvgPool or a ReduceMean ({@link ShapeInference#divisors}). */
   public static long[] divisors(Graph g, int i) {
     Node n = g.node(i);
-    Shape in = g.node(n.input(0)).shape();
-    if (n.op() instanceof Op.AvgPool p) return RingOps.poolDivisors(ShapeInference.poolGeometry(p.window(), in), p.countPadding());
-    if (!(n.op() instanceof Op.ReduceMean)) throw new IllegalArgumentException("node '" + n.name() + "' divides nothing");
-    long[] d = new long[n.shape().size()];
-    Arrays.fill(d, in.size() / Math.max(1, n.shape().size()));
-    return d;
+    return ShapeInference.divisors(n.op(), g.node(n.input(0)).shape(), n.shape());
   }
 
   /**
