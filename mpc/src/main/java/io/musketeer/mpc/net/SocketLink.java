@@ -57,7 +57,6 @@ final class SocketLink implements Link {
   private byte[] scratch; // receiver only
   private long deadline; // receiver only: end of the current message's allowance
   private volatile IOException sendFailure;
-  private volatile boolean stopping;
 
   SocketLink(Party self, Party peer, Socket socket, Socket raw, Timeouts timeouts) throws IOException {
     this.peer = peer;
@@ -167,12 +166,16 @@ final class SocketLink implements Link {
     }
   }
 
+  /**
+   * Records why sending stopped, and leaves the socket open: a write fails once the peer is gone, and
+   * what the peer sent before it went (its last data, its CLOSE or ABORT) may still wait unread in the
+   * receive buffer. The receiver reads it and then the connection's end, so it is not left waiting.
+   */
   private void sendFailed(IOException e) {
     synchronized (this) {
       if (sendFailure == null) sendFailure = e;
     }
     queue.clear();
-    if (!stopping) closeQuietly(raw);
   }
 
   // ---------------------------------------------------------------- receiving
@@ -245,7 +248,6 @@ final class SocketLink implements Link {
 
   @Override
   public void close(long drainDeadlineNanos) {
-    stopping = true;
     if (sender.isAlive()) {
       // still writing to a peer that does not read: a goodbye could not get through, and a TLS
       // close_notify would wait for the writer; drop the connection
@@ -296,7 +298,6 @@ final class SocketLink implements Link {
     } catch (IOException ignored) {
       // closing anyway
     }
-    stopping = true;
     closeQuietly(raw);
     queue.clear();
     queue.add(END);

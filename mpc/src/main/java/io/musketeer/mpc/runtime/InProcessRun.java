@@ -56,11 +56,12 @@ public final class InProcessRun {
 
   /**
    * Runs {@code task} for every party on its own thread, with the transport {@code connect} makes for it
-   * there (a TCP set-up blocks until the peers dial in, so each party connects on its own thread).
-   * When a party fails, the others' transports are closed so that none waits for it until a timeout,
-   * and the failure that came first, the root cause, is rethrown. Each party closes its transport on its
-   * own thread when its task ends, as a party process would: a close waits for the peers' closes (a
-   * lingering close), so closing them one after another at the end would wait out each drain.
+   * there (a TCP set-up blocks until the peers dial in, so each party connects on its own thread), and
+   * rethrows the failure that came first, the root cause. Each party closes its own transport on its own
+   * thread when its task ends or fails, as a party process would: a failing party's goodbye releases the
+   * peers waiting for it, and theirs release the rest. Closing a peer's transport from the failing
+   * party's thread instead would drain a socket that the peer's own thread is still reading, which
+   * waits for the peer's next heartbeat.
    */
   public static <T> Map<Party, T> onThreads(Function<Party, Transport> connect, PartyTask<T> task) {
     Map<Party, Transport> transports = new ConcurrentHashMap<>();
@@ -69,15 +70,18 @@ public final class InProcessRun {
     Thread[] threads = new Thread[Party.values().length];
     for (Party p : Party.values()) {
       threads[p.ordinal()] = Thread.ofPlatform().daemon().name("musketeer-" + p.label()).start(() -> {
+        Transport t = null;
         try {
-          Transport t = connect.apply(p);
+          t = connect.apply(p);
           transports.put(p, t);
-          if (first.get() != null) t.close();
-          T v = task.run(p, t);
-          if (v != null) values.put(p, v);
-          t.close();
+          if (first.get() == null) {
+            T v = task.run(p, t);
+            if (v != null) values.put(p, v);
+          }
         } catch (Throwable e) {
-          if (first.compareAndSet(null, e)) transports.values().forEach(InProcessRun::closeQuietly);
+          first.compareAndSet(null, e); // before the goodbye below, so the failures it causes come second
+        } finally {
+          if (t != null) closeQuietly(t);
         }
       });
     }

@@ -240,6 +240,23 @@ class TcpTransportTest {
   }
 
   /**
+   * A peer's goodbye is still read after this side's heartbeats to it have failed: once the helper is
+   * gone, the server's next heartbeats hit a closed socket, and a failed send must not throw away the
+   * helper's last frames, which wait unread in the server's receive buffer.
+   */
+  @Test
+  void aCleanCloseReadLateIsStillAGoodbye() throws Exception {
+    try (ThreeParty.Connected n = ThreeParty.connect(Net.TCP)) {
+      n.get(Party.HELPER).send(Party.SERVER, STEP, new long[] {1, 2});
+      n.get(Party.HELPER).close();
+      Thread.sleep(3_000); // three heartbeat intervals: the second beat after the close fails
+      assertArrayEquals(new long[] {1, 2}, n.get(Party.SERVER).receiveLongs(Party.HELPER, STEP, 2));
+      TransportException e = assertThrows(TransportException.class, () -> n.get(Party.SERVER).receiveLongs(Party.HELPER, STEP, 2));
+      assertTrue(e.getMessage().startsWith("helper closed the connection while server expected a message"), e.getMessage());
+    }
+  }
+
+  /**
    * A party that closes with its peer's last frame unread (a heartbeat, or the peer's own CLOSE crossing
    * this one) must still deliver everything it sent. Closing a socket with unread input makes the kernel
    * reset the connection and discard what is not yet on the wire: on a slow link that was the server's

@@ -47,8 +47,8 @@ import java.util.function.Function;
  *       {@link #testTimeouts()} for TCP set-ups of their own. OS processes: {@link PartyProcesses}.
  *   <li>Shares: {@link #share}, {@link #open}, {@link #of}.
  * </ul>
- * Everything runs through {@link InProcessRun#onThreads}: a failing party closes the others' transports
- * and its failure, the first, is rethrown.
+ * Everything runs through {@link InProcessRun#onThreads}: each party closes its own transport when its
+ * task ends or fails, so a failing party releases the others, and its failure, the first, is rethrown.
  */
 public final class ThreeParty {
   private ThreeParty() {}
