@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
-import java.security.Provider;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -13,48 +12,75 @@ import javax.crypto.spec.SecretKeySpec;
  * A pseudorandom generator: AES-128 in counter mode over a zero stream (AES-NI through the JDK's
  * intrinsics). Two parties holding the same key draw identical streams; never share a Prg between
  * threads.
+ *
+ * <p>A Prg keeps its key and how many blocks it has drawn, not a cipher: each encryption borrows a
+ * cipher from a {@link Ciphers} pool and starts it at that block. A protocol creates thousands of short
+ * streams per layer, and a cipher of their own cost each of them the JCE's provider and transformation
+ * lookup, code that a cold run then also spent seconds compiling.
  */
 public final class Prg {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int BUFFER = 1 << 14;
-  private static final String TRANSFORMATION = "AES/CTR/NoPadding";
-  /** Looked up once: a protocol creates thousands of streams, and the provider search is most of their set-up. */
-  private static final Provider PROVIDER = provider();
 
   /** The plaintext of the counter mode: only ever read, so one array serves every stream. */
   private static final byte[] ZEROS = new byte[BUFFER];
 
-  private final Cipher cipher;
+  private final SecretKeySpec key;
+  private final Ciphers ciphers;
+  /** Counter blocks of a chunk of a stream: a chunk ends where the next one begins. */
+  static final int CHUNK_BLOCKS_LOG2 = 32;
+
+  /** The counter block the next encryption starts at. */
+  private long blocks;
+  /** The first counter block this stream may not use (the next chunk's). */
+  private final long limit;
   /** Allocated on the first draw that needs it: many streams are drawn straight into their destination. */
   private byte[] buf;
   private int pos = BUFFER;
 
-  /** @param key 16 bytes */
+  /** A stream of its own, with a cipher pool of its own. @param key 16 bytes */
   public Prg(byte[] key) {
-    if (key.length != 16) throw new IllegalArgumentException("a Prg key is 16 bytes");
-    try {
-      cipher = Cipher.getInstance(TRANSFORMATION, PROVIDER);
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-CTR unavailable in this JDK", e);
-    }
+    this(key, new Ciphers());
   }
 
-  private static Provider provider() {
+  /** @param key 16 bytes */
+  Prg(byte[] key, Ciphers ciphers) {
+    this(key, ciphers, 0, Long.MAX_VALUE);
+  }
+
+  /** The key's stream from counter block {@code first} on, for at most 2^{@value #CHUNK_BLOCKS_LOG2} blocks (a chunk of it). */
+  Prg(byte[] key, Ciphers ciphers, long first) {
+    this(key, ciphers, first, first + (1L << CHUNK_BLOCKS_LOG2));
+  }
+
+  private Prg(byte[] key, Ciphers ciphers, long first, long limit) {
+    if (key.length != 16) throw new IllegalArgumentException("a Prg key is 16 bytes");
+    this.key = new SecretKeySpec(key, "AES");
+    this.ciphers = ciphers;
+    this.blocks = first;
+    this.limit = limit;
+  }
+
+  /** The next n bytes of the key stream (n a multiple of 16, at most {@link #BUFFER}) into dst[at ..]. */
+  private void encrypt(byte[] dst, int at, int n) {
+    if (limit - blocks < n >>> 4) throw new IllegalStateException("a chunk of a random stream ran into the next chunk");
+    Cipher c = ciphers.borrow();
     try {
-      return Cipher.getInstance(TRANSFORMATION).getProvider();
+      byte[] counter = new byte[16]; // big-endian, as counter mode increments it
+      for (int i = 0; i < 8; i++) counter[15 - i] = (byte) (blocks >>> (8 * i));
+      c.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(counter));
+      c.update(ZEROS, 0, n, dst, at);
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-CTR unavailable in this JDK", e);
+      throw new IllegalStateException("AES-CTR failed", e);
+    } finally {
+      ciphers.giveBack(c);
     }
+    blocks += n >>> 4;
   }
 
   private void refill() {
     if (buf == null) buf = new byte[BUFFER];
-    try {
-      cipher.update(ZEROS, 0, BUFFER, buf, 0);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    encrypt(buf, 0, BUFFER);
     pos = 0;
   }
 
@@ -88,11 +114,7 @@ public final class Prg {
       if (pos == BUFFER && end - i >= 16) {
         // Nothing buffered: encrypt straight into dst (the same key stream, one copy less).
         int n = Math.min(BUFFER, (end - i) & ~15);
-        try {
-          cipher.update(ZEROS, 0, n, dst, i);
-        } catch (GeneralSecurityException e) {
-          throw new IllegalStateException(e);
-        }
+        encrypt(dst, i, n);
         i += n;
         continue;
       }

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
@@ -34,6 +35,11 @@ public final class Randomness implements AutoCloseable {
    */
   private final List<ConcurrentLinkedQueue<Mac>> idle = new ArrayList<>();
   private final ConcurrentLinkedQueue<Mac> created = new ConcurrentLinkedQueue<>();
+  /** Keys of chunked streams, by stream; wiped on close. */
+  private final Map<StreamId, byte[]> chunkKeys = new ConcurrentHashMap<>();
+  private static final int MAX_CHUNK_KEYS = 1024;
+  /** The streams' ciphers, wiped with the seeds. */
+  private final Ciphers ciphers = new Ciphers();
   private volatile boolean closed;
 
   /**
@@ -67,16 +73,59 @@ public final class Randomness implements AutoCloseable {
   /** The stream this party shares with {@code other} for one purpose of one operation. */
   public Prg shared(Party other, String purpose, long opId) {
     if (other == self) throw new IllegalArgumentException("no pair stream with oneself");
-    return new Prg(derive(other, purpose, opId));
+    return stream(derive(other, purpose, opId, WHOLE));
   }
 
   /** This party's private stream for one purpose of one operation. */
   public Prg own(String purpose, long opId) {
-    return new Prg(derive(self, purpose, opId));
+    return stream(derive(self, purpose, opId, WHOLE));
   }
 
-  /** HMAC-SHA256(seed, purpose | 0 | op id) truncated to an AES key; the seed shared with {@code with}, or the own seed for self. */
-  private byte[] derive(Party with, String purpose, long opId) {
+  /**
+   * Chunk {@code chunk} of {@link #shared shared(other, purpose, opId)}'s key: that key's stream from
+   * counter block chunk·2^32 on, so that the chunks of one call, drawn on several threads, never
+   * overlap (each may draw 64 GiB). One HMAC per stream instead of one per chunk: the key is remembered
+   * while the session runs.
+   */
+  public Prg sharedChunk(Party other, String purpose, long opId, int chunk) {
+    if (other == self) throw new IllegalArgumentException("no pair stream with oneself");
+    return chunk(other, purpose, opId, chunk);
+  }
+
+  /** Chunk {@code chunk} of this party's private stream for one purpose of one operation (as {@link #sharedChunk}). */
+  public Prg ownChunk(String purpose, long opId, int chunk) {
+    return chunk(self, purpose, opId, chunk);
+  }
+
+  private Prg stream(byte[] key) {
+    try {
+      return new Prg(key, ciphers);
+    } finally {
+      Arrays.fill(key, (byte) 0); // the Prg keeps its own copy
+    }
+  }
+
+  private Prg chunk(Party with, String purpose, long opId, int chunk) {
+    if (chunk < 0) throw new IllegalArgumentException("negative chunk " + chunk);
+    StreamId id = new StreamId(with.ordinal(), purpose, opId);
+    byte[] key = chunkKeys.get(id);
+    if (key == null) {
+      // forgetting keys costs only deriving them again; the bound keeps a long session's map small
+      if (chunkKeys.size() >= MAX_CHUNK_KEYS) chunkKeys.clear();
+      key = derive(with, purpose, opId, CHUNKED);
+      chunkKeys.putIfAbsent(id, key);
+    }
+    if (closed) throw new IllegalStateException("this session's randomness is closed");
+    return new Prg(key, ciphers, (long) chunk << Prg.CHUNK_BLOCKS_LOG2);
+  }
+
+  private record StreamId(int with, String purpose, long opId) {}
+
+  /** The separator byte of a key's name: a chunked stream never shares a key with a whole one of the same name. */
+  private static final byte WHOLE = 0, CHUNKED = 1;
+
+  /** HMAC-SHA256(seed, purpose | kind | op id) truncated to an AES key; the seed shared with {@code with}, or the own seed for self. */
+  private byte[] derive(Party with, String purpose, long opId, byte kind) {
     ConcurrentLinkedQueue<Mac> pool = idle.get(with.ordinal());
     Mac mac = pool.poll();
     try {
@@ -87,7 +136,8 @@ public final class Randomness implements AutoCloseable {
       }
       if (closed) throw new IllegalStateException("this session's randomness is closed");
       byte[] name = purpose.getBytes(StandardCharsets.UTF_8);
-      byte[] message = Arrays.copyOf(name, name.length + 9); // purpose | 0 | op id, little-endian
+      byte[] message = Arrays.copyOf(name, name.length + 9); // purpose | kind | op id, little-endian
+      message[name.length] = kind;
       for (int i = 0; i < 8; i++) message[name.length + 1 + i] = (byte) (opId >>> (8 * i));
       byte[] full = mac.doFinal(message);
       byte[] key = Arrays.copyOf(full, 16);
@@ -100,7 +150,7 @@ public final class Randomness implements AutoCloseable {
     }
   }
 
-  /** Overwrites the seeds and re-keys every HMAC made from them with zeros, then drops them. Idempotent. */
+  /** Overwrites the seeds and the chunked streams' keys, re-keys every HMAC and cipher made from them with zeros, then drops them. Idempotent. */
   @Override
   public void close() {
     closed = true;
@@ -114,6 +164,9 @@ public final class Randomness implements AutoCloseable {
       }
     }
     for (ConcurrentLinkedQueue<Mac> q : idle) q.clear();
+    ciphers.wipe();
+    chunkKeys.values().forEach(k -> Arrays.fill(k, (byte) 0));
+    chunkKeys.clear();
   }
 
   /**

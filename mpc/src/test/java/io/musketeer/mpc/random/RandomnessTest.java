@@ -47,14 +47,36 @@ class RandomnessTest {
   }
 
   @Test
-  void closingWipesTheSeedsAndTheKeyedHmacsAndStopsAllDraws() throws Exception {
+  void chunksAreStreamsOfTheirOwnAndTheSameFromAnyThreadAndAfterTheKeysAreForgotten() {
+    Randomness r = client();
+    long c0 = r.sharedChunk(Party.SERVER, "x", 1, 0).nextLong();
+    assertNotEquals(c0, r.sharedChunk(Party.SERVER, "x", 1, 1).nextLong());
+    assertNotEquals(c0, r.shared(Party.SERVER, "x", 1).nextLong(), "a chunked stream shares its key with the whole stream of its name");
+    assertNotEquals(c0, r.sharedChunk(Party.SERVER, "x", 2, 0).nextLong());
+    assertNotEquals(c0, r.sharedChunk(Party.HELPER, "x", 1, 0).nextLong());
+    assertNotEquals(c0, r.ownChunk("x", 1, 0).nextLong());
+    long[] fromWorkers = new long[64];
+    try (Parallel pool = Parallel.withThreads(4)) {
+      pool.forEach(64, i -> fromWorkers[i] = r.sharedChunk(Party.SERVER, "x", 1, i).nextLong());
+    }
+    for (int i = 0; i < 3000; i++) r.sharedChunk(Party.SERVER, "fill", i, 0); // more keys than are kept
+    for (int i = 0; i < 64; i++) assertEquals(fromWorkers[i], r.sharedChunk(Party.SERVER, "x", 1, i).nextLong());
+    assertEquals(c0, fromWorkers[0]);
+    assertThrows(IllegalArgumentException.class, () -> r.sharedChunk(Party.CLIENT, "x", 1, 0));
+  }
+
+  @Test
+  void closingWipesTheSeedsTheKeyedHmacsAndCiphersAndStopsAllDraws() throws Exception {
     Randomness r = client();
     try (Parallel pool = Parallel.withThreads(4)) {
       pool.forEach(64, i -> r.shared(Party.SERVER, "x", i).nextLong()); // keyed HMACs made on worker threads
+      pool.forEach(64, i -> r.sharedChunk(Party.SERVER, "x", 1, i).nextLong());
     }
     r.close();
     for (byte[] s : (byte[][]) field(r, "seeds")) assertArrayEquals(new byte[32], s, "a seed survived the session");
     assertEquals(0, ((Queue<?>) field(r, "created")).size(), "keyed HMACs survived the session");
+    assertEquals(0, ((Queue<?>) field(field(r, "ciphers"), "created")).size(), "keyed ciphers survived the session");
+    assertEquals(0, ((Map<?, ?>) field(r, "chunkKeys")).size(), "chunked streams' keys survived the session");
     assertThrows(IllegalStateException.class, () -> r.shared(Party.SERVER, "x", 1));
     assertThrows(IllegalStateException.class, () -> r.own("x", 1));
     r.close(); // idempotent

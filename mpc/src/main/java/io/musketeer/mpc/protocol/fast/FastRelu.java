@@ -142,7 +142,7 @@ public final class FastRelu {
   // ------------------------------------------------------------------ streams
 
   private static Prg pair(Session s, Party other, String purpose, long op, int chunk) {
-    return s.random().shared(other, purpose + "#" + chunk, op);
+    return s.random().sharedChunk(other, purpose, op, chunk);
   }
 
   /** r_t of one chunk, with the forced-wrap test hook applied. */
@@ -212,7 +212,7 @@ public final class FastRelu {
     long[] r1 = maskHalves(s, Party.SERVER, Party.SERVER, op, c, lo, len, k);
     long[] r = new long[len];
     for (int i = 0; i < len; i++) r[i] = r0[i] + r1[i];
-    Prg own = s.random().own("fast/e#" + c, op);
+    Prg own = s.random().ownChunk("fast/e", op, c);
     long[] e = own.longs(len / 64);
     long[] e2 = exact ? own.longs(len / 64) : null;
     int words = gWords(p), at = lo / 64 * words;

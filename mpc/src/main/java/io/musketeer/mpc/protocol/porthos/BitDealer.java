@@ -72,6 +72,6 @@ final class BitDealer {
   }
 
   private static Prg chunkStream(Session s, Party other, String purpose, long op, int chunk) {
-    return s.random().shared(other, purpose + "#" + chunk, op);
+    return s.random().sharedChunk(other, purpose, op, chunk);
   }
 }

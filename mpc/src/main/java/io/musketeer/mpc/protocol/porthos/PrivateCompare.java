@@ -76,9 +76,9 @@ public final class PrivateCompare {
     byte[] mask = scratch.bytes(purpose + "/pc-z", n * BitDealer.BITS);
     Chunks.forEach(s, n, chunk -> {
       int lo = chunk * Chunks.SIZE, hi = Math.min(n, lo + Chunks.SIZE);
-      s.random().shared(other, purpose + "/pc-rho#" + chunk, op).fill(rho, lo, hi - lo);
-      new Zp.Sampler(s.random().shared(other, purpose + "/pc-s#" + chunk, op), true).take(mult, lo * BitDealer.BITS, (hi - lo) * BitDealer.BITS);
-      new Zp.Sampler(s.random().shared(other, purpose + "/pc-z#" + chunk, op), false).take(mask, lo * BitDealer.BITS, (hi - lo) * BitDealer.BITS);
+      s.random().sharedChunk(other, purpose + "/pc-rho", op, chunk).fill(rho, lo, hi - lo);
+      new Zp.Sampler(s.random().sharedChunk(other, purpose + "/pc-s", op, chunk), true).take(mult, lo * BitDealer.BITS, (hi - lo) * BitDealer.BITS);
+      new Zp.Sampler(s.random().sharedChunk(other, purpose + "/pc-z", op, chunk), false).take(mask, lo * BitDealer.BITS, (hi - lo) * BitDealer.BITS);
     });
     return new Masks(purpose, op, n, rho, mult, mask);
   }
@@ -102,7 +102,7 @@ public final class PrivateCompare {
         for (int i = b0; i < b1; i++) {
           boolean sp = beta[i] == 1 && r[i] == -1L;
           if (sp) {
-            if (special == null) special = new Zp.Sampler(s.random().shared(other, m.purpose() + "/pc-u#" + chunk, m.op()), false);
+            if (special == null) special = new Zp.Sampler(s.random().sharedChunk(other, m.purpose() + "/pc-u", m.op(), chunk), false);
             special.take(u, 0, 64);
           }
           prefix(p0, xBits, i * BitDealer.BITS, r[i], beta[i], sp ? u : null, m.rho()[i] & 63, c, (i - b0) * BitDealer.BITS);
