@@ -1,6 +1,8 @@
 package io.musketeer.mpc.protocol.fast;
 
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The public parameters of one FastReLU layer (FASTRELU.md §1–§3): the bound k (inputs in
@@ -128,7 +130,15 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
    */
   public static Params forLayer(int k, Mode mode, int f) {
     if (k < 1 || k > 63) throw new IllegalArgumentException("bound k must be in 1..63, got " + k);
-    if (!mode.truncates()) f = 0;
+    int shift = mode.truncates() ? f : 0;
+    // every call of a layer asks again, and the search tries thousands of partitions in the exact mode
+    return CHOSEN.computeIfAbsent(((long) k << 40) | ((long) mode.ordinal() << 32) | (shift & 0xFFFFFFFFL), key -> cheapest(k, mode, shift));
+  }
+
+  /** forLayer's choices so far, by (k, mode, f); at most 63 · 5 · 64 of them. */
+  private static final Map<Long, Params> CHOSEN = new ConcurrentHashMap<>();
+
+  private static Params cheapest(int k, Mode mode, int f) {
     Params best = null;
     long bestCost = Long.MAX_VALUE;
     if (mode.exactShift()) {
