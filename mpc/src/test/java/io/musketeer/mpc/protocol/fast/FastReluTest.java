@@ -213,8 +213,8 @@ class FastReluTest {
           // the path is really taken: y + r wraps for many elements (r rebuilt from the test seeds, op id 0)
           int wraps = 0;
           for (int c = 0; c * FastRelu.CHUNK < n; c++) {
-            long[] r0 = ThreeParty.randomness(Party.CLIENT, seed).shared(Party.HELPER, "fast/r#" + c, 0).longs(FastRelu.CHUNK);
-            long[] r1 = ThreeParty.randomness(Party.SERVER, seed).shared(Party.HELPER, "fast/r#" + c, 0).longs(FastRelu.CHUNK);
+            long[] r0 = ThreeParty.randomness(Party.CLIENT, seed).sharedChunk(Party.HELPER, "fast/r", 0, c).longs(FastRelu.CHUNK);
+            long[] r1 = ThreeParty.randomness(Party.SERVER, seed).sharedChunk(Party.HELPER, "fast/r", 0, c).longs(FastRelu.CHUNK);
             for (int i = 0; i < FastRelu.CHUNK; i++) {
               int e = c * FastRelu.CHUNK + i;
               if ((e & 1) != 0) continue;

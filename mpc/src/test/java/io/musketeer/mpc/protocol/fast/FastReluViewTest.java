@@ -150,8 +150,8 @@ class FastReluViewTest {
     int words = FastRelu.gWords(p);
     for (int c = 0; c < lay.chunks; c++) {
       int len = lay.len(c), lo = lay.lo(c);
-      long[] r0 = rnd.shared(Party.HELPER, "fast/r#" + c, 0).longs(len);
-      long[] beta = rnd.shared(Party.SERVER, "fast/beta#" + c, 0).longs(2 * (len / 64));
+      long[] r0 = rnd.sharedChunk(Party.HELPER, "fast/r", 0, c).longs(len);
+      long[] beta = rnd.sharedChunk(Party.SERVER, "fast/beta", 0, c).longs(2 * (len / 64));
       for (int i = 0; i < len; i++) {
         int e = lo + i;
         long cv = sh[0][e] + (1L << p.k()) + r0[i] + c1[e];
