@@ -215,15 +215,9 @@ public final class FastRelu {
     Prg own = s.random().ownChunk("fast/e", op, c);
     long[] e = own.longs(len / 64);
     long[] e2 = exact ? own.longs(len / 64) : null;
-    int words = gWords(p), at = lo / 64 * words;
-    for (int w = 0; w < len / 64; w++) {
-      long rk = 0;
-      for (int i = 0; i < 64; i++) rk |= ((r[64 * w + i] >>> k) & 1) << i;
-      masks[at + w * words] = rk ^ e[w];
-      if (exact) masks[at + w * words + 1] = e2[w];
-    }
+    maskedBits(r, len, k, e, e2, gWords(p), masks, lo / 64 * gWords(p));
     byte[] blocks = buffer(0, nb * len); // R_j, block-major
-    for (int j = 0; j < nb; j++) block(r, 0, len, p.offset(j), p.width(j), blocks, j * len);
+    blocks(p, r, 0, len, blocks);
     byte prime = (byte) p.p();
     byte[] half0 = buffer(1, half), corr = buffer(2, half);
     for (int side = 0; side < 2; side++) {
@@ -252,6 +246,19 @@ public final class FastRelu {
       BitPack.Writer wrapOut = new BitPack.Writer(msg, o + ring * half);
       for (int q = ring * half; q < (ring + wrap) * half; q++) wrapOut.put(hv[q] & fMask, f);
       wrapOut.flush();
+    }
+  }
+
+  /**
+   * The helper's bits of one chunk, 64 elements a long: r_k ⊕ e, and e2 after it in the exact mode
+   * (words = 2). Kept out of dealChunk by the launcher, as {@link #blocks} is out of zeroTestChunk.
+   */
+  private static void maskedBits(long[] r, int len, int k, long[] e, long[] e2, int words, long[] masks, int at) {
+    for (int w = 0; w < len / 64; w++) {
+      long rk = 0;
+      for (int i = 0; i < 64; i++) rk |= ((r[64 * w + i] >>> k) & 1) << i;
+      masks[at + w * words] = rk ^ e[w];
+      if (e2 != null) masks[at + w * words + 1] = e2[w];
     }
   }
 
@@ -432,7 +439,7 @@ public final class FastRelu {
     }
     // c's blocks, block-major
     byte[] cb = buffer(4, nb * len);
-    for (int j = 0; j < nb; j++) block(cOpen, lo, len, p.offset(j), p.width(j), cb, j * len);
+    blocks(p, cOpen, lo, len, cb);
     // common randomness of the two holders: β (and β2), rotations, multipliers' logarithms, zero-masks
     long[] beta = pair(s, other, "fast/beta", op, c).longs(2 * (len / 64));
     byte[] rho = buffer(5, 2 * len), la = buffer(6, (m + m2) * len), z = buffer(7, (m + m2) * len);
@@ -460,6 +467,15 @@ public final class FastRelu {
     finish(u, m, rho, 0, la, z, 0, dv, len, t, prime, tables, scratch);
     if (exact) finish(u2, m2, rho, len, la, z, m * len, dv, len, t, prime, tables, scratch);
     Lanes.packPlanes(dv, 0, p.positions() * len, lambda, d, lay.dOff[c]);
+  }
+
+  /**
+   * All blocks of len values, block-major: dst[j·len + i] = block j of src[from + i]. A method of its
+   * own, kept out of its callers by the launcher: the block count changes from layer to layer, and the
+   * loop-predicate deoptimisation that follows then recompiles this method, not the whole chunk's.
+   */
+  private static void blocks(Params p, long[] src, int from, int len, byte[] dst) {
+    for (int j = 0; j < p.nb(); j++) block(src, from, len, p.offset(j), p.width(j), dst, j * len);
   }
 
   /** One block of len values: dst[at + i] = bits off .. off + width − 1 of src[from + i]. */
@@ -569,11 +585,7 @@ public final class FastRelu {
     int from = t == 0 ? 0 : half, cFrom = t == 0 ? half : 0;
     long[] hv = pair(s, Party.HELPER, "fast/it", op, c).longs(items * half);
     int ringBase = lay.dealOff[t][c] + lay.thermoLongs(half);
-    BitPack.Reader wrapIn = new BitPack.Reader(corr, ringBase + ring * half);
-    for (int m = 0; m < items; m++) {
-      for (int i = 0; i < half; i++) it[m * len + from + i] = m < ring ? hv[m * half + i] : hv[m * half + i] & fMask;
-      for (int i = 0; i < half; i++) it[m * len + cFrom + i] = m < ring ? corr[ringBase + m * half + i] : wrapIn.get(f);
-    }
+    itemHalves(items, ring, f, fMask, len, half, from, cFrom, hv, corr, ringBase, it);
     int words = gWords(p);
     long[] b1 = new long[real], h = new long[real];
     for (int i = 0; i < real; i++) {
@@ -589,6 +601,20 @@ public final class FastRelu {
       case TRUNC -> truncOutput(real, lo, len, k, f, ring, words, one, h, it, cOpen, beta, g, outAll);
       case RELU_TRUNC -> reluTruncOutput(real, lo, len, k, f, ring, words, false, one, h, it, cOpen, beta, g, outAll);
       case RELU_TRUNC_EXACT -> reluTruncOutput(real, lo, len, k, f, ring, words, true, one, h, it, cOpen, beta, g, outAll);
+    }
+  }
+
+  /**
+   * The holder's item halves, item-major: its own stream's for the elements it draws, the helper's
+   * corrections (ring items whole, wrap items f bits each) for the rest. Kept out of outputChunk by the
+   * launcher, as {@link #blocks} is out of zeroTestChunk: the item count changes with the mode.
+   */
+  private static void itemHalves(int items, int ring, int f, long fMask, int len, int half, int from, int cFrom, long[] hv, long[] corr,
+      int ringBase, long[] it) {
+    BitPack.Reader wrapIn = new BitPack.Reader(corr, ringBase + ring * half);
+    for (int m = 0; m < items; m++) {
+      for (int i = 0; i < half; i++) it[m * len + from + i] = m < ring ? hv[m * half + i] : hv[m * half + i] & fMask;
+      for (int i = 0; i < half; i++) it[m * len + cFrom + i] = m < ring ? corr[ringBase + m * half + i] : wrapIn.get(f);
     }
   }
 
