@@ -21,15 +21,14 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Prg {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int BUFFER = 1 << 14;
+  /** Counter blocks of a chunk of a stream: a chunk ends where the next one begins. */
+  static final int CHUNK_BLOCKS_LOG2 = 32;
 
   /** The plaintext of the counter mode: only ever read, so one array serves every stream. */
   private static final byte[] ZEROS = new byte[BUFFER];
 
   private final SecretKeySpec key;
   private final Ciphers ciphers;
-  /** Counter blocks of a chunk of a stream: a chunk ends where the next one begins. */
-  static final int CHUNK_BLOCKS_LOG2 = 32;
-
   /** The counter block the next encryption starts at. */
   private long blocks;
   /** The first counter block this stream may not use (the next chunk's). */

@@ -35,7 +35,10 @@ public final class Randomness implements AutoCloseable {
    */
   private final List<ConcurrentLinkedQueue<Mac>> idle = new ArrayList<>();
   private final ConcurrentLinkedQueue<Mac> created = new ConcurrentLinkedQueue<>();
-  /** Keys of chunked streams, by stream; wiped on close. */
+  /**
+   * Keys of chunked streams, by stream; wiped on close. Keys dropped to bound the map are not wiped:
+   * another thread may be copying one into its Prg at that moment.
+   */
   private final Map<StreamId, byte[]> chunkKeys = new ConcurrentHashMap<>();
   private static final int MAX_CHUNK_KEYS = 1024;
   /** The streams' ciphers, wiped with the seeds. */

@@ -215,7 +215,8 @@ public final class FastRelu {
     Prg own = s.random().ownChunk("fast/e", op, c);
     long[] e = own.longs(len / 64);
     long[] e2 = exact ? own.longs(len / 64) : null;
-    maskedBits(r, len, k, e, e2, gWords(p), masks, lo / 64 * gWords(p));
+    int words = gWords(p);
+    maskedBits(r, len, k, e, e2, words, masks, lo / 64 * words);
     byte[] blocks = buffer(0, nb * len); // R_j, block-major
     blocks(p, r, 0, len, blocks);
     byte prime = (byte) p.p();

@@ -123,6 +123,9 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
     return 2 * holderOnlineBits() + helperOnlineBits() + helperOfflineBits();
   }
 
+  /** forLayer's choices so far, by (k, mode, f); at most 63 · 5 · 64 of them. */
+  private static final Map<Long, Params> CHOSEN = new ConcurrentHashMap<>();
+
   /**
    * The cheapest partition for a layer (FASTRELU.md §2): for each block count nb, widths as equal as
    * possible (in the exact mode the f low bits and the k − f high bits apart), p the smallest prime
@@ -134,9 +137,6 @@ public record Params(int k, Mode mode, int f, int[] widths, int p) {
     // every call of a layer asks again, and the search tries thousands of partitions in the exact mode
     return CHOSEN.computeIfAbsent(((long) k << 40) | ((long) mode.ordinal() << 32) | (shift & 0xFFFFFFFFL), key -> cheapest(k, mode, shift));
   }
-
-  /** forLayer's choices so far, by (k, mode, f); at most 63 · 5 · 64 of them. */
-  private static final Map<Long, Params> CHOSEN = new ConcurrentHashMap<>();
 
   private static Params cheapest(int k, Mode mode, int f) {
     Params best = null;
