@@ -67,6 +67,25 @@ final class Lanes {
   }
 
   /**
+   * Whether the CPU compresses byte lanes in hardware (AVX-512 VBMI2). Elsewhere (AVX2, NEON) the
+   * Vector API's {@code compress} of bytes falls back to a lane-by-lane Java loop that made the whole
+   * protocol about three times slower, so the sampler accepts eight bytes at a time with
+   * {@link Long#compress} (one PEXT with BMI2) instead. Both paths yield the same values.
+   */
+  static final boolean BYTE_COMPRESS = VL == 64 && cpuFlag("avx512_vbmi2");
+
+  private static boolean cpuFlag(String flag) {
+    String forced = System.getProperty("musketeer.byteCompress");
+    if (forced != null) return Boolean.parseBoolean(forced);
+    try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+      return lines.filter(l -> l.startsWith("flags")).findFirst()
+          .map(l -> java.util.Arrays.asList(l.split("[\\s:]+")).contains(flag)).orElse(false);
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
    * Exactly uniform values of Z_q (or of Z_q \ {0}) from a PRG stream, by rejection on the low b bits
    * of each byte, 2^b the smallest power of two ≥ q: the low bits of a uniform byte are uniform, and
    * conditioned on being accepted they are uniform on the accepted set. Both holders of a stream accept
@@ -74,23 +93,37 @@ final class Lanes {
    */
   static final class Sampler {
     private static final int RAW = 4096;
+    private static final java.lang.invoke.VarHandle LONGS =
+        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L, HIGHS = 0x8080808080808080L;
     private final Prg prg;
     private final byte q, mask;
-    private final boolean nonZero;
+    private final boolean nonZero, vector;
     private final byte[] raw = new byte[RAW];
     private final byte[] vals = new byte[RAW + 64];
     private int pos, count;
 
     Sampler(Prg prg, int q, boolean nonZero) {
+      this(prg, q, nonZero, BYTE_COMPRESS);
+    }
+
+    /** {@code vector} chooses the path (tests compare both). */
+    Sampler(Prg prg, int q, boolean nonZero, boolean vector) {
       if (q < 1 || q > 127 || (nonZero && q < 2)) throw new IllegalArgumentException("modulus out of range: " + q);
       this.prg = prg;
       this.q = (byte) q;
       this.mask = (byte) (q == 1 ? 0 : (1 << (32 - Integer.numberOfLeadingZeros(q - 1))) - 1);
       this.nonZero = nonZero;
+      this.vector = vector;
     }
 
     private void refill() {
       prg.fill(raw, 0, RAW);
+      count = vector ? acceptVector() : acceptEights();
+      pos = 0;
+    }
+
+    private int acceptVector() {
       int j = 0;
       for (int i = 0; i < RAW; i += VL) {
         ByteVector v = ByteVector.fromArray(B, raw, i).and(mask);
@@ -99,8 +132,25 @@ final class Lanes {
         v.compress(ok).intoArray(vals, j);
         j += ok.trueCount();
       }
-      count = j;
-      pos = 0;
+      return j;
+    }
+
+    /**
+     * Eight bytes per long: every masked byte is below 128, so adding 128 − q sets its top bit iff it is
+     * ≥ q, and adding 127 iff it is non-zero, without carries between bytes; the accepted bytes are then
+     * gathered to the low end in one {@link Long#compress}.
+     */
+    private int acceptEights() {
+      long m = (mask & 0xffL) * ONES, tooBig = ((128 - q) & 0xffL) * ONES;
+      int j = 0;
+      for (int i = 0; i < RAW; i += 8) {
+        long v = (long) LONGS.get(raw, i) & m;
+        long ok = ~(v + tooBig) & HIGHS;
+        if (nonZero) ok &= v + 0x7f7f7f7f7f7f7f7fL;
+        LONGS.set(vals, j, Long.compress(v, (ok >>> 7) * 0xff));
+        j += Long.bitCount(ok);
+      }
+      return j;
     }
 
     /** The next len values into dst[off ..]. */
