@@ -86,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
     // shapes only unless checking: the parties load the model themselves; compiling here refuses a bad scale before they start
     String warning = Scales.checkSecure(model.effectiveScale());
     if (warning != null) System.err.println(warning);
-    Program program = model.program(check ? Models.Use.WEIGHTS : Models.Use.STRUCTURE_FOR_SERVER, true);
+    Program program = model.program(Models.Use.STRUCTURE_FOR_SERVER, true);
     Graph g = program.graph();
     Op.Input in = InferCommand.singleInput(g);
     List<String> partyArgs = new java.util.ArrayList<>(model.partyArgs(in.shape()));
@@ -96,14 +96,10 @@ final class BenchCommand implements Callable<Integer> {
     FloatTensor x = DemoCommand.syntheticInput(in);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape());
-    FloatTensor expected = null;
-    if (check) {
-      FixedPointInterpreter.Run run = FixedPointInterpreter.execute(program, Map.of(in.name(), x));
-      expected = run.outputs().get(0);
-      if (run.outOfBound() > 0) System.out.printf(Locale.ROOT, "the emulation saw %,d values outside their bounds%n", run.outOfBound());
-    }
     g = null; // the parties load the model themselves
     Map<String, List<Row>> byProtocol = new LinkedHashMap<>();
+    List<Row> inOrder = new ArrayList<>();
+    List<FloatTensor> secureOutputs = new ArrayList<>();
     try (WorkDir dir = WorkDir.create("musketeer-bench"); Namespaces hosts = profile == null ? null : Namespaces.up(profile)) {
       if (hosts != null) System.out.println("parties in network namespaces: " + hosts.description());
       Path input = dir.resolve("input.npy");
@@ -123,17 +119,14 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  inference 1 (cold): %.2f s, %s; inference 2 (warm): %.2f s, %s%n", inf[0][0], Units.bytes((long) inf[0][1]), inf[1][0],
                 Units.bytes((long) inf[1][1]));
           }
-          String exact = "";
-          if (expected != null) {
-            FloatTensor got = Npy.read(output);
-            exact = Arrays.equals(expected.data(), got.data()) ? "yes" : "no";
-            System.out.printf(Locale.ROOT, "  output equals the fixed-point emulation: %s%s%n", exact,
-                exact.equals("yes") ? "" : " (largest difference " + largestDifference(expected, got) + ")");
-          }
-          Row row = Row.of(model.model, label, r + 1, last, exact, note, warm ? 2 : 1);
-          byProtocol.computeIfAbsent(label, k -> new ArrayList<>()).add(row);
-          if (rows != null) append(rows, row.json());
+          if (check) secureOutputs.add(Npy.read(output));
+          inOrder.add(Row.of(model.model, label, r + 1, last, "", note, warm ? 2 : 1));
         }
+      }
+      if (check) checkAgainstEmulation(inOrder, secureOutputs, in, x);
+      for (Row row : inOrder) {
+        byProtocol.computeIfAbsent(row.protocol(), k -> new ArrayList<>()).add(row);
+        if (rows != null) append(rows, row.json());
       }
       System.out.println();
       for (List<Row> rs : byProtocol.values()) System.out.println(Row.markdown(rs));
@@ -149,6 +142,25 @@ final class BenchCommand implements Callable<Integer> {
       if (rep != null) rep.write(last.mergedJson().getBytes(StandardCharsets.UTF_8));
     }
     return 0;
+  }
+
+  /**
+   * Marks each row with whether its secure output equals the cleartext fixed-point emulation. The
+   * emulation runs after the secure runs, so that neither its work (and its JIT's) nor the weights it
+   * loads share the machine with the parties whose time is being measured.
+   */
+  private void checkAgainstEmulation(List<Row> inOrder, List<FloatTensor> outputs, Op.Input in, FloatTensor x) {
+    FixedPointInterpreter.Run run = FixedPointInterpreter.execute(model.program(Models.Use.WEIGHTS, true), Map.of(in.name(), x));
+    FloatTensor expected = run.outputs().get(0);
+    if (run.outOfBound() > 0) System.out.printf(Locale.ROOT, "the emulation saw %,d values outside their bounds%n", run.outOfBound());
+    for (int i = 0; i < inOrder.size(); i++) {
+      Row row = inOrder.get(i);
+      FloatTensor got = outputs.get(i);
+      String exact = Arrays.equals(expected.data(), got.data()) ? "yes" : "no";
+      System.out.printf(Locale.ROOT, "%s, run %d: output equals the fixed-point emulation: %s%s%n", row.protocol(), row.run(), exact,
+          exact.equals("yes") ? "" : " (largest difference " + largestDifference(expected, got) + ")");
+      inOrder.set(i, row.withExact(exact));
+    }
   }
 
   /** Each protocol's median time and its traffic and flights against the first protocol's. */
@@ -216,6 +228,11 @@ final class BenchCommand implements Callable<Integer> {
       }
       return new Row(LocalDate.now().toString(), model, protocol, run, s.wallSeconds(), session, s.totalBytes(), offline, s.maxRounds(), peak, cpu,
           exact, note, inferences > 1 ? inferences(s, inferences) : new double[0][], s.network());
+    }
+
+    Row withExact(String verdict) {
+      return new Row(date, model, protocol, run, wallSeconds, sessionSeconds, bytes, offlineBytes, rounds, peakMemory, cpuSeconds, verdict, note,
+          inferences, network);
     }
 
     /** The run with the median wall time (traffic and flights are the same in every run). */

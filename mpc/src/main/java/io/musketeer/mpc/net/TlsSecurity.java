@@ -10,9 +10,10 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.MessageDigest;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.MessageDigest;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
@@ -23,7 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -31,6 +32,7 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -72,14 +74,9 @@ public final class TlsSecurity implements LinkSecurity {
     this.own = Objects.requireNonNull(own);
     this.peers = Objects.requireNonNull(peers);
     try {
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      ks.load(null, null);
-      ks.setKeyEntry("party", own.privateKey(), new char[0], new Certificate[] {own.certificate()});
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(ks, new char[0]);
       context = SSLContext.getInstance("TLSv1.3");
-      context.init(kmf.getKeyManagers(), new TrustManager[] {new PinnedLater()}, null);
-    } catch (GeneralSecurityException | IOException e) {
+      context.init(new KeyManager[] {new OwnKey(own)}, new TrustManager[] {new PinnedLater()}, null);
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up TLS 1.3 in this JDK: " + e.getMessage(), e);
     }
   }
@@ -249,6 +246,75 @@ public final class TlsSecurity implements LinkSecurity {
           MethodType.methodType(byte[].class, String.class, byte[].class, int.class));
     } catch (NoSuchMethodException | IllegalAccessException e) {
       return null;
+    }
+  }
+
+  /**
+   * Serves this party's one key and certificate to the handshake, for the key type it asks for (as the
+   * JDK's SunX509 key manager does). A key store would do the same at start-up cost: PKCS12 encrypts
+   * the key with 10,000 PBKDF2 rounds just to hand it back, about half a second of a cold JVM.
+   */
+  private static final class OwnKey extends X509ExtendedKeyManager {
+    private static final String ALIAS = "party";
+    private final PrivateKey key;
+    private final X509Certificate[] chain;
+
+    OwnKey(PartyKey own) {
+      this.key = own.privateKey();
+      this.chain = new X509Certificate[] {own.certificate()};
+    }
+
+    private String alias(String keyType) {
+      return key.getAlgorithm().equals(keyType) ? ALIAS : null;
+    }
+
+    private String alias(String[] keyTypes) {
+      if (keyTypes != null) for (String t : keyTypes) if (alias(t) != null) return ALIAS;
+      return null;
+    }
+
+    private String[] aliases(String keyType) {
+      return alias(keyType) == null ? null : new String[] {ALIAS};
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+      return alias(keyTypes);
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+      return alias(keyTypes);
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return alias(keyType);
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+      return alias(keyType);
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return aliases(keyType);
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return aliases(keyType);
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return ALIAS.equals(alias) ? chain.clone() : null;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return ALIAS.equals(alias) ? key : null;
     }
   }
 

@@ -121,6 +121,25 @@ class TlsTest {
     for (Party p : Party.values()) assertInstanceOf(FramedTransport.class, out.get(p), String.valueOf(out.get(p)));
   }
 
+  /** Keys that musketeer keygen did not make: an RSA certificate is served for the handshake's RSA signature schemes. */
+  @Test
+  void anRsaKeyConnects() throws Exception {
+    ThreeParty.Keys keys = ThreeParty.Keys.fresh();
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    java.security.KeyPair kp = g.generateKeyPair();
+    org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=an operator's own RSA key");
+    Instant now = Instant.now();
+    var cert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+        new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.TWO, java.util.Date.from(now.minusSeconds(60)),
+            java.util.Date.from(now.plus(Duration.ofDays(1))), name, kp.getPublic())
+            .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate())));
+    PartyKey rsa = new PartyKey(kp.getPrivate(), cert);
+    Peers pins = keys.pins().withPins(Party.SERVER, List.of(rsa.fingerprint()));
+    Map<Party, Object> out = connect(everyone(keys, p -> new Setup(pins, p == Party.SERVER ? rsa : keys.keys().get(p))));
+    for (Party p : Party.values()) assertInstanceOf(FramedTransport.class, out.get(p), String.valueOf(out.get(p)));
+  }
+
   @Test
   void aServerWithAnotherCertificateIsRefusedByTheClientWithBothFingerprints() {
     ThreeParty.Keys keys = ThreeParty.Keys.fresh();
