@@ -72,11 +72,11 @@ final class Lanes {
    * protocol about three times slower, so the sampler accepts eight bytes at a time with
    * {@link Long#compress} (one PEXT with BMI2) instead. Both paths yield the same values.
    */
-  static final boolean BYTE_COMPRESS = VL == 64 && cpuFlag("avx512_vbmi2");
+  static final boolean BYTE_COMPRESS = System.getProperty("musketeer.byteCompress") != null
+      ? Boolean.getBoolean("musketeer.byteCompress") // either path, on any CPU, for comparisons
+      : VL == 64 && cpuFlag("avx512_vbmi2");
 
   private static boolean cpuFlag(String flag) {
-    String forced = System.getProperty("musketeer.byteCompress");
-    if (forced != null) return Boolean.parseBoolean(forced);
     try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
       return lines.filter(l -> l.startsWith("flags")).findFirst()
           .map(l -> java.util.Arrays.asList(l.split("[\\s:]+")).contains(flag)).orElse(false);
