@@ -536,6 +536,7 @@ public final class FastRelu {
     boolean vectorTables = prime <= vl;
     ByteVector logT = ByteVector.fromArray(Lanes.B, tables.log, 0), expT = ByteVector.fromArray(Lanes.B, tables.exp, 0);
     byte pm1 = (byte) (prime - 1);
+    byte[] products = vectorTables ? null : new byte[vl]; // primes above the lane count: the tables by index
     for (int e0 = 0; e0 < len; e0 += vl) {
       for (int q = 0; q < m; q++) ByteVector.fromArray(Lanes.B, u, q * len + e0).intoArray(scratch, q * vl);
       ByteVector r = ByteVector.fromArray(Lanes.B, rho, rhoOff + e0);
@@ -560,9 +561,11 @@ public final class FastRelu {
           ByteVector sumLog = Lanes.reduce(aq.add(uq.selectFrom(logT)), pm1);
           prod = sumLog.selectFrom(expT).blend((byte) 0, uq.compare(VectorOperators.EQ, (byte) 0));
         } else {
-          byte[] ua = uq.toArray(), aa = aq.toArray(), pa = new byte[vl];
-          for (int i = 0; i < vl; i++) pa[i] = ua[i] == 0 ? 0 : tables.exp[(aa[i] + tables.log[ua[i]]) % (prime - 1)];
-          prod = ByteVector.fromArray(Lanes.B, pa, 0);
+          for (int i = 0, uAt = in + q * vl, aAt = first + q * len + e0; i < vl; i++) {
+            byte ui = scratch[uAt + i];
+            products[i] = ui == 0 ? 0 : tables.exp[(la[aAt + i] + tables.log[ui]) % (prime - 1)];
+          }
+          prod = ByteVector.fromArray(Lanes.B, products, 0);
         }
         // the client adds z, the server subtracts it (p − z, or 0 for z = 0)
         ByteVector zt = t == 0 ? zq : Lanes.reduce(ByteVector.broadcast(Lanes.B, prime).sub(zq), prime);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /**
  * FastReLU against its cleartext definition (FASTRELU.md §11, "Tests to write"): exhaustive small k
@@ -107,6 +108,32 @@ class FastReluTest {
           for (int i = 0; i < x.length; i++) check(configs.get(c), x[i], out[i], "");
         }
       }
+    }
+  }
+
+  /**
+   * Primes above the lane count (up to the largest allowed): the zero test multiplies by table lookups
+   * element by element there (machines with 16 or 32 byte lanes), not with a vector shuffle.
+   */
+  @Test
+  void primesAboveTheLaneCount() {
+    int k = 6;
+    int[] w = {2, 2, 2};
+    long[] x = new long[(1 << (k + 1)) * 64];
+    for (int i = 0; i < x.length; i++) x[i] = (i % (1 << (k + 1))) - (1L << k);
+    List<Params> configs = new ArrayList<>();
+    for (int prime : new int[] {17, 37, Params.MAX_PRIME}) {
+      for (Mode mode : Mode.values()) configs.add(new Params(k, mode, mode.truncates() ? 2 : 0, w, prime));
+    }
+    long[][] sh = ThreeParty.share(x, new Random(61));
+    Map<Party, List<long[]>> r = ThreeParty.over(ThreeParty.Net.MEMORY).seed(61).run(s -> {
+      List<long[]> outs = new ArrayList<>();
+      for (Params p : configs) outs.add(FastRelu.run(s, p, ThreeParty.of(s, sh), x.length));
+      return outs;
+    }).values();
+    for (int c = 0; c < configs.size(); c++) {
+      long[] out = ThreeParty.open(r.get(Party.CLIENT).get(c), r.get(Party.SERVER).get(c));
+      for (int i = 0; i < x.length; i++) check(configs.get(c), x[i], out[i], "");
     }
   }
 
