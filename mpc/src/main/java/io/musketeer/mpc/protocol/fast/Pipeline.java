@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * One session's FastReLU batches. With a plan ({@link Fast#prepare}) the batches run in the planned
@@ -53,10 +54,9 @@ final class Pipeline {
     sent = 0;
     if (plan.isEmpty()) return;
     if (s.isHelper()) {
-      dealer = new Dealer(plan, base);
-      Thread t = new Thread(dealer, "musketeer-fast-dealer");
-      t.setDaemon(true);
-      t.start();
+      List<Fast.Batch> planned = plan;
+      long first = base;
+      dealer = Dealer.start(plan.size(), j -> FastRelu.deal(s, PLAN_OPS + first + j, planned.get(j).p(), planned.get(j).n()));
       if (ahead) while (sent < plan.size()) sendNext();
     } else if (ahead) {
       for (Fast.Batch b : plan) received.add(FastRelu.receiveDealt(s, b.p(), b.n()));
@@ -90,33 +90,45 @@ final class Pipeline {
     masks.put(sent++, d.masks());
   }
 
-  /** The helper's background dealing of a plan, in order, one batch ahead of its sending. */
-  private final class Dealer implements Runnable {
-    private final List<Fast.Batch> batches;
-    private final long first;
+  /**
+   * The helper's background dealing of a plan, in order, one batch ahead of its sending. Whatever ends
+   * the dealing thread, an out-of-memory error included, is thrown to the thread that takes the next
+   * batch: otherwise the helper would wait for it forever and its peers would time out.
+   */
+  static final class Dealer implements Runnable {
+    private final int batches;
+    private final IntFunction<FastRelu.Dealt> deal;
     private final BlockingQueue<FastRelu.Dealt> out = new ArrayBlockingQueue<>(1); // one batch ahead: memory, not speed, is what more would buy
     private final Thread consumer = Thread.currentThread();
-    private volatile RuntimeException failure;
+    private volatile Throwable failure;
 
-    Dealer(List<Fast.Batch> batches, long first) {
+    private Dealer(int batches, IntFunction<FastRelu.Dealt> deal) {
       this.batches = batches;
-      this.first = first;
+      this.deal = deal;
+    }
+
+    /** Starts dealing batches 0 .. batches-1 with {@code deal} on a daemon thread. */
+    static Dealer start(int batches, IntFunction<FastRelu.Dealt> deal) {
+      Dealer d = new Dealer(batches, deal);
+      Thread t = new Thread(d, "musketeer-fast-dealer");
+      t.setDaemon(true);
+      t.start();
+      return d;
     }
 
     @Override
     public void run() {
       try {
-        for (int j = 0; j < batches.size(); j++) {
-          Fast.Batch b = batches.get(j);
-          FastRelu.Dealt d = FastRelu.deal(s, PLAN_OPS + first + j, b.p(), b.n());
+        for (int j = 0; j < batches; j++) {
+          FastRelu.Dealt d = deal.apply(j);
           while (!out.offer(d, 1, TimeUnit.SECONDS)) {
             if (!consumer.isAlive()) return; // the session is gone
           }
         }
-      } catch (RuntimeException e) {
-        failure = e;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } catch (Throwable e) {
+        failure = e;
       }
     }
 
@@ -125,7 +137,10 @@ final class Pipeline {
         while (true) {
           FastRelu.Dealt d = out.poll(1, TimeUnit.SECONDS);
           if (d != null) return d;
-          if (failure != null) throw failure;
+          Throwable f = failure;
+          if (f instanceof RuntimeException e) throw e;
+          if (f instanceof Error e) throw e;
+          if (f != null) throw new IllegalStateException(f);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
