@@ -94,8 +94,9 @@ final class BenchCommand implements Callable<Integer> {
     if (plaintext) partyArgs.add("--plaintext");
     if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     FloatTensor x = DemoCommand.syntheticInput(in);
-    System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
-        GraphStats.totalComparisons(g), in.shape());
+    String heap = PartyHeap.option(program, !Programs.isProgram(model.model), warm ? 2 : 1);
+    System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s, party heap %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
+        GraphStats.totalComparisons(g), in.shape(), heap);
     g = null; // the parties load the model themselves
     Map<String, List<Row>> byProtocol = new LinkedHashMap<>();
     List<Row> inOrder = new ArrayList<>();
@@ -109,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
         for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
           Path output = dir.resolve("output.npy");
           last = LocalRun.execute(model.model, input, model.scale, protocol, output,
-              partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol), hosts);
+              partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol), hosts, heap);
           String label = security.mode() == SecurityMode.MALICIOUS ? protocol + ", " + security.mode().label() : protocol;
           if (hosts != null) label += ", " + profile + " profile";
           System.out.println(label + ", run " + (r + 1) + ":");

@@ -61,12 +61,16 @@ final class LocalRun {
   /** As above; {@code security} gives the parties' security options, given the run's private directory (where it may write a throwaway policy). */
   static Summary execute(String model, Path input, int scale, String protocol, Path output, List<String> partyArgs,
       List<String> clientArgs, boolean interactive, boolean verbose, java.util.function.Function<Path, List<String>> security) {
-    return execute(model, input, scale, protocol, output, partyArgs, clientArgs, interactive, verbose, security, null);
+    return execute(model, input, scale, protocol, output, partyArgs, clientArgs, interactive, verbose, security, null, PartyHeap.unsized());
   }
 
-  /** As above, with each party in its network namespace of {@code hosts} instead of on loopback (when not null). */
+  /**
+   * As above, with each party in its network namespace of {@code hosts} instead of on loopback (when not
+   * null), and {@code heap} the parties' heap option ({@link PartyHeap}).
+   */
   static Summary execute(String model, Path input, int scale, String protocol, Path output, List<String> partyArgs,
-      List<String> clientArgs, boolean interactive, boolean verbose, java.util.function.Function<Path, List<String>> security, Namespaces hosts) {
+      List<String> clientArgs, boolean interactive, boolean verbose, java.util.function.Function<Path, List<String>> security, Namespaces hosts,
+      String heap) {
     WorkDir dir = WorkDir.create("musketeer-local");
     Map<Party, Process> procs = new EnumMap<>(Party.class);
     Map<Party, Path> logs = new EnumMap<>(Party.class);
@@ -91,7 +95,7 @@ final class LocalRun {
       Map<Party, List<String>> keyArgs = writePeers(dir.path(), peers, !noKeys, hosts);
       long start = System.nanoTime();
       for (Party p : new Party[] {Party.HELPER, Party.SERVER, Party.CLIENT}) {
-        List<String> cmd = new ArrayList<>(javaCommand());
+        List<String> cmd = new ArrayList<>(javaCommand(heap));
         cmd.addAll(List.of("run", "--local-party", "--role", p.label(), "--model", model, "--protocol", protocol,
             "--peers", peers.toString(), "--report", dir.resolve(p.label() + ".json").toString()));
         // a compiled program carries its scale
@@ -288,8 +292,8 @@ final class LocalRun {
     }
   }
 
-  /** The command line that starts this CLI again in a fresh JVM (same java, classpath and flags). */
-  static List<String> javaCommand() {
+  /** The command line that starts this CLI again in a fresh JVM (same java, classpath and flags, this heap). */
+  static List<String> javaCommand(String heap) {
     String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
@@ -297,7 +301,7 @@ final class LocalRun {
       if (arg.startsWith("-Xmx") || arg.startsWith("-agentlib") || arg.startsWith("-javaagent")) continue;
       cmd.add(arg);
     }
-    cmd.add(System.getenv().getOrDefault("MUSKETEER_PARTY_HEAP", "-Xmx6g"));
+    cmd.add(heap);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());

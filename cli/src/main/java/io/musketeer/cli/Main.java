@@ -140,7 +140,7 @@ public final class Main implements Callable<Integer> {
   static String outOfMemoryHint() {
     long max = Runtime.getRuntime().maxMemory() >> 20;
     return startedAsLocalParty
-        ? "out of memory in a party (heap " + max + " MB); give the parties more heap, e.g. MUSKETEER_PARTY_HEAP=-Xmx12g"
+        ? "out of memory in a party (heap " + max + " MB, sized from the program unless set); give the parties more heap, e.g. MUSKETEER_PARTY_HEAP=-Xmx12g"
         : "out of memory (heap " + max + " MB); give the JVM more heap, e.g. MUSKETEER_JAVA_OPTS=-Xmx16g";
   }
 

@@ -1,0 +1,54 @@
+package io.musketeer.cli;
+
+import io.musketeer.ir.Liveness;
+import io.musketeer.ir.Program;
+
+/**
+ * The heap of each party JVM that local, bench and demo start: {@code MUSKETEER_PARTY_HEAP} when set,
+ * else sized from the program. A party's heap holds a fixed part (the launcher's 128 MB young
+ * generation, classes, a comparison batch's messages) and a part that grows with the program (the
+ * widest node's shares and weight messages, a few copies at once, and the shares alive at once).
+ * A heap of several gigabytes, as before, lets G1 fill it between collections: ResNet-50's parties
+ * then peaked at 0.56-0.64 GB against 0.36-0.44 GB sized (BENCHMARKS.md, "Memory per party").
+ */
+final class PartyHeap {
+  static final String VARIABLE = "MUSKETEER_PARTY_HEAP";
+
+  private static final long MB = 1 << 20;
+  /** Below this the fixed part leaves too little (ResNet-50 ran out at 160 MB, and slowed at 220 MB). */
+  static final long FLOOR = 256 * MB;
+  private static final long FIXED = 96 * MB;
+  /** Copies of the widest node's inputs and result a party holds at once (shares, masks, messages, products). */
+  private static final int WIDEST_COPIES = 6;
+  /** Copies of the float weights a party holds while it compiles a model itself (graph, folded graph, ring weights). */
+  private static final int COMPILE_COPIES = 8;
+
+  private PartyHeap() {}
+
+  /**
+   * @param compiledByParties whether each party compiles the model itself (a model, not a program file)
+   * @param inferences inferences per session: from the second on, the weight masks are kept (8 bytes per weight)
+   */
+  static String option(Program p, boolean compiledByParties, int inferences) {
+    String given = given();
+    return given != null ? given : "-Xmx" + (bytes(Liveness.of(p), compiledByParties, inferences) / MB) + "m";
+  }
+
+  /** For runs that do not say what they run (tests): the heap every party had before it was sized. */
+  static String unsized() {
+    String given = given();
+    return given != null ? given : "-Xmx6g";
+  }
+
+  private static String given() {
+    String given = System.getenv(VARIABLE);
+    return given == null || given.isBlank() ? null : given.strip();
+  }
+
+  static long bytes(Liveness live, boolean compiledByParties, int inferences) {
+    long heap = FIXED + WIDEST_COPIES * live.widestBytes() + 2 * live.peakBytes();
+    if (compiledByParties) heap += COMPILE_COPIES * live.weightBytes();
+    if (inferences > 1) heap += 2 * live.weightBytes(); // the kept masks: 8 bytes a weight, weightBytes counts 4
+    return Math.max(FLOOR, (heap + MB - 1) / MB * MB);
+  }
+}
