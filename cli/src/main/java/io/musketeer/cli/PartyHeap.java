@@ -1,6 +1,8 @@
 package io.musketeer.cli;
 
+import io.musketeer.ir.Graph;
 import io.musketeer.ir.Liveness;
+import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 
 /**
@@ -22,6 +24,11 @@ final class PartyHeap {
   private static final int WIDEST_COPIES = 6;
   /** Copies of the float weights a party holds while it compiles a model itself (graph, folded graph, ring weights). */
   private static final int COMPILE_COPIES = 8;
+  /**
+   * The larger comparison batches of a program without bounds (k = 63: the helper's dealing for a batch
+   * in flight is about 35 MB against 10-20 MB calibrated; ResNet-50's helper ran out at 256 MB).
+   */
+  private static final long UNBOUNDED_BATCHES = 128 * MB;
 
   private PartyHeap() {}
 
@@ -31,7 +38,7 @@ final class PartyHeap {
    */
   static String option(Program p, boolean compiledByParties, int inferences) {
     String given = given();
-    return given != null ? given : "-Xmx" + (bytes(Liveness.of(p), compiledByParties, inferences) / MB) + "m";
+    return given != null ? given : "-Xmx" + (bytes(Liveness.of(p), compiledByParties, inferences, unboundedComparisons(p)) / MB) + "m";
   }
 
   /** For runs that do not say what they run (tests): the heap every party had before it was sized. */
@@ -45,10 +52,22 @@ final class PartyHeap {
     return given == null || given.isBlank() ? null : given.strip();
   }
 
-  static long bytes(Liveness live, boolean compiledByParties, int inferences) {
+  /** Whether some comparison's input has no bound from calibration, so that it runs at k = 63. */
+  static boolean unboundedComparisons(Program p) {
+    Graph g = p.graph();
+    for (int i = 0; i < g.size(); i++) {
+      Op op = g.node(i).op();
+      boolean comparison = op instanceof Op.Relu || op instanceof Op.MaxPool || op instanceof Op.ArgMax;
+      if (comparison && p.bound(g.node(i).input(0)) == Program.UNBOUNDED) return true;
+    }
+    return false;
+  }
+
+  static long bytes(Liveness live, boolean compiledByParties, int inferences, boolean unbounded) {
     long heap = FIXED + WIDEST_COPIES * live.widestBytes() + 2 * live.peakBytes();
+    if (unbounded) heap += UNBOUNDED_BATCHES;
     if (compiledByParties) heap += COMPILE_COPIES * live.weightBytes();
     if (inferences > 1) heap += 2 * live.weightBytes(); // the kept masks: 8 bytes a weight, weightBytes counts 4
-    return Math.max(FLOOR, (heap + MB - 1) / MB * MB);
+    return Math.max(FLOOR + (unbounded ? UNBOUNDED_BATCHES : 0), (heap + MB - 1) / MB * MB);
   }
 }

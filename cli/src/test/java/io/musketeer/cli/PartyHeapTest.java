@@ -46,20 +46,24 @@ class PartyHeapTest {
 
   @Test
   void aSmallProgramGetsTheFloor() {
-    Liveness live = Liveness.of(Compiler.compile(dense(16, 16, 1), 12));
-    assertEquals(PartyHeap.FLOOR, PartyHeap.bytes(live, false, 1));
+    Program p = Compiler.compile(dense(16, 16, 1), 12);
+    Liveness live = Liveness.of(p);
+    assertEquals(PartyHeap.FLOOR, PartyHeap.bytes(live, false, 1, false));
+    // uncalibrated: its comparisons run at k = 63, with larger batches
+    assertTrue(PartyHeap.unboundedComparisons(p));
+    assertTrue(PartyHeap.bytes(live, false, 1, true) >= PartyHeap.FLOOR + 128 * MB);
   }
 
   @Test
   void theHeapGrowsWithTheWidestLayerAndWithWhatThePartiesKeep() {
     Liveness live = Liveness.of(Compiler.compile(dense(2048, 4096, 1), 12));
-    long run = PartyHeap.bytes(live, false, 1);
+    long run = PartyHeap.bytes(live, false, 1, false);
     assertTrue(run >= 6 * live.widestBytes(), run + " bytes for a widest node of " + live.widestBytes());
     // (each heap is rounded up to a megabyte)
     // compiling the model in each party holds its float weights several times over
-    assertTrue(PartyHeap.bytes(live, true, 1) >= run + 8 * live.weightBytes() - MB);
+    assertTrue(PartyHeap.bytes(live, true, 1, false) >= run + 8 * live.weightBytes() - MB);
     // a second inference keeps the weight masks: 8 bytes a weight
-    assertTrue(PartyHeap.bytes(live, false, 2) >= run + 2 * live.weightBytes() - MB);
+    assertTrue(PartyHeap.bytes(live, false, 2, false) >= run + 2 * live.weightBytes() - MB);
   }
 
   /**
@@ -69,7 +73,7 @@ class PartyHeapTest {
   @Test
   void aProgramWithOneWideLayerRunsInItsSizedHeap() throws Exception {
     Program p = Compiler.compile(dense(2048, 8192, 7), 12);
-    long heap = PartyHeap.bytes(Liveness.of(p), false, 1);
+    long heap = PartyHeap.bytes(Liveness.of(p), false, 1, PartyHeap.unboundedComparisons(p));
     assertTrue(heap > 2 * PartyHeap.FLOOR, "the test must size above the floor: " + heap / MB + " MB");
     Path model = dir.resolve("wide.mkp"), x = dir.resolve("x.npy"), out = dir.resolve("out.npy"), log = dir.resolve("local.log");
     ProgramFile.write(model, p, ProgramFile.Part.FULL, Map.of());
