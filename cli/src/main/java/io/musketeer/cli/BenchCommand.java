@@ -10,7 +10,6 @@ import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.attest.SecurityMode;
 import io.musketeer.mpc.runtime.PartyReport;
-import io.musketeer.programfile.ProgramFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,14 +83,10 @@ final class BenchCommand implements Callable<Integer> {
     security.check(plaintext, false, true);
     model.check();
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
+    // shapes only unless checking: the parties load the model themselves; compiling here refuses a bad scale before they start
     String warning = Scales.checkSecure(model.effectiveScale());
     if (warning != null) System.err.println(warning);
-    // A model (not a program file) is compiled here once, weights included, and the parties read that
-    // program: each importing and compiling it again cost the parties seconds before the session and
-    // held its float weights several times over in each of them. Compiling here also refuses a bad
-    // scale before they start.
-    boolean compileHere = !Programs.isProgram(model.model);
-    Program program = model.program(compileHere ? Models.Use.WEIGHTS : Models.Use.STRUCTURE_FOR_SERVER, true);
+    Program program = model.program(Models.Use.STRUCTURE_FOR_SERVER, true);
     Graph g = program.graph();
     Op.Input in = InferCommand.singleInput(g);
     List<String> partyArgs = new java.util.ArrayList<>(model.partyArgs(in.shape()));
@@ -99,10 +94,10 @@ final class BenchCommand implements Callable<Integer> {
     if (plaintext) partyArgs.add("--plaintext");
     if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     FloatTensor x = DemoCommand.syntheticInput(in);
-    String heap = PartyHeap.option(program, false, warm ? 2 : 1);
+    String heap = PartyHeap.option(program, !Programs.isProgram(model.model), warm ? 2 : 1);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s, party heap %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape(), heap);
-    g = null;
+    g = null; // the parties load the model themselves
     Map<String, List<Row>> byProtocol = new LinkedHashMap<>();
     List<Row> inOrder = new ArrayList<>();
     List<FloatTensor> secureOutputs = new ArrayList<>();
@@ -110,23 +105,12 @@ final class BenchCommand implements Callable<Integer> {
       if (hosts != null) System.out.println("parties in network namespaces: " + hosts.description());
       Path input = dir.resolve("input.npy");
       Npy.write(input, x);
-      String partyModel = model.model;
-      final Program structure;
-      if (compileHere) {
-        Path compiled = dir.resolve("model.mkp");
-        ProgramFile.write(compiled, program, ProgramFile.Part.FULL, Map.of());
-        partyModel = compiled.toString();
-        structure = Programs.read(partyModel, Models.Use.STRUCTURE, false, 0); // the weights stay in the file
-      } else {
-        structure = program;
-      }
-      program = null;
       LocalRun.Summary last = null;
       for (int r = 0; r < runs; r++) {
         for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
           Path output = dir.resolve("output.npy");
-          last = LocalRun.execute(partyModel, input, model.scale, protocol, output,
-              partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, structure, protocol), hosts, heap);
+          last = LocalRun.execute(model.model, input, model.scale, protocol, output,
+              partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol), hosts, heap);
           String label = security.mode() == SecurityMode.MALICIOUS ? protocol + ", " + security.mode().label() : protocol;
           if (hosts != null) label += ", " + profile + " profile";
           System.out.println(label + ", run " + (r + 1) + ":");
