@@ -52,13 +52,13 @@ final class PartyHeap {
     return given == null || given.isBlank() ? null : given.strip();
   }
 
-  /** Whether some comparison's input has no bound from calibration, so that it runs at k = 63. */
+  /** Whether some comparison has no bound from calibration on what it reads, so that it runs at k = 63. */
   static boolean unboundedComparisons(Program p) {
     Graph g = p.graph();
     for (int i = 0; i < g.size(); i++) {
       Op op = g.node(i).op();
       boolean comparison = op instanceof Op.Relu || op instanceof Op.MaxPool || op instanceof Op.ArgMax;
-      if (comparison && p.bound(g.node(i).input(0)) == Program.UNBOUNDED) return true;
+      if (comparison && p.bound(i) == Program.UNBOUNDED) return true;
     }
     return false;
   }

@@ -52,6 +52,10 @@ class PartyHeapTest {
     // uncalibrated: its comparisons run at k = 63, with larger batches
     assertTrue(PartyHeap.unboundedComparisons(p));
     assertTrue(PartyHeap.bytes(live, false, 1, true) >= PartyHeap.FLOOR + 128 * MB);
+    // calibrated: the bound is on each comparison node (what it reads), not on the node that feeds it
+    int[] bounds = p.bounds();
+    for (int i = 0; i < p.graph().size(); i++) if (p.graph().node(i).op() instanceof Op.Relu) bounds[i] = 20;
+    assertTrue(!PartyHeap.unboundedComparisons(p.withBounds(bounds)));
   }
 
   @Test
