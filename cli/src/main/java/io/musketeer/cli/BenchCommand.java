@@ -94,7 +94,7 @@ final class BenchCommand implements Callable<Integer> {
     if (plaintext) partyArgs.add("--plaintext");
     if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     FloatTensor x = DemoCommand.syntheticInput(in);
-    String heap = PartyHeap.option(program, !Programs.isProgram(model.model), warm ? 2 : 1);
+    String heap = PartyHeap.option(program, !model.isProgram(), warm ? 2 : 1);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s, party heap %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape(), heap);
     g = null; // the parties load the model themselves

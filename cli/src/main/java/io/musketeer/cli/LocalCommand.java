@@ -57,7 +57,7 @@ final class LocalCommand implements Callable<Integer> {
     Scales.checkSecureInput(x, input, program.fracBits());
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
         partyArgs(given), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol), null,
-        PartyHeap.option(program, !Programs.isProgram(model.model), 1));
+        PartyHeap.option(program, !model.isProgram(), 1));
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;

@@ -1,8 +1,8 @@
 package io.musketeer.cli;
 
 import io.musketeer.ir.Graph;
+import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Liveness;
-import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 
 /**
@@ -55,19 +55,15 @@ final class PartyHeap {
   /** Whether some comparison has no bound from calibration on what it reads, so that it runs at k = 63. */
   static boolean unboundedComparisons(Program p) {
     Graph g = p.graph();
-    for (int i = 0; i < g.size(); i++) {
-      Op op = g.node(i).op();
-      boolean comparison = op instanceof Op.Relu || op instanceof Op.MaxPool || op instanceof Op.ArgMax;
-      if (comparison && p.bound(i) == Program.UNBOUNDED) return true;
-    }
+    for (int i = 0; i < g.size(); i++) if (GraphStats.comparisons(g, i) > 0 && p.bound(i) == Program.UNBOUNDED) return true;
     return false;
   }
 
   static long bytes(Liveness live, boolean compiledByParties, int inferences, boolean unbounded) {
     long heap = FIXED + WIDEST_COPIES * live.widestBytes() + 2 * live.peakBytes();
-    if (unbounded) heap += UNBOUNDED_BATCHES;
     if (compiledByParties) heap += COMPILE_COPIES * live.weightBytes();
     if (inferences > 1) heap += 2 * live.weightBytes(); // the kept masks: 8 bytes a weight, weightBytes counts 4
-    return Math.max(FLOOR + (unbounded ? UNBOUNDED_BATCHES : 0), (heap + MB - 1) / MB * MB);
+    heap = Math.max(FLOOR, heap) + (unbounded ? UNBOUNDED_BATCHES : 0);
+    return (heap + MB - 1) / MB * MB;
   }
 }
