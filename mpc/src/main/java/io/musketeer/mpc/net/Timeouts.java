@@ -49,9 +49,10 @@ public record Timeouts(Duration connectTimeout, Duration receiveTimeout, Duratio
    * an idle link.
    */
   public Duration heartbeatInterval() {
-    Duration third = receiveTimeout.dividedBy(3);
-    Duration beat = Duration.ofSeconds(1);
-    return third.compareTo(beat) < 0 ? (third.isZero() ? Duration.ofMillis(1) : third) : beat;
+    if (receiveTimeout.compareTo(Duration.ofSeconds(3)) >= 0) return Duration.ofSeconds(1);
+    // not Duration.dividedBy: its first call initialises BigDecimal, 40 ms of a cold party's connecting
+    Duration third = Duration.ofNanos(receiveTimeout.toNanos() / 3);
+    return third.isZero() ? Duration.ofMillis(1) : third;
   }
 
   /** The most one receive may take, heartbeats or not: {@value #MESSAGE_TIMEOUT_FACTOR} receive timeouts. */
