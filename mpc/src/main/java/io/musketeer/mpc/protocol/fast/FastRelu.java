@@ -60,6 +60,9 @@ public final class FastRelu {
    */
   static volatile boolean forceWrapForTests;
 
+  /** Test hook: the zero test's multiplication by table index for every prime, as on machines with lanes fewer than p. */
+  static volatile boolean scalarTablesForTests;
+
   private FastRelu() {}
 
   /**
@@ -533,7 +536,7 @@ public final class FastRelu {
   private static void finish(byte[] u, int m, byte[] rho, int rhoOff, byte[] la, byte[] z, int first, byte[] dv, int len, int t,
       byte prime, Tables tables, byte[] scratch) {
     int vl = Lanes.VL;
-    boolean vectorTables = prime <= vl;
+    boolean vectorTables = prime <= vl && !scalarTablesForTests;
     ByteVector logT = ByteVector.fromArray(Lanes.B, tables.log, 0), expT = ByteVector.fromArray(Lanes.B, tables.exp, 0);
     byte pm1 = (byte) (prime - 1);
     byte[] products = vectorTables ? null : new byte[vl]; // primes above the lane count: the tables by index

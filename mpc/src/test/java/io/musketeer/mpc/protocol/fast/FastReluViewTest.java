@@ -8,6 +8,7 @@ import io.musketeer.mpc.testkit.ThreeParty;
 import io.musketeer.mpc.testkit.View;
 import java.util.Random;
 import java.util.function.ToIntFunction;
+import org.junit.jupiter.api.Test;
 
 /**
  * What the helper and the client see does not depend on the input (FASTRELU.md §8, §10): for pairs of
@@ -107,6 +108,9 @@ class FastReluViewTest {
     assertSameDistribution(what + ", zero and server's zero halves", histogram(a, 4, joint), histogram(b, 4, joint));
     for (int q : new int[] {0, len - 1}) {
       ToIntFunction<HelperView> pair = v -> v.d0()[inst][q] * p + v.d1()[inst][q];
+      // fewer categories than the pair, so more power on what s hides: the entry's value when not zero
+      ToIntFunction<HelperView> sum = v -> (v.d0()[inst][q] + v.d1()[inst][q]) % p;
+      assertSameDistribution(what + ", entry at position " + q, histogram(a, p, sum), histogram(b, p, sum));
       assertSameDistribution(what + ", both halves at position " + q, histogram(a, p * p, pair), histogram(b, p * p, pair));
       ToIntFunction<HelperView> ratio = v -> v.d1()[inst][q] == 0 ? 0 : (int) ((long) v.d0()[inst][q] * inverse(v.d1()[inst][q], p) % p);
       assertSameDistribution(what + ", ratio of the halves at position " + q, histogram(a, p, ratio), histogram(b, p, ratio));
@@ -132,6 +136,26 @@ class FastReluViewTest {
         }
         if (net == ThreeParty.Net.TCP) break; // one configuration over TCP: the view does not depend on the transport
       }
+    }
+  }
+
+  /**
+   * The zero test's multiplication by table index (primes above the lane count: 16- or 32-byte lanes),
+   * on any machine, with a prime above 32 as such a machine would take it.
+   */
+  @Test
+  void helperSeesNothingOfTheInputWithScalarTables() {
+    FastRelu.scalarTablesForTests = true;
+    try {
+      int k = 40;
+      Params p = new Params(k, Mode.RELU, 0, Params.even(k, 36), 37);
+      long two = 1L << k;
+      for (long[] pair : new long[][] {{0, -1}, {two - 1, -two}}) {
+        HelperView[] a = helperView(ThreeParty.Net.MEMORY, p, pair[0], 13), b = helperView(ThreeParty.Net.MEMORY, p, pair[1], 29);
+        compareHelperViews(p + " (scalar tables), inputs " + pair[0] + " and " + pair[1], a, b, 0, p.p());
+      }
+    } finally {
+      FastRelu.scalarTablesForTests = false;
     }
   }
 
