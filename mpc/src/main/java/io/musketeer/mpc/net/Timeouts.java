@@ -57,7 +57,8 @@ public record Timeouts(Duration connectTimeout, Duration receiveTimeout, Duratio
 
   /** The most one receive may take, heartbeats or not: {@value #MESSAGE_TIMEOUT_FACTOR} receive timeouts. */
   public Duration messageTimeout() {
-    return receiveTimeout.multipliedBy(MESSAGE_TIMEOUT_FACTOR);
+    // not Duration.multipliedBy, for the reason above
+    return Duration.ofSeconds(Math.multiplyExact(receiveTimeout.getSeconds(), MESSAGE_TIMEOUT_FACTOR), (long) receiveTimeout.getNano() * MESSAGE_TIMEOUT_FACTOR);
   }
 
   static String format(Duration d) {

@@ -19,4 +19,11 @@ class TimeoutsTest {
     assertEquals(Duration.ofMillis(500), beat(Duration.ofMillis(1500)));
     assertEquals(Duration.ofMillis(1), beat(Duration.ofNanos(2)));
   }
+
+  @Test
+  void aMessageMayTakeTenReceiveTimeouts() {
+    assertEquals(Duration.ofSeconds(300), Timeouts.defaults().messageTimeout());
+    assertEquals(Duration.ofMillis(15_000), Timeouts.defaults().withReceiveTimeout(Duration.ofMillis(1500)).messageTimeout());
+    assertEquals(Duration.ofNanos(10_000_000_010L), Timeouts.defaults().withReceiveTimeout(Duration.ofSeconds(1, 1)).messageTimeout());
+  }
 }
