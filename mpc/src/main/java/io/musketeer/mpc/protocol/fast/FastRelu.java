@@ -139,8 +139,11 @@ public final class FastRelu {
 
   /** g longs per 64 elements: g, and g2 in the exact mode. */
   static int gWords(Params p) {
-    return p.mode().exactShift() ? 2 : 1;
+    return G_WORDS[p.mode().ordinal()];
   }
+
+  /** gWords by mode ordinal: a table, as the kernels call it per chunk (see {@link #ITEM_CODES}). */
+  private static final int[] G_WORDS = java.util.Arrays.stream(Mode.values()).mapToInt(m -> m.exactShift() ? 2 : 1).toArray();
 
   // ------------------------------------------------------------------ streams
 
@@ -210,14 +213,14 @@ public final class FastRelu {
     int lo = lay.lo(c), len = lay.len(c), half = len / 2;
     int k = p.k(), f = p.f(), lambda = p.lambda(), nb = p.nb(), ring = p.ringItems(), wrap = p.wrapItems();
     boolean exact = p.mode().exactShift();
-    long fMask = f == 0 ? 0 : (1L << f) - 1;
+    long fMask = (1L << f) - 1; // 0 for f = 0, without a branch on the mode (see Mode)
     long[] r0 = maskHalves(s, Party.CLIENT, Party.CLIENT, op, c, lo, len, k);
     long[] r1 = maskHalves(s, Party.SERVER, Party.SERVER, op, c, lo, len, k);
     long[] r = new long[len];
     for (int i = 0; i < len; i++) r[i] = r0[i] + r1[i];
     Prg own = s.random().ownChunk("fast/e", op, c);
     long[] e = own.longs(len / 64);
-    long[] e2 = exact ? own.longs(len / 64) : null;
+    long[] e2 = secondBits(exact, own, len);
     int words = gWords(p);
     maskedBits(r, len, k, e, e2, words, masks, lo / 64 * words);
     byte[] blocks = buffer(0, nb * len); // R_j, block-major
@@ -244,7 +247,7 @@ public final class FastRelu {
       }
       // ring items (whole longs) and wrap items (f bits), column-major, minus the stream party's halves
       long[] hv = pair(s, streamParty, "fast/it", op, c).longs((ring + wrap) * half);
-      int[] codes = itemCodes(p.mode());
+      int[] codes = ITEM_CODES[p.mode().ordinal()];
       for (int m = 0; m < codes.length; m++) itemColumn(codes[m], r, e, e2, from, half, k, f, hv, m * half);
       for (int q = 0; q < ring * half; q++) msg[o + q] = hv[q];
       BitPack.Writer wrapOut = new BitPack.Writer(msg, o + ring * half);
@@ -287,6 +290,17 @@ public final class FastRelu {
       case RELU_TRUNC_EXACT -> new int[] {E, RH, ERH, E2, EE2, OM, OME, OMRK, OMRKE};
       case TRUNC -> new int[] {RH, E2, OM, OME, OMRK, OMRKE};
     };
+  }
+
+  /** itemCodes by mode ordinal, read as a table by dealChunk: a switch there would deoptimise it at each new mode. Never modified. */
+  private static final int[][] ITEM_CODES = java.util.Arrays.stream(Mode.values()).map(FastRelu::itemCodes).toArray(int[][]::new);
+
+  /**
+   * The helper's second private bits e2 of a chunk (the exact mode), or null. Kept out of dealChunk by
+   * the launcher, with the branch on the mode inside it (see {@link #exactDraws}).
+   */
+  private static long[] secondBits(boolean exact, Prg own, int len) {
+    return exact ? own.longs(len / 64) : null;
   }
 
   /**
@@ -452,11 +466,7 @@ public final class FastRelu {
     Lanes.Sampler zs = new Lanes.Sampler(pair(s, other, "fast/z", op, c), p.p(), false);
     as.take(la, 0, m * len);
     zs.take(z, 0, m * len);
-    if (exact) {
-      new Lanes.Sampler(pair(s, other, "fast/rho2", op, c), m2, false).take(rho, len, len);
-      as.take(la, m * len, m2 * len);
-      zs.take(z, m * len, m2 * len);
-    }
+    exactDraws(exact, s, other, op, c, m, m2, len, rho, as, zs, la, z);
     byte[] dv = buffer(8, (m + m2) * len);
     byte[] u = buffer(9, m * len), u2 = buffer(10, m2 * len), scratch = buffer(11, 2 * Math.max(m, m2) * Lanes.VL);
     int[] ohOff = new int[nb], tops = new int[nb];
@@ -469,8 +479,27 @@ public final class FastRelu {
     // recompiles that kernel, not one method with all of them inlined (BENCHMARKS.md, the cold JIT).
     blockCompare(cb, th, len, nb, mf, ohOff, tops, t, prime, beta, u, u2);
     finish(u, m, rho, 0, la, z, 0, dv, len, t, prime, tables, scratch);
-    if (exact) finish(u2, m2, rho, len, la, z, m * len, dv, len, t, prime, tables, scratch);
+    finishExact(exact, u2, m2, rho, len, la, z, m * len, dv, len, t, prime, tables, scratch);
     Lanes.packPlanes(dv, 0, p.positions() * len, lambda, d, lay.dOff[c]);
+  }
+
+  /**
+   * The exact mode's common randomness for its second zero test (rotations, multipliers, zero-masks).
+   * This and {@link #finishExact} are methods of their own, kept out of zeroTestChunk by the launcher,
+   * with the branch on the mode inside them: C2 compiles such a branch for the modes it has seen, and
+   * the first exact layer would otherwise deoptimise and recompile the whole chunk's code.
+   */
+  private static void exactDraws(boolean exact, Session s, Party other, long op, int c, int m, int m2, int len, byte[] rho,
+      Lanes.Sampler as, Lanes.Sampler zs, byte[] la, byte[] z) {
+    if (!exact) return;
+    new Lanes.Sampler(pair(s, other, "fast/rho2", op, c), m2, false).take(rho, len, len);
+    as.take(la, m * len, m2 * len);
+    zs.take(z, m * len, m2 * len);
+  }
+
+  private static void finishExact(boolean exact, byte[] u2, int m2, byte[] rho, int rhoOff, byte[] la, byte[] z, int first, byte[] dv, int len,
+      int t, byte prime, Tables tables, byte[] scratch) {
+    if (exact) finish(u2, m2, rho, rhoOff, la, z, first, dv, len, t, prime, tables, scratch);
   }
 
   /**
@@ -585,7 +614,7 @@ public final class FastRelu {
     int k = p.k(), f = p.f(), ring = p.ringItems(), wrap = p.wrapItems(), items = ring + wrap;
     Party other = s.self().otherHolder();
     long one = t == 0 ? 1 : 0;
-    long fMask = f == 0 ? 0 : (1L << f) - 1;
+    long fMask = (1L << f) - 1; // 0 for f = 0, without a branch on the mode (see Mode)
     long[] beta = pair(s, other, "fast/beta", op, c).longs(2 * (len / 64));
     // this holder's item halves, item-major: its stream for the elements it draws, corrections for the rest
     long[] it = longBuffer(0, items * len);
@@ -601,8 +630,16 @@ public final class FastRelu {
       b1[i] = (beta[i >>> 6] >>> i) & 1;
       h[i] = ((cOpen[e] >>> k) & 1) ^ b1[i] ^ ((g[(e >>> 6) * words] >>> e) & 1);
     }
-    // one method per mode, so that each mode's loop is compiled on its own, and only once it is used
-    switch (p.mode()) {
+    modeOutput(p.mode(), real, lo, len, k, f, ring, words, one, h, it, cOpen, r, beta, g, outAll);
+  }
+
+  /**
+   * One method per mode, so that each mode's loop is compiled on its own, and only once it is used; the
+   * switch is kept out of outputChunk by the launcher, as {@link #exactDraws} is out of zeroTestChunk.
+   */
+  private static void modeOutput(Mode mode, int real, int lo, int len, int k, int f, int ring, int words, long one, long[] h, long[] it,
+      long[] cOpen, long[] r, long[] beta, long[] g, long[] outAll) {
+    switch (mode) {
       case DRELU -> dreluOutput(real, lo, one, h, it, outAll);
       case RELU -> reluOutput(real, lo, len, k, one, h, it, cOpen, r, outAll);
       case TRUNC -> truncOutput(real, lo, len, k, f, ring, words, one, h, it, cOpen, beta, g, outAll);
