@@ -13,6 +13,10 @@ public final class RingOps {
     long[] x = a.data(), y = b.data(), out = new long[shape.size()];
     if (a.shape().equals(shape) && b.shape().equals(shape)) {
       for (int i = 0; i < out.length; i++) out[i] = x[i] + y[i];
+    } else if (a.shape().equals(shape) && repeatsAlongLeading(b.shape(), shape)) {
+      for (int base = 0, n = y.length; base < out.length; base += n) for (int j = 0; j < n; j++) out[base + j] = x[base + j] + y[j];
+    } else if (b.shape().equals(shape) && repeatsAlongLeading(a.shape(), shape)) {
+      for (int base = 0, n = x.length; base < out.length; base += n) for (int j = 0; j < n; j++) out[base + j] = x[j] + y[base + j];
     } else {
       int[] ma = IndexMaps.broadcast(a.shape(), shape), mb = IndexMaps.broadcast(b.shape(), shape);
       for (int i = 0; i < out.length; i++) out[i] = x[ma[i]] + y[mb[i]];
@@ -24,6 +28,10 @@ public final class RingOps {
     long[] x = a.data(), y = b.data(), out = new long[shape.size()];
     if (a.shape().equals(shape) && b.shape().equals(shape)) {
       for (int i = 0; i < out.length; i++) out[i] = x[i] - y[i];
+    } else if (a.shape().equals(shape) && repeatsAlongLeading(b.shape(), shape)) {
+      for (int base = 0, n = y.length; base < out.length; base += n) for (int j = 0; j < n; j++) out[base + j] = x[base + j] - y[j];
+    } else if (b.shape().equals(shape) && repeatsAlongLeading(a.shape(), shape)) {
+      for (int base = 0, n = x.length; base < out.length; base += n) for (int j = 0; j < n; j++) out[base + j] = x[j] - y[base + j];
     } else {
       int[] ma = IndexMaps.broadcast(a.shape(), shape), mb = IndexMaps.broadcast(b.shape(), shape);
       for (int i = 0; i < out.length; i++) out[i] = x[ma[i]] - y[mb[i]];
@@ -35,11 +43,29 @@ public final class RingOps {
     long[] x = a.data(), y = b.data(), out = new long[shape.size()];
     if (a.shape().equals(shape) && b.shape().equals(shape)) {
       for (int i = 0; i < out.length; i++) out[i] = x[i] * y[i];
+    } else if (a.shape().equals(shape) && repeatsAlongLeading(b.shape(), shape)) {
+      for (int base = 0, n = y.length; base < out.length; base += n) for (int j = 0; j < n; j++) out[base + j] = x[base + j] * y[j];
+    } else if (b.shape().equals(shape) && repeatsAlongLeading(a.shape(), shape)) {
+      for (int base = 0, n = x.length; base < out.length; base += n) for (int j = 0; j < n; j++) out[base + j] = x[j] * y[base + j];
     } else {
       int[] ma = IndexMaps.broadcast(a.shape(), shape), mb = IndexMaps.broadcast(b.shape(), shape);
       for (int i = 0; i < out.length; i++) out[i] = x[ma[i]] * y[mb[i]];
     }
     return new RingTensor(shape, out);
+  }
+
+  /**
+   * Whether broadcasting {@code small} to {@code shape} only repeats it whole along the leading
+   * dimensions (a bias [C] against [N, H, W, C]): its dimensions, leading 1s aside, are shape's last
+   * ones. Those cases go row by row, without the two index maps of the general case.
+   */
+  static boolean repeatsAlongLeading(Shape small, Shape shape) {
+    int off = shape.rank() - small.rank();
+    if (off < 0 || small.size() == 0) return false;
+    int q = 0;
+    while (q < small.rank() && small.dim(q) == 1) q++;
+    for (int i = q; i < small.rank(); i++) if (small.dim(i) != shape.dim(off + i)) return false;
+    return true;
   }
 
   public static RingTensor neg(RingTensor a) {

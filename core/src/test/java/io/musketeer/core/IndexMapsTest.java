@@ -144,6 +144,34 @@ class IndexMapsTest {
   }
 
   @Test
+  void ringOpsAgreeWithTheIndexMapsOnEveryBroadcast() {
+    // the row-by-row cases (leading repeats only) and the general one, each operand order
+    Shape[] smalls = {Shape.of(4), Shape.of(5, 4), Shape.of(1, 5, 4), Shape.of(1, 1), Shape.of(3, 1, 4), Shape.of(2, 1, 5, 1), Shape.of(3, 5, 1), S};
+    SplittableRandom r = new SplittableRandom(11);
+    long[] x = new long[S.size()];
+    for (int i = 0; i < x.length; i++) x[i] = r.nextLong();
+    RingTensor big = new RingTensor(S, x);
+    for (Shape small : smalls) {
+      long[] y = new long[small.size()];
+      for (int i = 0; i < y.length; i++) y[i] = r.nextLong();
+      RingTensor t = new RingTensor(small, y);
+      int[] m = IndexMaps.broadcast(small, S);
+      long[] add = RingOps.add(big, t, S).data(), sub = RingOps.sub(big, t, S).data(), mul = RingOps.mul(big, t, S).data();
+      long[] subSwapped = RingOps.sub(t, big, S).data(), mulSwapped = RingOps.mul(t, big, S).data();
+      for (int o = 0; o < S.size(); o++) {
+        long v = y[m[o]];
+        assertEquals(x[o] + v, add[o], small + " + at " + o);
+        assertEquals(x[o] - v, sub[o], small + " - at " + o);
+        assertEquals(x[o] * v, mul[o], small + " * at " + o);
+        assertEquals(v - x[o], subSwapped[o], small + " swapped - at " + o);
+        assertEquals(v * x[o], mulSwapped[o], small + " swapped * at " + o);
+      }
+      assertEquals(small.rank() <= S.rank() && !small.equals(Shape.of(3, 1, 4)) && !small.equals(Shape.of(2, 1, 5, 1)) && !small.equals(Shape.of(3, 5, 1)),
+          RingOps.repeatsAlongLeading(small, S), small + ": row by row or not");
+    }
+  }
+
+  @Test
   void argMaxTakesTheFirstMaximumAlongAnyAxis() {
     SplittableRandom r = new SplittableRandom(5);
     long[] x = new long[S.size()];
