@@ -75,10 +75,17 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warm", description = "Each party runs the inference twice in one session: the first figures are cold, the second warm (compiled code, kept weight masks).")
   boolean warm;
 
+  @Option(names = "--serve", description = "Run the server and the helper as long-running 'serve' processes on loopback, warm them with one "
+      + "client, then time fresh client processes against them: the client's whole run (its JVM cold, the others warm) is what a client of "
+      + "a running deployment waits.")
+  boolean serve;
+
   @Override
   public Integer call() {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
     for (String p : protocols) RunCommand.checkProtocol(p);
+    if (serve && profile != null) throw new UsageError("--serve runs on loopback; drop --profile or --serve");
+    if (serve && warm) throw new UsageError("--serve already measures warm services; drop --warm");
     if (profile != null) Namespaces.check(profile);
     security.check(plaintext, false, true);
     model.check();
@@ -106,9 +113,27 @@ final class BenchCommand implements Callable<Integer> {
       Path input = dir.resolve("input.npy");
       Npy.write(input, x);
       LocalRun.Summary last = null;
-      for (int r = 0; r < runs; r++) {
+      Path output = dir.resolve("output.npy");
+      if (serve) {
+        // one deployment per protocol (a service serves one), so the protocols do not alternate here
+        for (String protocol : protocols) {
+          String label = security.mode() == SecurityMode.MALICIOUS ? protocol + ", " + security.mode().label() : protocol;
+          try (ServeRun deployment = ServeRun.start(model.model, model.scale, protocol, partyArgs, d -> security.partyArgs(d, program, protocol),
+              PartyHeap.option(program, true, 2), heap, main.verbose)) {
+            LocalRun.Summary warmUp = deployment.client(input, output);
+            System.out.printf(Locale.ROOT, "%s, warm-up client (not counted): %.2f s whole run%n", protocol, warmUp.wallSeconds());
+            for (int r = 0; r < runs; r++) {
+              last = deployment.client(input, output);
+              System.out.println(label + ", run " + (r + 1) + " (wall: the client process's whole run):");
+              LocalRun.printSummary(last);
+              if (check) secureOutputs.add(Npy.read(output));
+              inOrder.add(Row.of(model.model, label, r + 1, last, "", note, 1));
+            }
+          }
+        }
+      }
+      for (int r = 0; r < (serve ? 0 : runs); r++) {
         for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
-          Path output = dir.resolve("output.npy");
           last = LocalRun.execute(model.model, input, model.scale, protocol, output,
               partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol), hosts, heap);
           String label = security.mode() == SecurityMode.MALICIOUS ? protocol + ", " + security.mode().label() : protocol;
@@ -133,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
       for (List<Row> rs : byProtocol.values()) System.out.println(Row.markdown(rs));
       if (byProtocol.size() > 1) printRatios(byProtocol);
       double[] ref = PORTHOS.get(model.model);
-      if (ref != null && hosts == null) { // CrypTFlow's figures are on loopback
+      if (ref != null && hosts == null && !serve) { // CrypTFlow's figures are whole cold runs on loopback
         for (List<Row> rs : byProtocol.values()) {
           Row m = Row.median(rs);
           System.out.printf(Locale.ROOT, "%s vs CrypTFlow's Porthos here (%.1f s, %.2f GB): %.2fx the time, %.2fx the traffic%n", m.protocol(),

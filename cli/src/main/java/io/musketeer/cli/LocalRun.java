@@ -143,20 +143,11 @@ final class LocalRun {
         throw new MusketeerException("secure run failed; " + String.join("; ", failures) + "; the parties' logs are in " + dir.path()
             + " (client.log, server.log, helper.log)" + (verbose ? "" : "; add --verbose for their stack traces"));
       }
-      Map<Party, PartyReport> reports = new EnumMap<>(Party.class);
-      StringBuilder merged = new StringBuilder("{\n\"model\": " + quote(model) + ",\n\"protocol\": " + quote(protocol)
-          + ",\n\"security\": " + quote(securityArgs.contains("malicious") ? "malicious" : "semi-honest") + ",\n\"network\": " + quote(network(hosts))
-          + ",\n\"scale\": " + scale
-          + ",\n\"wall_seconds\": " + String.format(Locale.ROOT, "%.3f", wall) + ",\n\"parties\": {\n");
-      int k = 0;
-      for (Party p : Party.values()) {
-        String json = Files.readString(dir.resolve(p.label() + ".json"));
-        reports.put(p, PartyReport.fromJson(json));
-        merged.append(quote(p.label())).append(": ").append(json).append(++k < 3 ? ",\n" : "\n");
-      }
-      merged.append("}\n}\n");
+      Map<Party, Path> reportFiles = new EnumMap<>(Party.class);
+      for (Party p : Party.values()) reportFiles.put(p, dir.resolve(p.label() + ".json"));
+      Summary summary = summary(model, protocol, securityArgs.contains("malicious"), network(hosts), scale, wall, reportFiles);
       failed = false;
-      return new Summary(wall, reports, merged.toString(), network(hosts));
+      return summary;
     } catch (IOException e) {
       dir.keep();
       throw new MusketeerException("local run failed: " + e.getMessage());
@@ -173,6 +164,24 @@ final class LocalRun {
         waitForever();
       }
     }
+  }
+
+  /** The three parties' report files read and merged into one report, as {@code --report} writes it. */
+  static Summary summary(String model, String protocol, boolean malicious, String network, int scale, double wall, Map<Party, Path> reportFiles)
+      throws IOException {
+    Map<Party, PartyReport> reports = new EnumMap<>(Party.class);
+    StringBuilder merged = new StringBuilder("{\n\"model\": " + quote(model) + ",\n\"protocol\": " + quote(protocol)
+        + ",\n\"security\": " + quote(malicious ? "malicious" : "semi-honest") + ",\n\"network\": " + quote(network)
+        + ",\n\"scale\": " + scale
+        + ",\n\"wall_seconds\": " + String.format(Locale.ROOT, "%.3f", wall) + ",\n\"parties\": {\n");
+    int k = 0;
+    for (Party p : Party.values()) {
+      String json = Files.readString(reportFiles.get(p));
+      reports.put(p, PartyReport.fromJson(json));
+      merged.append(quote(p.label())).append(": ").append(json).append(++k < 3 ? ",\n" : "\n");
+    }
+    merged.append("}\n}\n");
+    return new Summary(wall, reports, merged.toString(), network);
   }
 
   private static String network(Namespaces hosts) {
@@ -211,7 +220,7 @@ final class LocalRun {
     return exit;
   }
 
-  private static void stopAll(Map<Party, Process> procs) {
+  static void stopAll(Map<Party, Process> procs) {
     for (Process p : procs.values()) p.destroy();
     for (Process p : procs.values()) {
       try {
@@ -237,7 +246,7 @@ final class LocalRun {
    * Copies a party's stderr into its log (and to {@code echo} when not null), without the JVM's start-up
    * line about the incubator module: bytes pass as they come, so a progress bar moves.
    */
-  private static Thread pump(InputStream in, Path log, java.io.PrintStream echo, String name) {
+  static Thread pump(InputStream in, Path log, java.io.PrintStream echo, String name) {
     Thread t = new Thread(() -> {
       try (in; OutputStream file = new FileOutputStream(log.toFile(), true)) {
         byte[] buf = new byte[8192];
@@ -281,7 +290,8 @@ final class LocalRun {
     long offline = s.parties().values().stream().mapToLong(PartyReport::offlineBytesSent).sum();
     PartyReport client = s.parties().get(Party.CLIENT);
     String security = client.security() + ("none".equals(client.attestation()) ? "" : ", " + client.attestation() + " attestation");
-    if (!s.network().equals("loopback")) security += ", " + s.network() + " profile";
+    // a namespaces profile is one word (lan, wan); other networks describe themselves ("loopback, warm serve")
+    if (!s.network().equals("loopback")) security += ", " + s.network() + (s.network().contains(" ") ? "" : " profile");
     System.out.printf(Locale.ROOT, "secure run (%s): %.2f s wall, %s sent in total (%s offline, %s online), %d rounds%n", security, s.wallSeconds(),
         Units.bytes(s.totalBytes()), Units.bytes(offline), Units.bytes(s.totalBytes() - offline), s.maxRounds());
     for (var e : s.parties().entrySet()) {
@@ -308,7 +318,7 @@ final class LocalRun {
     return cmd;
   }
 
-  private static String lastError(Path log) {
+  static String lastError(Path log) {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       for (int i = lines.size() - 1; i >= 0; i--) {

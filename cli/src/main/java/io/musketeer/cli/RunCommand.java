@@ -159,7 +159,7 @@ final class RunCommand implements Callable<Integer> {
    * The parent (local, bench, demo) holds the write end of our stdin; when it dies, even by SIGKILL, the
    * pipe closes. A party without its parent stops at once, before it could write any output.
    */
-  private static void watchParent() {
+  static void watchParent() {
     Main.startedAsLocalParty = true;
     Thread t = new Thread(() -> {
       InputStream in = System.in;

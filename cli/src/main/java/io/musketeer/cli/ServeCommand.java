@@ -1,5 +1,6 @@
 package io.musketeer.cli;
 
+import io.musketeer.MusketeerException;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.attest.AttestedSession;
@@ -58,8 +59,17 @@ final class ServeCommand implements Callable<Integer> {
       description = "Written once the model is loaded and the port is open (a readiness probe: 'test -f FILE'); removed on exit.")
   Path readyFile;
 
+  @Option(names = "--session-reports", paramLabel = "DIR",
+      description = "Write each finished session's report (JSON, as 'run --report' writes it) to DIR/SESSION.json, SESSION being the id the log line names.")
+  Path sessionReports;
+
+  /** bench --serve starts its deployment with this: stop at once when the parent is gone (our stdin closes). */
+  @Option(names = "--local-party", hidden = true)
+  boolean localParty;
+
   @Override
   public Integer call() throws IOException {
+    if (localParty) RunCommand.watchParent();
     Party self;
     try {
       self = Party.parse(role);
@@ -74,6 +84,9 @@ final class ServeCommand implements Callable<Integer> {
     RunCommand.checkProtocol(protocol);
     securityOptions.check(link.plaintext, link.key != null || link.cert != null, false);
     model.check();
+    if (sessionReports != null && !Files.isDirectory(sessionReports)) {
+      throw new MusketeerException("--session-reports " + sessionReports + " is not a directory; create it first");
+    }
     Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
     List<Party> talksTo = self == Party.SERVER ? List.of(Party.CLIENT, Party.HELPER) : List.of(Party.CLIENT, Party.SERVER);
@@ -87,7 +100,8 @@ final class ServeCommand implements Callable<Integer> {
     LinkSecurity linkSecurity = attestedTls != null ? attestedTls : link.security(self, peers, peersFile, talksTo);
     Connector connector = new Connector(self, peers, timeouts, linkSecurity);
     ServerSocket listener = connector.listen(listenAt);
-    PartyService service = new PartyService(self, program, protocol, security, connector, listener, maxSessions, System.err::println, o -> {});
+    PartyService service = new PartyService(self, program, protocol, security, connector, listener, maxSessions, System.err::println,
+        o -> writeReport(o, sessionReports));
     Thread stopper = new Thread(() -> {
       service.close();
       deleteQuietly(readyFile);
@@ -106,6 +120,19 @@ final class ServeCommand implements Callable<Integer> {
     if (!security.malicious()) return "security " + security.describe();
     String s = "security " + security.describe() + ", every session attested";
     return SoftwareProvider.NAME.equals(security.provider()) ? s + " (SOFTWARE PROVIDER: NO hardware guarantee)" : s;
+  }
+
+  /** A finished session's report, written whole under a temporary name first so that a reader never sees half of it. */
+  private static void writeReport(PartyService.Outcome o, Path dir) {
+    if (dir == null || !o.ok()) return;
+    Path target = dir.resolve(o.session().shortForm() + ".json");
+    Path partial = dir.resolve(o.session().shortForm() + ".json.partial");
+    try {
+      Files.writeString(partial, o.report().toJson(), StandardCharsets.UTF_8);
+      Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      System.err.println("musketeer: warning: cannot write the report of session " + o.session().shortForm() + " to " + dir + " (" + e.getMessage() + ")");
+    }
   }
 
   private static void deleteQuietly(Path p) {
