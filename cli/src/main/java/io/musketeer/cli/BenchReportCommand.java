@@ -55,7 +55,10 @@ final class BenchReportCommand implements Callable<Integer> {
       line++;
       if (l.isBlank()) continue;
       Map<String, String> r = parse(l, rows + ":" + line);
-      groups.computeIfAbsent(r.get("model") + "\u0000" + r.get("protocol"), k -> new Group(r.get("model"), r.get("protocol"), new ArrayList<>())).runs().add(r);
+      // runs on another network (a namespaces profile, a warm deployment) are another group, named so
+      String network = r.get("network");
+      String model = network == null || network.equals("loopback") ? r.get("model") : r.get("model") + " (" + network + ")";
+      groups.computeIfAbsent(model + "\u0000" + r.get("protocol"), k -> new Group(model, r.get("protocol"), new ArrayList<>())).runs().add(r);
     }
     if (groups.isEmpty()) throw new MusketeerException(rows + " holds no bench rows");
     String table = table(new ArrayList<>(groups.values()));
