@@ -10,6 +10,7 @@ import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.runtime.InProcessRun;
+import io.musketeer.programfile.ProgramFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,17 +40,22 @@ final class AotTrainingCommand implements Callable<Integer> {
       for (String protocol : new String[] {"fast", "porthos"}) InProcessRun.run(p, protocol, Map.of(in.name(), x));
     }
     // what a party process does before and around the protocol: the command line, the peers file,
-    // connecting (with TLS and without), the key agreement
+    // connecting (with TLS and without), the key agreement; with TLS from a program file (its manifest
+    // and weights: gson and the program-file classes, otherwise loaded and verified in every party)
     try (WorkDir dir = WorkDir.create("musketeer-aot")) {
       Path input = dir.resolve("input.npy");
       Npy.write(input, x);
+      Path programFile = dir.resolve("demo.mkp");
+      ProgramFile.write(programFile, Compiler.compile(Models.load("builtin:demo", ImportOptions.defaults().withBatchSize(1)), Compiler.DEFAULT_SCALE),
+          ProgramFile.Part.FULL, Map.of("calibration", "none: the launcher's training run"));
       for (boolean tls : new boolean[] {true, false}) {
+        String model = tls ? programFile.toString() : "builtin:demo";
         Path peers = dir.resolve("peers-" + tls + ".conf");
         Map<Party, List<String>> keys = LocalRun.writePeers(dir.path(), peers, tls, null);
         List<Thread> parties = new ArrayList<>();
         int[] codes = new int[3];
         for (Party party : Party.values()) {
-          List<String> args = new ArrayList<>(List.of("run", "--role", party.label(), "--model", "builtin:demo", "--peers", peers.toString()));
+          List<String> args = new ArrayList<>(List.of("run", "--role", party.label(), "--model", model, "--peers", peers.toString()));
           args.addAll(tls ? keys.get(party) : List.of("--plaintext"));
           if (party == Party.CLIENT) args.addAll(List.of("--input", input.toString(), "--output", dir.resolve("output.npy").toString()));
           Thread t = new Thread(() -> codes[party.ordinal()] = Main.run(args.toArray(String[]::new)), "aot-" + party.label());
