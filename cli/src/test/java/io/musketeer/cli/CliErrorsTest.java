@@ -493,6 +493,8 @@ class CliErrorsTest {
     Path peers = PartyProcesses.peersFile(dir);
     assertUsageError(run("run", "--role", "server", "--model", "builtin:demo", "--peers", peers.toString(), "--connect-timeout", "0"), "--connect-timeout");
     assertUsageError(run("bench", "--model", "builtin:demo", "--runs", "0"), "--runs");
+    assertOneLineError(run("serve", "--role", "helper", "--model", "builtin:demo", "--peers", peers.toString(), "--plaintext", "--session-reports",
+        dir.resolve("no-such-dir").toString()), "--session-reports", "not a directory");
     assertUsageError(run("strip", "--model", "builtin:demo", "--output", dir.resolve("s.pb").toString()), "need no stripping");
     assertUsageError(run("inspect", "--model", "builtin:demo", "--batch", "2000000000"), "--batch");
     assertOneLineError(run(infer(dir, dir.resolve("o.npy"))), "is a directory");
