@@ -120,7 +120,7 @@ final class ServeRun implements AutoCloseable {
     for (Party p : services.keySet()) {
       while (!Files.exists(readyFile(p))) {
         Process proc = services.get(p);
-        if (!proc.isAlive()) throw failure("the " + p.label() + "'s service stopped before it was ready: " + LocalRun.lastError(logs.get(p)));
+        if (!proc.isAlive()) throw failure("the " + p.label() + "'s service stopped before it was ready: " + reason(logs.get(p)));
         if (System.currentTimeMillis() > deadline) throw failure("the " + p.label() + "'s service was not ready after " + READY_MILLIS / 1000 + " s");
         sleep(50);
       }
@@ -142,14 +142,14 @@ final class ServeRun implements AutoCloseable {
       Process proc = launch(Party.CLIENT, cmd);
       int code = proc.waitFor();
       double wall = (System.nanoTime() - start) / 1e9;
-      if (code != 0) throw failure("the client failed: " + LocalRun.lastError(logs.get(Party.CLIENT)));
+      if (code != 0) throw failure("the client failed: " + reason(logs.get(Party.CLIENT)));
       Map<Party, Path> reports = new EnumMap<>(Party.class);
       reports.put(Party.CLIENT, clientReport);
       long deadline = System.currentTimeMillis() + REPORT_MILLIS;
       for (Party p : services.keySet()) {
         Path fresh;
         while ((fresh = newest(p, before.get(p))) == null) {
-          if (!services.get(p).isAlive()) throw failure("the " + p.label() + "'s service stopped: " + LocalRun.lastError(logs.get(p)));
+          if (!services.get(p).isAlive()) throw failure("the " + p.label() + "'s service stopped: " + reason(logs.get(p)));
           if (System.currentTimeMillis() > deadline) throw failure("the " + p.label() + " wrote no report of the client's session within " + REPORT_MILLIS / 1000 + " s");
           sleep(20);
         }
@@ -162,6 +162,12 @@ final class ServeRun implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new MusketeerException("interrupted");
     }
+  }
+
+  /** What a process's log says went wrong, without the "error:" of its own line. */
+  private static String reason(Path log) {
+    String r = LocalRun.lastError(log);
+    return r.startsWith("error: ") ? r.substring("error: ".length()) : r;
   }
 
   private Set<Path> sessionReports(Party p) {
@@ -195,6 +201,17 @@ final class ServeRun implements AutoCloseable {
       }
     }
     dir.keep();
+    removeHook(); // the logs stay: the hook would remove them at exit
+  }
+
+  /** False when the JVM is already shutting down (Ctrl-C), and the hook has the rest. */
+  private boolean removeHook() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(onInterrupt);
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
   }
 
   private static void sleep(long millis) {
@@ -209,11 +226,6 @@ final class ServeRun implements AutoCloseable {
   @Override
   public void close() {
     LocalRun.stopAll(services);
-    try {
-      Runtime.getRuntime().removeShutdownHook(onInterrupt);
-    } catch (IllegalStateException e) {
-      return; // shutting down: the hook stops the services and removes the directory
-    }
-    dir.close();
+    if (removeHook()) dir.close(); // else shutting down: the hook stops the services and removes the directory
   }
 }
