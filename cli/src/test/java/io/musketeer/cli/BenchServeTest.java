@@ -53,6 +53,29 @@ class BenchServeTest {
   }
 
   @Test
+  void aFailedDeploymentEndsTheBenchInOneLineAndKeepsTheLogs() throws Exception {
+    Path log = dir.resolve("failed.log"), tmp = Files.createDirectories(dir.resolve("tmp"));
+    List<String> cmd = new java.util.ArrayList<>(PartyProcesses.java("bench", "--model", "builtin:demo", "--serve", "--plaintext"));
+    cmd.add(1, "-Djava.io.tmpdir=" + tmp); // the deployment's directory goes here, where this test can look
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("MUSKETEER_PARTY_HEAP", "-Xmx6m"); // too small: a service or the client runs out of memory
+    assertEquals(1, PartyProcesses.waitFor(pb.start(), 120), PartyProcesses.read(log));
+    String out = PartyProcesses.read(log);
+    List<String> errors = out.lines().filter(l -> l.startsWith("musketeer: error:")).toList();
+    assertEquals(1, errors.size(), out);
+    assertTrue(errors.get(0).contains(" out of memory in a party") && errors.get(0).contains("the logs are in"), out);
+    assertTrue(!out.contains("\tat ") && !out.contains("interrupted"), out);
+    try (var kept = Files.list(tmp)) {
+      Path deployment = kept.filter(p -> p.getFileName().toString().startsWith("musketeer-serve")).findFirst().orElseThrow();
+      assertTrue(errors.get(0).contains(deployment.toString()), out);
+      for (String name : new String[] {"helper.log", "server.log"}) assertTrue(Files.exists(deployment.resolve(name)), name + " kept");
+    }
+    long left = ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+        .filter(c -> c.contains("--session-reports") && c.contains(tmp.toString())).count();
+    assertEquals(0, left, "serve processes left running");
+  }
+
+  @Test
   void warmAndProfileAreRefusedWithServe() throws Exception {
     for (String[] extra : new String[][] {{"--warm"}, {"--profile", "lan"}}) {
       Path log = dir.resolve("refused" + extra.length + ".log");
