@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -341,8 +340,9 @@ final class LocalRun {
   static Map<Party, List<String>> writePeers(Path dir, Path peers, boolean keys, Namespaces hosts) throws IOException {
     Map<Party, List<String>> keyArgs = new EnumMap<>(Party.class);
     StringBuilder pc = new StringBuilder();
+    int[] ports = hosts != null ? null : io.musketeer.mpc.net.Peers.freeLoopbackPorts(Party.values().length);
     for (Party p : Party.values()) {
-      pc.append(p.label()).append(" = ").append(hosts != null ? hosts.address(p) : "127.0.0.1:" + freePort());
+      pc.append(p.label()).append(" = ").append(hosts != null ? hosts.address(p) : "127.0.0.1:" + ports[p.ordinal()]);
       if (keys) {
         // a throwaway key per party and run: the links use TLS as a real deployment's do
         PartyKey k = PartyKey.generate(p, List.of("127.0.0.1"), Duration.ofDays(1));
@@ -356,12 +356,6 @@ final class LocalRun {
     }
     Files.writeString(peers, pc.toString());
     return keyArgs;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   private static String quote(String s) {

@@ -7,12 +7,14 @@ import io.musketeer.core.FloatTensor;
 import io.musketeer.core.Shape;
 import io.musketeer.importer.tf.SavedModels;
 import io.musketeer.models.Mnist;
+import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.testkit.PartyProcesses;
 import io.musketeer.testkit.SharedModels;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,7 +79,7 @@ class TutorialTest {
     for (String a : javaCommand) java.append('\'').append(a.replace("'", "'\\''")).append("' ");
     sb.append("musketeer() { ").append(java).append("\"$@\"; }\n");
     sb.append("musketeer_bg() { exec ").append(java).append("\"$@\"; }\n");
-    String[] ports = {String.valueOf(PartyProcesses.freePort()), String.valueOf(PartyProcesses.freePort()), String.valueOf(PartyProcesses.freePort())};
+    String[] ports = Arrays.stream(Peers.freeLoopbackPorts(3)).mapToObj(String::valueOf).toArray(String[]::new);
     for (String block : blocks) {
       List<String> lines = block.lines().toList();
       int lastShell = -1;

@@ -226,4 +226,23 @@ public record Peers(Address client, Address server, Address helper, Map<Party, L
     }
     return b.toString();
   }
+
+  /**
+   * n distinct free loopback ports, for a peers file of parties on one machine. All are held open while
+   * they are chosen: a port just closed may be handed out again at once, and two parties would then share it.
+   */
+  public static int[] freeLoopbackPorts(int n) throws IOException {
+    List<java.net.ServerSocket> held = new java.util.ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        held.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (java.net.ServerSocket s : held) s.close();
+    }
+  }
 }

@@ -11,6 +11,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PeersTest {
+  /** Parties on one machine never share a port: the ports are chosen while all of them are held. */
+  @Test
+  void freeLoopbackPortsAreDistinct() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      int[] ports = Peers.freeLoopbackPorts(64);
+      assertEquals(ports.length, java.util.Arrays.stream(ports).distinct().count(), java.util.Arrays.toString(ports));
+    }
+  }
+
   @Test
   void parsesAFileWithCommentsBlankLinesAndIpv6(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("peers.txt");

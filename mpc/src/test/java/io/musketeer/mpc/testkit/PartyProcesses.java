@@ -3,7 +3,6 @@ package io.musketeer.mpc.testkit;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.PartyKey;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,20 +55,15 @@ public final class PartyProcesses {
   /** A peers file in dir naming the three parties on free loopback ports, with a fresh key for each (DIR/ROLE.key.pem) pinned. */
   public static Path peersFile(Path dir) throws IOException {
     StringBuilder sb = new StringBuilder();
+    int[] ports = io.musketeer.mpc.net.Peers.freeLoopbackPorts(Party.values().length);
     for (Party p : Party.values()) {
       PartyKey k = PartyKey.generate(p, List.of("127.0.0.1"), Duration.ofDays(1));
       k.write(dir, p);
-      sb.append(p.label()).append(" = 127.0.0.1:").append(freePort()).append(' ').append(k.fingerprint()).append('\n');
+      sb.append(p.label()).append(" = 127.0.0.1:").append(ports[p.ordinal()]).append(' ').append(k.fingerprint()).append('\n');
     }
     Path f = dir.resolve("peers.conf");
     Files.writeString(f, sb.toString());
     return f;
-  }
-
-  public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   public static int waitFor(Process p, int seconds) throws InterruptedException {
