@@ -117,7 +117,8 @@ final class BenchCommand implements Callable<Integer> {
       if (serve) {
         // one deployment per protocol (a service serves one), so the protocols do not alternate here
         for (String protocol : protocols) {
-          String label = security.mode() == SecurityMode.MALICIOUS ? protocol + ", " + security.mode().label() : protocol;
+          String label = label(protocol);
+          // both services get the heap of a party that compiles the model and keeps masks: the server holds the weights for its whole life
           try (ServeRun deployment = ServeRun.start(model.model, model.scale, protocol, partyArgs, d -> security.partyArgs(d, program, protocol),
               PartyHeap.option(program, true, 2), heap, main.verbose)) {
             LocalRun.Summary warmUp = deployment.client(input, output);
@@ -131,22 +132,23 @@ final class BenchCommand implements Callable<Integer> {
             }
           }
         }
-      }
-      for (int r = 0; r < (serve ? 0 : runs); r++) {
-        for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
-          last = LocalRun.execute(model.model, input, model.scale, protocol, output,
-              partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol), hosts, heap);
-          String label = security.mode() == SecurityMode.MALICIOUS ? protocol + ", " + security.mode().label() : protocol;
-          if (hosts != null) label += ", " + profile + " profile";
-          System.out.println(label + ", run " + (r + 1) + ":");
-          LocalRun.printSummary(last);
-          if (warm) {
-            double[][] inf = Row.inferences(last, 2);
-            System.out.printf(Locale.ROOT, "  inference 1 (cold): %.2f s, %s; inference 2 (warm): %.2f s, %s%n", inf[0][0], Units.bytes((long) inf[0][1]), inf[1][0],
-                Units.bytes((long) inf[1][1]));
+      } else {
+        for (int r = 0; r < runs; r++) {
+          for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
+            last = LocalRun.execute(model.model, input, model.scale, protocol, output,
+                partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol), hosts, heap);
+            String label = label(protocol);
+            if (hosts != null) label += ", " + profile + " profile";
+            System.out.println(label + ", run " + (r + 1) + ":");
+            LocalRun.printSummary(last);
+            if (warm) {
+              double[][] inf = Row.inferences(last, 2);
+              System.out.printf(Locale.ROOT, "  inference 1 (cold): %.2f s, %s; inference 2 (warm): %.2f s, %s%n", inf[0][0], Units.bytes((long) inf[0][1]), inf[1][0],
+                  Units.bytes((long) inf[1][1]));
+            }
+            if (check) secureOutputs.add(Npy.read(output));
+            inOrder.add(Row.of(model.model, label, r + 1, last, "", note, warm ? 2 : 1));
           }
-          if (check) secureOutputs.add(Npy.read(output));
-          inOrder.add(Row.of(model.model, label, r + 1, last, "", note, warm ? 2 : 1));
         }
       }
       if (check) checkAgainstEmulation(inOrder, secureOutputs, in, x);
@@ -187,6 +189,11 @@ final class BenchCommand implements Callable<Integer> {
           exact.equals("yes") ? "" : " (largest difference " + largestDifference(expected, got) + ")");
       inOrder.set(i, row.withExact(exact));
     }
+  }
+
+  /** A protocol's name in the output and the rows, with the security mode when it is not the default. */
+  private String label(String protocol) {
+    return security.mode() == SecurityMode.MALICIOUS ? protocol + ", " + security.mode().label() : protocol;
   }
 
   /** Each protocol's median time and its traffic and flights against the first protocol's. */

@@ -137,7 +137,7 @@ final class LocalRun {
       byReason.forEach((reason, parties) -> failures.add(String.join(", ", parties) + ": " + reason));
       if (!failures.isEmpty()) {
         // the logs stay for diagnosis; the throwaway private keys do not
-        for (Party p : Party.values()) Files.deleteIfExists(PartyKey.keyFile(dir.path(), p));
+        deleteThrowawayKeys(dir.path());
         dir.keep();
         throw new MusketeerException("secure run failed; " + String.join("; ", failures) + "; the parties' logs are in " + dir.path()
             + " (client.log, server.log, helper.log)" + (verbose ? "" : "; add --verbose for their stack traces"));
@@ -181,6 +181,17 @@ final class LocalRun {
     }
     merged.append("}\n}\n");
     return new Summary(wall, reports, merged.toString(), network);
+  }
+
+  /** The private keys {@link #writePeers} made in dir: a failed run keeps its logs for diagnosis, not its keys. */
+  static void deleteThrowawayKeys(Path dir) {
+    for (Party p : Party.values()) {
+      try {
+        Files.deleteIfExists(PartyKey.keyFile(dir, p));
+      } catch (IOException ignored) {
+        // the directory is private to this user either way
+      }
+    }
   }
 
   private static String network(Namespaces hosts) {

@@ -31,7 +31,6 @@ final class ServeRun implements AutoCloseable {
   private final String protocol;
   private final int scale;
   private final boolean malicious;
-  private final Path peers;
   private final List<String> clientArgs;
   private final String clientHeap;
   private final Map<Party, Process> services = new EnumMap<>(Party.class);
@@ -64,7 +63,7 @@ final class ServeRun implements AutoCloseable {
     this.scale = scale;
     this.malicious = securityArgs.contains("malicious");
     this.clientHeap = clientHeap;
-    this.peers = dir.resolve("peers.conf");
+    Path peers = dir.resolve("peers.conf");
     boolean noKeys = partyArgs.contains("--plaintext") || malicious;
     Map<Party, List<String>> keyArgs = LocalRun.writePeers(dir.path(), peers, !noKeys, null);
     List<String> common = new ArrayList<>(List.of("--model", model, "--protocol", protocol, "--peers", peers.toString()));
@@ -193,13 +192,7 @@ final class ServeRun implements AutoCloseable {
 
   private void fail() {
     LocalRun.stopAll(services);
-    for (Party p : Party.values()) {
-      try {
-        Files.deleteIfExists(io.musketeer.mpc.net.PartyKey.keyFile(dir.path(), p));
-      } catch (IOException ignored) {
-        // the directory is private to this user either way
-      }
-    }
+    LocalRun.deleteThrowawayKeys(dir.path());
     dir.keep();
     removeHook(); // the logs stay: the hook would remove them at exit
   }
