@@ -118,9 +118,9 @@ final class BenchCommand implements Callable<Integer> {
         // one deployment per protocol (a service serves one), so the protocols do not alternate here
         for (String protocol : protocols) {
           String label = label(protocol);
-          // both services get the heap of a party that compiles the model and keeps masks: the server holds the weights for its whole life
+          // the services get a one-shot party's heap: a session is one inference, and a server given a program file streams its weights in each
           try (ServeRun deployment = ServeRun.start(model.model, model.scale, protocol, partyArgs, d -> security.partyArgs(d, program, protocol),
-              PartyHeap.option(program, true, 2), heap, main.verbose)) {
+              heap, main.verbose)) {
             LocalRun.Summary warmUp = deployment.client(input, output);
             System.out.printf(Locale.ROOT, "%s, warm-up client (not counted): %.2f s whole run%n", protocol, warmUp.wallSeconds());
             for (int r = 0; r < runs; r++) {

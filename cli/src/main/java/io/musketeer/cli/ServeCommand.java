@@ -1,6 +1,8 @@
 package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
+import io.musketeer.core.FloatTensor;
+import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.attest.AttestedSession;
@@ -13,6 +15,8 @@ import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.runtime.PartyService;
 import io.musketeer.mpc.runtime.SecureParty;
+import io.musketeer.mpc.runtime.ServerWeights;
+import io.musketeer.programfile.ProgramFile;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -90,8 +94,11 @@ final class ServeCommand implements Callable<Integer> {
     Timeouts timeouts = Timeouts.defaults().withConnectTimeout(Duration.ofSeconds(connectTimeout)).withReceiveTimeout(receiveTimeout.duration());
     Peers peers = Peers.parse(peersFile);
     List<Party> talksTo = self == Party.SERVER ? List.of(Party.CLIENT, Party.HELPER) : List.of(Party.CLIENT, Party.SERVER);
-    // the helper never sees the weights: it compiles the weight-free structure, as in a single run
-    Program program = model.program(self == Party.SERVER ? Models.Use.WEIGHTS : Models.Use.STRUCTURE, true);
+    // the helper never sees the weights: it compiles the weight-free structure, as in a single run;
+    // a server given a program file streams its weights from it in each session instead of holding them for its life
+    boolean stream = self == Party.SERVER && model.isProgram();
+    Program program = model.program(self != Party.SERVER ? Models.Use.STRUCTURE : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.WEIGHTS, true);
+    ServerWeights.PerSession weights = stream ? streamedWeights(Path.of(model.model)) : ServerWeights.PerSession.IN_PROGRAM;
     Peers.Address listenAt = link.listenAddress(self, peers);
     // malicious mode: one key made in this process for the service's life; each session's evidence binds it and that session's channels
     AttestedTls attestedTls = securityOptions.tls(self, peers);
@@ -100,7 +107,7 @@ final class ServeCommand implements Callable<Integer> {
     LinkSecurity linkSecurity = attestedTls != null ? attestedTls : link.security(self, peers, peersFile, talksTo);
     Connector connector = new Connector(self, peers, timeouts, linkSecurity);
     ServerSocket listener = connector.listen(listenAt);
-    PartyService service = new PartyService(self, program, protocol, security, connector, listener, maxSessions, System.err::println,
+    PartyService service = new PartyService(self, program, weights, protocol, security, connector, listener, maxSessions, System.err::println,
         o -> writeReport(o, sessionReports));
     Thread stopper = new Thread(() -> {
       service.close();
@@ -113,6 +120,36 @@ final class ServeCommand implements Callable<Integer> {
     if (readyFile != null) Files.writeString(readyFile, "ready " + ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
     service.serve();
     return 0;
+  }
+
+  /**
+   * Each session's weights from {@code file}, checked against its SHA-256 as the service started: a
+   * file replaced or changed since then fails the session rather than serving other weights than the
+   * program the service announced.
+   */
+  private static ServerWeights.PerSession streamedWeights(Path file) {
+    String started;
+    try (ProgramFile.WeightStream s = ProgramFile.openWeights(file)) {
+      started = s.sha256();
+    }
+    return () -> {
+      ProgramFile.WeightStream s = ProgramFile.openWeights(file);
+      if (!s.sha256().equals(started)) {
+        s.close();
+        throw new MusketeerException("program file " + file + " holds other weights than when this server started; restart the server to serve it");
+      }
+      return new ServerWeights.Open() {
+        @Override
+        public FloatTensor take(int node, Op.Constant constant) {
+          return s.next(node, constant.value().shape());
+        }
+
+        @Override
+        public void close() {
+          s.close();
+        }
+      };
+    };
   }
 
   /** The security mode, loudly: the software provider gives no hardware guarantee and the start line says so. */

@@ -32,7 +32,7 @@ final class ServeRun implements AutoCloseable {
   private final int scale;
   private final boolean malicious;
   private final List<String> clientArgs;
-  private final String clientHeap;
+  private final String heap;
   private final Map<Party, Process> services = new EnumMap<>(Party.class);
   private final Map<Party, Path> logs = new EnumMap<>(Party.class);
   private final Thread onInterrupt;
@@ -43,26 +43,27 @@ final class ServeRun implements AutoCloseable {
    *
    * @param partyArgs options every party takes (model shape, receive timeout, --plaintext)
    * @param security the parties' security options, given the run's private directory
+   * @param heap every party's heap option (a session is one inference: the services need no more than the client)
    */
   static ServeRun start(String model, int scale, String protocol, List<String> partyArgs, java.util.function.Function<Path, List<String>> security,
-      String serviceHeap, String clientHeap, boolean verbose) {
+      String heap, boolean verbose) {
     WorkDir dir = WorkDir.create("musketeer-serve");
     try {
-      return new ServeRun(dir, model, scale, protocol, partyArgs, security.apply(dir.path()), serviceHeap, clientHeap, verbose);
+      return new ServeRun(dir, model, scale, protocol, partyArgs, security.apply(dir.path()), heap, verbose);
     } catch (IOException e) {
       dir.keep();
       throw new MusketeerException("could not start the deployment: " + e.getMessage() + "; its logs are in " + dir.path());
     }
   }
 
-  private ServeRun(WorkDir dir, String model, int scale, String protocol, List<String> partyArgs, List<String> securityArgs, String serviceHeap, String clientHeap,
+  private ServeRun(WorkDir dir, String model, int scale, String protocol, List<String> partyArgs, List<String> securityArgs, String heap,
       boolean verbose) throws IOException {
     this.dir = dir;
     this.model = model;
     this.protocol = protocol;
     this.scale = scale;
     this.malicious = securityArgs.contains("malicious");
-    this.clientHeap = clientHeap;
+    this.heap = heap;
     Path peers = dir.resolve("peers.conf");
     boolean noKeys = partyArgs.contains("--plaintext") || malicious;
     Map<Party, List<String>> keyArgs = LocalRun.writePeers(dir.path(), peers, !noKeys, null);
@@ -84,7 +85,7 @@ final class ServeRun implements AutoCloseable {
     try {
       for (Party p : new Party[] {Party.HELPER, Party.SERVER}) {
         Path reports = Files.createDirectories(dir.resolve(p.label() + "-sessions"));
-        List<String> cmd = new ArrayList<>(LocalRun.javaCommand(serviceHeap));
+        List<String> cmd = new ArrayList<>(LocalRun.javaCommand(heap));
         cmd.addAll(List.of("serve", "--local-party", "--role", p.label(), "--max-sessions", "1", "--session-reports", reports.toString(),
             "--ready-file", readyFile(p).toString()));
         cmd.addAll(common);
@@ -133,7 +134,7 @@ final class ServeRun implements AutoCloseable {
     Map<Party, Set<Path>> before = new EnumMap<>(Party.class);
     for (Party p : services.keySet()) before.put(p, sessionReports(p));
     try {
-      List<String> cmd = new ArrayList<>(LocalRun.javaCommand(clientHeap));
+      List<String> cmd = new ArrayList<>(LocalRun.javaCommand(heap));
       cmd.addAll(List.of("run", "--local-party", "--role", "client", "--report", clientReport.toString(), "--input", input.toString(), "--output",
           output.toString()));
       cmd.addAll(clientArgs);

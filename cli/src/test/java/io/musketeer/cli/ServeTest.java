@@ -11,9 +11,11 @@ import io.musketeer.importer.ImportOptions;
 import io.musketeer.interp.FixedPointInterpreter;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Op;
+import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.net.PartyKey;
 import io.musketeer.mpc.testkit.PartyProcesses;
+import io.musketeer.programfile.ProgramFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -219,6 +221,74 @@ class ServeTest {
       assertTrue(slog.lines().anyMatch(l -> l.contains("(malicious (software attestation)) failed: refused the client: its measurement " + otherClient)),
           slog);
       assertFalse(slog.contains("\tat ") || hlog.contains("\tat "), "no stack traces: " + slog + hlog);
+      assertTrue(server.isAlive() && helper.isAlive());
+    } catch (Throwable t) {
+      System.out.println("ServeTest server log:\n" + PartyProcesses.read(sl) + "\nServeTest helper log:\n" + PartyProcesses.read(hl));
+      throw t;
+    } finally {
+      server.destroy();
+      helper.destroy();
+      PartyProcesses.waitFor(server, 30);
+      PartyProcesses.waitFor(helper, 30);
+    }
+  }
+
+  /**
+   * A server given a program file streams its weights in each session: its clients are served right, and
+   * a file whose weights changed after the server started (another program of the same structure, as a
+   * deploy that overwrote it would leave) fails the next session before any output, in one line at the
+   * client and in the server's log, instead of serving other weights than it announced.
+   */
+  @Test
+  void aServerStreamsItsProgramFilesWeightsInEverySessionAndRefusesAFileChangedUnderIt() throws Exception {
+    Program program = Compiler.compile(DEMO, 12);
+    Path served = dir.resolve("served.mkp"), clientCopy = dir.resolve("client.mkp");
+    ProgramFile.write(served, program, ProgramFile.Part.FULL, Map.of());
+    ProgramFile.write(clientCopy, program, ProgramFile.Part.WEIGHT_FREE, Map.of());
+    Path peers = servicePeers();
+    Path hl = dir.resolve("h.log"), sl = dir.resolve("s.log"), hReady = dir.resolve("h.ready"), sReady = dir.resolve("s.ready");
+    Process helper = PartyProcesses.start(hl, "serve", "--role", "helper", "--model", clientCopy.toString(), "--peers", peers.toString(),
+        "--ready-file", hReady.toString());
+    Process server = PartyProcesses.start(sl, "serve", "--role", "server", "--model", served.toString(), "--peers", peers.toString(),
+        "--ready-file", sReady.toString());
+    try {
+      awaitFile(hReady, helper, hl);
+      awaitFile(sReady, server, sl);
+      for (int i = 0; i < 2; i++) {
+        Path x = dir.resolve("x" + i + ".npy"), out = dir.resolve("out" + i + ".npy"), cl = dir.resolve("c" + i + ".log");
+        Npy.write(x, input(40 + i));
+        Process c = PartyProcesses.start(cl, "run", "--role", "client", "--model", clientCopy.toString(), "--peers", peers.toString(),
+            "--input", x.toString(), "--output", out.toString());
+        assertEquals(0, PartyProcesses.waitFor(c, 120), PartyProcesses.read(cl));
+        assertCorrect(input(40 + i), Npy.read(out));
+      }
+
+      Graph.Builder b = new Graph.Builder();
+      java.util.Random r = new java.util.Random(5);
+      for (var n : program.graph().nodes()) {
+        Op op = n.op();
+        if (op instanceof Op.Constant c && !c.isPublic()) {
+          float[] v = new float[c.value().size()];
+          for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() - 0.5f;
+          op = new Op.Constant(new FloatTensor(c.value().shape(), v), false);
+        }
+        b.add(n.name(), op, n.inputs());
+      }
+      Program other = new Program(b.build(program.graph().outputs()), program.scales(), program.fracBits(), program.softmaxOutput(), program.bounds());
+      ProgramFile.write(served, other, ProgramFile.Part.FULL, Map.of());
+      Path x = dir.resolve("x2.npy"), out = dir.resolve("out2.npy"), cl = dir.resolve("c2.log");
+      Npy.write(x, input(42));
+      Process c = PartyProcesses.start(cl, "run", "--role", "client", "--model", clientCopy.toString(), "--peers", peers.toString(),
+          "--input", x.toString(), "--output", out.toString());
+      assertNotEquals(0, PartyProcesses.waitFor(c, 120));
+      String clog = PartyProcesses.read(cl);
+      List<String> errors = clog.lines().filter(l -> l.startsWith("musketeer: error:")).toList();
+      assertEquals(1, errors.size(), clog);
+      assertTrue(errors.get(0).contains("holds other weights than when this server started"), clog);
+      assertFalse(Files.exists(out), "no output");
+      String slog = PartyProcesses.read(sl);
+      assertTrue(slog.lines().anyMatch(l -> l.contains("failed: program file " + served + " holds other weights than when this server started")), slog);
+      assertFalse(slog.contains("\tat "), "no stack traces: " + slog);
       assertTrue(server.isAlive() && helper.isAlive());
     } catch (Throwable t) {
       System.out.println("ServeTest server log:\n" + PartyProcesses.read(sl) + "\nServeTest helper log:\n" + PartyProcesses.read(hl));

@@ -267,7 +267,7 @@ public final class ProgramFile {
       if (!HexFormat.of().formatHex(sha.digest()).equals(weights.string("sha256"))) {
         throw mismatch(name, WEIGHTS, "does not match the manifest's SHA-256 (the part was changed, damaged, or comes from another program)");
       }
-      WeightStream s = new WeightStream(name, zip, zip.getInputStream(entry), count);
+      WeightStream s = new WeightStream(name, zip, zip.getInputStream(entry), count, weights.string("sha256"));
       zip = null;
       return s;
     } catch (ZipException e) {
@@ -291,14 +291,21 @@ public final class ProgramFile {
     private final ZipFile zip;
     private final InputStream in;
     private final long count;
+    private final String sha256;
     private long read;
     private int lastNode = -1;
 
-    private WeightStream(String file, ZipFile zip, InputStream in, long count) {
+    private WeightStream(String file, ZipFile zip, InputStream in, long count, String sha256) {
       this.file = file;
       this.zip = zip;
       this.in = new java.io.BufferedInputStream(in, 1 << 16);
       this.count = count;
+      this.sha256 = sha256;
+    }
+
+    /** The SHA-256 of the weights part (checked when opened): which weights these are. */
+    public String sha256() {
+      return sha256;
     }
 
     /** The next weight tensor, which must be that of {@code node}, the next server constant in node order. */

@@ -29,7 +29,9 @@ import java.util.function.Consumer;
 
 /**
  * A long-running server or helper ({@code musketeer serve}): the program compiled once and kept (so
- * the JIT stays warm), one fresh session per client, several at once.
+ * the JIT stays warm), one fresh session per client, several at once. A server can take each session's
+ * weights afresh ({@link ServerWeights.PerSession}: streamed from its program file), so that it holds
+ * them only while a session reads them.
  *
  * <p>A client's session starts when it connects: the server greets it, dials the helper with the
  * client's session id and runs its part; the helper pairs the client's and the server's connections
@@ -57,6 +59,7 @@ public final class PartyService implements AutoCloseable {
 
   private final Party role;
   private final Program program;
+  private final ServerWeights.PerSession weights;
   private final String protocol;
   private final SessionSecurity security;
   private final Connector connector;
@@ -91,20 +94,22 @@ public final class PartyService implements AutoCloseable {
    */
   public PartyService(Party role, Program program, String protocol, Connector connector, ServerSocket listener, int maxSessions,
       Consumer<String> log, Consumer<Outcome> outcomes) {
-    this(role, program, protocol, SessionSecurity.semiHonest(), connector, listener, maxSessions, log, outcomes);
+    this(role, program, ServerWeights.PerSession.IN_PROGRAM, protocol, SessionSecurity.semiHonest(), connector, listener, maxSessions, log, outcomes);
   }
 
   /**
    * As above, every session secured by {@code security} (malicious mode: the connector's link security
-   * must be the {@link io.musketeer.mpc.attest.AttestedTls} whose key {@code security} binds).
+   * must be the {@link io.musketeer.mpc.attest.AttestedTls} whose key {@code security} binds), a server
+   * taking each session's weights from {@code weights} (the helper ignores it).
    */
-  public PartyService(Party role, Program program, String protocol, SessionSecurity security, Connector connector, ServerSocket listener,
-      int maxSessions, Consumer<String> log, Consumer<Outcome> outcomes) {
+  public PartyService(Party role, Program program, ServerWeights.PerSession weights, String protocol, SessionSecurity security, Connector connector,
+      ServerSocket listener, int maxSessions, Consumer<String> log, Consumer<Outcome> outcomes) {
     if (role == Party.CLIENT) throw new IllegalArgumentException("the client is not a service");
     if (maxSessions < 1) throw new IllegalArgumentException("maxSessions must be at least 1");
     if (connector.self() != role) throw new IllegalArgumentException("the connector is for the " + connector.self().label());
     this.role = role;
     this.program = Objects.requireNonNull(program);
+    this.weights = Objects.requireNonNull(weights);
     this.protocol = Objects.requireNonNull(protocol);
     this.security = Objects.requireNonNull(security);
     this.connector = connector;
@@ -229,8 +234,8 @@ public final class PartyService implements AutoCloseable {
       return;
     }
     running.add(t);
-    try {
-      SecureParty.Result r = SecureParty.run(role, program, protocol, t, Map.of(), LayerListener.NONE, Parallel.shared(), security);
+    try (ServerWeights.Open sessionWeights = openWeights(t)) {
+      SecureParty.Result r = SecureParty.run(role, program, sessionWeights, protocol, t, Map.of(), LayerListener.NONE, Parallel.shared(), security, 1);
       end(new Outcome(session, r.report(), null));
     } catch (RuntimeException e) {
       end(new Outcome(session, null, message(e)));
@@ -238,6 +243,17 @@ public final class PartyService implements AutoCloseable {
       running.remove(t);
       t.close();
       permits.release();
+    }
+  }
+
+  /** This session's weights; the peers are told why when they cannot be had. */
+  private ServerWeights.Open openWeights(FramedTransport t) {
+    if (role != Party.SERVER) return ServerWeights.PerSession.IN_PROGRAM.open();
+    try {
+      return weights.open();
+    } catch (RuntimeException e) {
+      t.abort(role.label() + " failed: " + message(e));
+      throw e;
     }
   }
 

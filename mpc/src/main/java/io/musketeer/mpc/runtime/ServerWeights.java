@@ -15,4 +15,31 @@ public interface ServerWeights {
 
   /** The value of weight node {@code node} (a server constant of the program); asked once per node, in node order. */
   FloatTensor take(int node, Op.Constant constant);
+
+  /**
+   * A long-running server's weights, opened afresh for each session and closed when it ends, so that a
+   * server streaming from a program file holds no weights between sessions.
+   */
+  @FunctionalInterface
+  interface PerSession {
+    /** Every session takes the program's own values. */
+    PerSession IN_PROGRAM = () -> new Open() {
+      @Override
+      public FloatTensor take(int node, Op.Constant constant) {
+        return constant.value();
+      }
+
+      @Override
+      public void close() {}
+    };
+
+    /** One session's weights; a failure is the session's (a file that changed or went away). */
+    Open open();
+  }
+
+  /** One session's weights; closing releases what reading them holds. */
+  interface Open extends ServerWeights, AutoCloseable {
+    @Override
+    void close();
+  }
 }
