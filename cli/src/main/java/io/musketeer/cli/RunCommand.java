@@ -2,6 +2,7 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
+import io.musketeer.core.JitPrimer;
 import io.musketeer.ir.Graph;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
@@ -15,6 +16,7 @@ import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.net.Transport;
 import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.runtime.LayerListener;
+import io.musketeer.mpc.runtime.Rehearsal;
 import io.musketeer.mpc.runtime.SecureParty;
 import io.musketeer.mpc.runtime.ServerWeights;
 import io.musketeer.core.Parallel;
@@ -81,6 +83,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    JitPrimer.startInBackground(); // while the command line, the program and the peers are dealt with
     if (localParty) watchParent();
     Party self;
     try {
@@ -113,6 +116,7 @@ final class RunCommand implements Callable<Integer> {
     boolean stream = self == Party.SERVER && model.isProgram() && repeat == 1; // a repeated run needs the weights again: kept in memory
     Program program = model.program(self == Party.SERVER && !stream ? Models.Use.WEIGHTS : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.STRUCTURE,
         true, self == Party.CLIENT ? input : null);
+    Rehearsal.startOnce(self, program, Protocols.comparison(protocol)); // while the peers connect and agree on keys
     List<String> outputNames = InferCommand.outputNames(program.graph());
     List<OutputFile> outputFiles = self != Party.CLIENT ? List.of() : InferCommand.outputFiles(outputPath, outputNames, input, modelFile, peersFile);
     Map<String, FloatTensor> inputs = Map.of();

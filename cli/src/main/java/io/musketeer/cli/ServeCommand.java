@@ -2,6 +2,7 @@ package io.musketeer.cli;
 
 import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
+import io.musketeer.core.JitPrimer;
 import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
@@ -14,6 +15,7 @@ import io.musketeer.mpc.net.Connector;
 import io.musketeer.mpc.net.Peers;
 import io.musketeer.mpc.net.Timeouts;
 import io.musketeer.mpc.runtime.PartyService;
+import io.musketeer.mpc.runtime.Rehearsal;
 import io.musketeer.mpc.runtime.SecureParty;
 import io.musketeer.mpc.runtime.ServerWeights;
 import io.musketeer.programfile.ProgramFile;
@@ -99,6 +101,8 @@ final class ServeCommand implements Callable<Integer> {
     boolean stream = self == Party.SERVER && model.isProgram();
     Program program = model.program(self != Party.SERVER ? Models.Use.STRUCTURE : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.WEIGHTS, true);
     ServerWeights.PerSession weights = stream ? streamedWeights(Path.of(model.model)) : ServerWeights.PerSession.IN_PROGRAM;
+    JitPrimer.startInBackground(); // the first session then finds the kernels compiled
+    Rehearsal.startOnce(self, program, Protocols.comparison(protocol));
     Peers.Address listenAt = link.listenAddress(self, peers);
     // malicious mode: one key made in this process for the service's life; each session's evidence binds it and that session's channels
     AttestedTls attestedTls = securityOptions.tls(self, peers);

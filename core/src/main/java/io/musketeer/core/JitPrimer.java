@@ -1,0 +1,35 @@
+package io.musketeer.core;
+
+/**
+ * Runs the ring's vector kernels on tiny matrices so that the JIT compiles them before a party's first
+ * real layer. Until C2 intrinsifies the Vector API, each lane-wise operation is a call into its Java
+ * fallback: the interpreted and C1 tiers of {@link RingGemm}'s micro-kernel are about a hundred times
+ * slower than its compiled code, and reaching C2's thresholds on a convolution's real sizes costs a cold
+ * party seconds. On tiny sizes the same thresholds cost milliseconds.
+ */
+public final class JitPrimer {
+  private JitPrimer() {}
+
+  private static final java.util.concurrent.atomic.AtomicBoolean STARTED = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Where the products go, so that no compiler can prove them unused. */
+  static volatile long sink;
+
+  /** Starts the priming on a daemon thread, once per JVM, and returns at once. */
+  public static void startInBackground() {
+    if (!STARTED.compareAndSet(false, true)) return;
+    Thread t = new Thread(JitPrimer::prime, "jit-primer");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** 5 x 8 times 8 x (NR + 3), 6,000 times: the 4-row and the 1-row micro-kernel, a full panel and a ragged one. */
+  static void prime() {
+    int k = 8, n = RingGemm.NR + 3;
+    long[] a = new long[5 * k], b = new long[k * n];
+    for (int i = 0; i < a.length; i++) a[i] = i * 0x9E3779B97F4A7C15L;
+    for (int i = 0; i < b.length; i++) b[i] = i * 0xC2B2AE3D27D4EB4FL;
+    long sum = 0;
+    for (int round = 0; round < 6000; round++) sum += RingKernels.matmul(a, b, 5, k, n, Parallel.sequential())[round % (5 * n)];
+    sink = sum;
+  }
+}
