@@ -10,6 +10,7 @@ import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.attest.SecurityMode;
 import io.musketeer.mpc.runtime.PartyReport;
+import io.musketeer.programfile.ProgramFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "End-to-end benchmark: secure runs as three local processes on a random input; prints time, traffic, rounds, memory, and with several protocols their ratios.")
+    description = "End-to-end benchmark: secure runs as three local processes on a random input; prints time, traffic, rounds, memory, and with several "
+        + "protocols their ratios. A model is first compiled once, its time printed apart, and the parties run the program file, as a deployment's do.")
 final class BenchCommand implements Callable<Integer> {
   /** CrypTFlow's own Porthos measured on this kind of machine (../shared/DESIGN.md): seconds, bytes. */
   private static final Map<String, double[]> PORTHOS = Map.of(
@@ -90,21 +92,23 @@ final class BenchCommand implements Callable<Integer> {
     security.check(plaintext, false, true);
     model.check();
     OutputFile rep = report == null ? null : OutputFile.check("--report", report, Models.file(model.model));
-    // shapes only unless checking: the parties load the model themselves; compiling here refuses a bad scale before they start
+    // shapes only for now; compiling here refuses a bad scale before anything starts
     String warning = Scales.checkSecure(model.effectiveScale());
     if (warning != null) System.err.println(warning);
     Program program = model.program(Models.Use.STRUCTURE_FOR_SERVER, true);
     Graph g = program.graph();
     Op.Input in = InferCommand.singleInput(g);
-    List<String> partyArgs = new java.util.ArrayList<>(model.partyArgs(in.shape()));
+    // a model (not a program file) is compiled here once, below, and the parties run its program file
+    boolean compileHere = !model.isProgram();
+    List<String> partyArgs = new java.util.ArrayList<>(compileHere ? List.of() : model.partyArgs(in.shape()));
     partyArgs.addAll(receiveTimeout.partyArgs());
     if (plaintext) partyArgs.add("--plaintext");
     if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     FloatTensor x = DemoCommand.syntheticInput(in);
-    String heap = PartyHeap.option(program, !model.isProgram(), warm ? 2 : 1);
+    String heap = PartyHeap.option(program, false, warm ? 2 : 1);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s, party heap %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape(), heap);
-    g = null; // the parties load the model themselves
+    g = null;
     Map<String, List<Row>> byProtocol = new LinkedHashMap<>();
     List<Row> inOrder = new ArrayList<>();
     List<FloatTensor> secureOutputs = new ArrayList<>();
@@ -114,12 +118,13 @@ final class BenchCommand implements Callable<Integer> {
       Npy.write(input, x);
       LocalRun.Summary last = null;
       Path output = dir.resolve("output.npy");
+      String partiesModel = compileHere ? compileForTheParties(dir.resolve("program.mkp")) : model.model;
       if (serve) {
         // one deployment per protocol (a service serves one), so the protocols do not alternate here
         for (String protocol : protocols) {
           String label = label(protocol);
           // the services get a one-shot party's heap: a session is one inference, and a server given a program file streams its weights in each
-          try (ServeRun deployment = ServeRun.start(model.model, model.scale, protocol, partyArgs, d -> security.partyArgs(d, program, protocol),
+          try (ServeRun deployment = ServeRun.start(partiesModel, model.scale, protocol, partyArgs, d -> security.partyArgs(d, program, protocol),
               heap, main.verbose)) {
             LocalRun.Summary warmUp = deployment.client(input, output);
             System.out.printf(Locale.ROOT, "%s, warm-up client (not counted): %.2f s whole run%n", protocol, warmUp.wallSeconds());
@@ -135,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
       } else {
         for (int r = 0; r < runs; r++) {
           for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
-            last = LocalRun.execute(model.model, input, model.scale, protocol, output,
+            last = LocalRun.execute(partiesModel, input, model.scale, protocol, output,
                 partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol), hosts, heap);
             String label = label(protocol);
             if (hosts != null) label += ", " + profile + " profile";
@@ -151,7 +156,7 @@ final class BenchCommand implements Callable<Integer> {
           }
         }
       }
-      if (check) checkAgainstEmulation(inOrder, secureOutputs, in, x);
+      if (check) checkAgainstEmulation(inOrder, secureOutputs, in, x, Programs.read(partiesModel, Models.Use.WEIGHTS, false, model.scale));
       for (Row row : inOrder) {
         byProtocol.computeIfAbsent(row.protocol(), k -> new ArrayList<>()).add(row);
         if (rows != null) append(rows, row.json());
@@ -177,8 +182,8 @@ final class BenchCommand implements Callable<Integer> {
    * emulation runs after the secure runs, so that neither its work (and its JIT's) nor the weights it
    * loads share the machine with the parties whose time is being measured.
    */
-  private void checkAgainstEmulation(List<Row> inOrder, List<FloatTensor> outputs, Op.Input in, FloatTensor x) {
-    FixedPointInterpreter.Run run = FixedPointInterpreter.execute(model.program(Models.Use.WEIGHTS, true), Map.of(in.name(), x));
+  private void checkAgainstEmulation(List<Row> inOrder, List<FloatTensor> outputs, Op.Input in, FloatTensor x, Program program) {
+    FixedPointInterpreter.Run run = FixedPointInterpreter.execute(program, Map.of(in.name(), x));
     FloatTensor expected = run.outputs().get(0);
     if (run.outOfBound() > 0) System.out.printf(Locale.ROOT, "the emulation saw %,d values outside their bounds%n", run.outOfBound());
     for (int i = 0; i < inOrder.size(); i++) {
@@ -189,6 +194,20 @@ final class BenchCommand implements Callable<Integer> {
           exact.equals("yes") ? "" : " (largest difference " + largestDifference(expected, got) + ")");
       inOrder.set(i, row.withExact(exact));
     }
+  }
+
+  /**
+   * Compiles the model once, as a deployment does before it serves, into a program file that the parties
+   * run: each party then loads only what its role needs (the server streams the weights, the client and
+   * the helper read the structure), and none of them spends the run's time and memory compiling. The
+   * time is printed, not counted in the runs'.
+   */
+  private String compileForTheParties(Path file) {
+    long start = System.nanoTime();
+    ProgramFile.write(file, model.program(Models.Use.WEIGHTS, true), ProgramFile.Part.FULL, Map.of("compiled by", "musketeer bench, for its parties"));
+    System.out.printf(Locale.ROOT, "compiled once for the parties: %.1f s (not in the runs' times; they start from the program file, as a deployment's parties do)%n",
+        (System.nanoTime() - start) / 1e9);
+    return file.toString();
   }
 
   /** A protocol's name in the output and the rows, with the security mode when it is not the default. */
