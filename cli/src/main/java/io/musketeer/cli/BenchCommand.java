@@ -133,7 +133,7 @@ final class BenchCommand implements Callable<Integer> {
               System.out.println(label + ", run " + (r + 1) + " (wall: the client process's whole run):");
               LocalRun.printSummary(last);
               if (check) secureOutputs.add(Npy.read(output));
-              inOrder.add(Row.of(model.model, label, r + 1, last, "", note, 1));
+              inOrder.add(Row.of(model.model, label, r + 1, last, "", note, 1, !plaintext));
             }
           }
         }
@@ -152,7 +152,7 @@ final class BenchCommand implements Callable<Integer> {
                   Units.bytes((long) inf[1][1]));
             }
             if (check) secureOutputs.add(Npy.read(output));
-            inOrder.add(Row.of(model.model, label, r + 1, last, "", note, warm ? 2 : 1));
+            inOrder.add(Row.of(model.model, label, r + 1, last, "", note, warm ? 2 : 1, !plaintext));
           }
         }
       }
@@ -266,7 +266,8 @@ final class BenchCommand implements Callable<Integer> {
       return out;
     }
 
-    static Row of(String model, String protocol, int run, LocalRun.Summary s, String exact, String note, int inferences) {
+    /** @param tls whether the parties' links ran TLS: the network is then named so ("loopback, TLS"), and its rows are their own group */
+    static Row of(String model, String protocol, int run, LocalRun.Summary s, String exact, String note, int inferences, boolean tls) {
       long[] peak = new long[3];
       double[] cpu = new double[3];
       double session = 0;
@@ -279,7 +280,7 @@ final class BenchCommand implements Callable<Integer> {
         offline += r.offlineBytesSent();
       }
       return new Row(LocalDate.now().toString(), model, protocol, run, s.wallSeconds(), session, s.totalBytes(), offline, s.maxRounds(), peak, cpu,
-          exact, note, inferences > 1 ? inferences(s, inferences) : new double[0][], s.network());
+          exact, note, inferences > 1 ? inferences(s, inferences) : new double[0][], s.network() + (tls ? ", TLS" : ""));
     }
 
     Row withExact(String verdict) {

@@ -32,6 +32,7 @@ class BenchCheckTest {
         // the rows keep the runs' order (protocols alternating) and each carries what was printed for it
         String row = lines.get(2 * (run - 1) + (protocol.equals("porthos") ? 0 : 1));
         assertTrue(row.contains("\"protocol\": \"" + protocol + "\"") && row.contains("\"run\": " + run), row);
+        assertTrue(row.contains("\"network\": \"loopback\""), "plaintext links: loopback alone, " + row);
         assertTrue(row.contains("\"exact\": \"" + said + "\""), row + " / " + out);
       }
     }

@@ -143,7 +143,8 @@ class NetnsTest {
     String label = Protocols.DEFAULT + ", lan profile";
     assertTrue(o.out().contains("| builtin:demo | " + label + " |"), o.out());
     String row = Files.readString(rows);
-    assertTrue(row.contains("\"protocol\": \"" + label + "\"") && row.contains("\"network\": \"lan\""), row);
+    // the parties ran TLS (no --plaintext): the row's network says so, and its rows are a group of their own
+    assertTrue(row.contains("\"protocol\": \"" + label + "\"") && row.contains("\"network\": \"lan, TLS\""), row);
     assertTrue(Files.readString(report).contains("\"network\": \"lan\""));
     assertNoNamespacesLeft();
   }
