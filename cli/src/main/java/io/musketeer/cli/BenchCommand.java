@@ -46,6 +46,7 @@ final class BenchCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin ReceiveTimeoutOption receiveTimeout;
   @Mixin SecurityOptions security;
+  @Mixin ComparisonBatchOption comparisonBatch;
 
   @Option(names = "--plaintext", description = "Run the parties without TLS (they use throwaway TLS keys otherwise); for comparisons on this machine.")
   boolean plaintext;
@@ -86,6 +87,7 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() {
     if (runs < 1 || runs > MAX_RUNS) throw new UsageError("--runs must be in 1.." + MAX_RUNS + ", got " + runs);
     for (String p : protocols) RunCommand.checkProtocol(p);
+    comparisonBatch.check();
     if (serve && profile != null) throw new UsageError("--serve runs on loopback; drop --profile or --serve");
     if (serve && warm) throw new UsageError("--serve already measures warm services; drop --warm");
     if (profile != null) Namespaces.check(profile);
@@ -102,6 +104,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean compileHere = !model.isProgram();
     List<String> partyArgs = new java.util.ArrayList<>(compileHere ? List.of() : model.partyArgs(in.shape()));
     partyArgs.addAll(receiveTimeout.partyArgs());
+    partyArgs.addAll(comparisonBatch.partyArgs());
     if (plaintext) partyArgs.add("--plaintext");
     if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     FloatTensor x = DemoCommand.syntheticInput(in);
@@ -124,8 +127,8 @@ final class BenchCommand implements Callable<Integer> {
         for (String protocol : protocols) {
           String label = label(protocol);
           // the services get a one-shot party's heap: a session is one inference, and a server given a program file streams its weights in each
-          try (ServeRun deployment = ServeRun.start(partiesModel, model.scale, protocol, partyArgs, d -> security.partyArgs(d, program, protocol),
-              heap, main.verbose)) {
+          try (ServeRun deployment = ServeRun.start(partiesModel, model.scale, protocol, partyArgs,
+              d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol)), heap, main.verbose)) {
             LocalRun.Summary warmUp = deployment.client(input, output);
             System.out.printf(Locale.ROOT, "%s, warm-up client (not counted): %.2f s whole run%n", protocol, warmUp.wallSeconds());
             for (int r = 0; r < runs; r++) {
@@ -141,7 +144,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int r = 0; r < runs; r++) {
           for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
             last = LocalRun.execute(partiesModel, input, model.scale, protocol, output,
-                partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol), hosts, heap);
+                partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol)), hosts, heap);
             String label = label(protocol);
             if (hosts != null) label += ", " + profile + " profile";
             System.out.println(label + ", run " + (r + 1) + ":");

@@ -23,6 +23,7 @@ final class LocalCommand implements Callable<Integer> {
   boolean plaintext;
   @Mixin PreprocessOptions preprocess;
   @Mixin SecurityOptions security;
+  @Mixin ComparisonBatchOption comparisonBatch;
 
   @Option(names = "--input", required = true, paramLabel = "X", description = "The client's input (.npy or image).")
   Path input;
@@ -40,6 +41,7 @@ final class LocalCommand implements Callable<Integer> {
   public Integer call() {
     // everything the parties would fail on is checked here, before three JVMs start
     RunCommand.checkProtocol(protocol);
+    int batch = comparisonBatch.value(protocol);
     security.check(plaintext, false, true);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
@@ -56,7 +58,7 @@ final class LocalCommand implements Callable<Integer> {
     FloatTensor x = InferCommand.loadSingleInput(program.graph(), input, pre).values().iterator().next();
     Scales.checkSecureInput(x, input, program.fracBits());
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        partyArgs(given), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol), null,
+        partyArgs(given), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol, batch), null,
         PartyHeap.option(program, !model.isProgram(), 1));
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
@@ -66,6 +68,7 @@ final class LocalCommand implements Callable<Integer> {
   private List<String> partyArgs(io.musketeer.core.Shape given) {
     java.util.ArrayList<String> args = new java.util.ArrayList<>(model.partyArgs(given));
     args.addAll(receiveTimeout.partyArgs());
+    args.addAll(comparisonBatch.partyArgs());
     if (plaintext) args.add("--plaintext");
     return args;
   }

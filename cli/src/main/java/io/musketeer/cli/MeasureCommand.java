@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
         + "and the protocol with its parameters. Run it with the same build, model, scale, batch and protocol as the parties."})
 final class MeasureCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
+  @Mixin ComparisonBatchOption comparisonBatch;
 
   @Option(names = "--protocol", defaultValue = Protocols.DEFAULT, description = "Comparison protocol (default: ${DEFAULT-VALUE}).")
   String protocol;
@@ -28,6 +29,7 @@ final class MeasureCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RunCommand.checkProtocol(protocol);
+    int batch = comparisonBatch.value(protocol);
     Party only = null;
     if (role != null) {
       try {
@@ -37,12 +39,12 @@ final class MeasureCommand implements Callable<Integer> {
       }
     }
     Program program = Compiler.compile(model.load(Models.Use.STRUCTURE), model.scale);
-    Measurement any = SecureParty.measurement(Party.CLIENT, program, protocol);
+    Measurement any = SecureParty.measurement(Party.CLIENT, program, protocol, batch);
     System.out.println("# " + model.model + ", scale " + model.scale + ", batch " + model.batch + ", " + any.protocol());
     System.out.println("# code " + CodeMeasurement.current() + ", program sha256:" + any.programHash());
     for (Party p : Party.values()) {
       if (only != null && p != only) continue;
-      System.out.println("measurement." + p.label() + " = " + SecureParty.measurement(p, program, protocol).digest());
+      System.out.println("measurement." + p.label() + " = " + SecureParty.measurement(p, program, protocol, batch).digest());
     }
     return 0;
   }

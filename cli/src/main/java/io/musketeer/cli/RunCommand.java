@@ -48,6 +48,7 @@ final class RunCommand implements Callable<Integer> {
   @Mixin ReceiveTimeoutOption receiveTimeout;
   @Mixin LinkOptions link;
   @Mixin SecurityOptions securityOptions;
+  @Mixin ComparisonBatchOption comparisonBatch;
 
   @Option(names = "--role", required = true, description = "server, client or helper.")
   String role;
@@ -99,11 +100,12 @@ final class RunCommand implements Callable<Integer> {
       throw new UsageError("--connect-timeout must be in 1.." + MAX_CONNECT_TIMEOUT + " seconds, got " + connectTimeout);
     }
     checkProtocol(protocol);
+    int batch = comparisonBatch.value(protocol);
     securityOptions.check(link.plaintext, link.key != null || link.cert != null, false);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
-    String warning = Scales.checkSecure(model.effectiveScale());
-    if (warning != null && self == Party.CLIENT) System.err.println(warning);
+    // a program file's scale is checked once it is read, below: reading it twice cost a cold party a few tenths of a second
+    if (!model.isProgram()) warnAtTheClient(self, Scales.checkSecure(model.scale));
     Path modelFile = Models.file(model.model);
     OutputFile reportFile = report == null ? null : OutputFile.check("--report", report, input, modelFile, peersFile);
     Path outputPath = output != null ? output : Path.of("output.npy");
@@ -116,6 +118,7 @@ final class RunCommand implements Callable<Integer> {
     boolean stream = self == Party.SERVER && model.isProgram() && repeat == 1; // a repeated run needs the weights again: kept in memory
     Program program = model.program(self == Party.SERVER && !stream ? Models.Use.WEIGHTS : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.STRUCTURE,
         true, self == Party.CLIENT ? input : null);
+    if (model.isProgram()) warnAtTheClient(self, Scales.checkSecure(program.fracBits()));
     Rehearsal.startOnce(self, program, Protocols.comparison(protocol)); // while the peers connect and agree on keys
     List<String> outputNames = InferCommand.outputNames(program.graph());
     List<OutputFile> outputFiles = self != Party.CLIENT ? List.of() : InferCommand.outputFiles(outputPath, outputNames, input, modelFile, peersFile);
@@ -138,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
       ServerWeights source = weights == null ? ServerWeights.IN_PROGRAM : (node, constant) -> weights.next(node, constant.value().shape());
-      result = SecureParty.run(self, program, source, protocol, transport, inputs, listener, Parallel.shared(), security, repeat);
+      result = SecureParty.run(self, program, source, protocol, batch, transport, inputs, listener, Parallel.shared(), security, repeat);
     }
     if (reportFile != null) reportFile.write(result.report().toJson().getBytes(StandardCharsets.UTF_8));
     if (self == Party.CLIENT) {
@@ -149,6 +152,10 @@ final class RunCommand implements Callable<Integer> {
     System.err.printf(Locale.ROOT, "%s: %.2f s, sent %s, received %s, %d rounds, %s%n", self.label(), r.wallSeconds(),
         Units.bytes(r.bytesSent()), Units.bytes(r.bytesReceived()), r.rounds(), security.describe());
     return 0;
+  }
+
+  private static void warnAtTheClient(Party self, String warning) {
+    if (warning != null && self == Party.CLIENT) System.err.println(warning);
   }
 
   static void checkProtocol(String protocol) {

@@ -136,6 +136,11 @@ final class SecurityOptions {
    * authority and a policy for {@code program} are written into {@code dir} first.
    */
   List<String> partyArgs(Path dir, Program program, String protocol) {
+    return partyArgs(dir, program, protocol, SecureParty.defaultBatch(protocol));
+  }
+
+  /** As above, for parties running sessions of at most {@code batch} comparisons per exchange (their measurements include it). */
+  List<String> partyArgs(Path dir, Program program, String protocol, int batch) {
     List<String> args = new ArrayList<>();
     if (!malicious()) return args;
     args.addAll(List.of("--security", "malicious"));
@@ -145,7 +150,7 @@ final class SecurityOptions {
       Map<String, List<String>> v = new LinkedHashMap<>();
       v.put("attestation", List.of(SoftwareProvider.NAME));
       v.put("software.authority", List.of(a.fingerprint().toString()));
-      for (Party p : Party.values()) v.put("measurement." + p.label(), List.of(SecureParty.measurement(p, program, protocol).digest().toString()));
+      for (Party p : Party.values()) v.put("measurement." + p.label(), List.of(SecureParty.measurement(p, program, protocol, batch).digest().toString()));
       Path policyFile = dir.resolve("policy.conf");
       try {
         Files.writeString(policyFile, Policy.of(v).text());

@@ -42,6 +42,7 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin ReceiveTimeoutOption receiveTimeout;
   @Mixin LinkOptions link;
   @Mixin SecurityOptions securityOptions;
+  @Mixin ComparisonBatchOption comparisonBatch;
 
   @Option(names = "--role", required = true, description = "server or helper.")
   String role;
@@ -88,6 +89,7 @@ final class ServeCommand implements Callable<Integer> {
       throw new UsageError("--connect-timeout must be in 1.." + RunCommand.MAX_CONNECT_TIMEOUT + " seconds, got " + connectTimeout);
     }
     RunCommand.checkProtocol(protocol);
+    int batch = comparisonBatch.value(protocol);
     securityOptions.check(link.plaintext, link.key != null || link.cert != null, false);
     model.check();
     if (sessionReports != null && !Files.isDirectory(sessionReports)) {
@@ -107,11 +109,11 @@ final class ServeCommand implements Callable<Integer> {
     // malicious mode: one key made in this process for the service's life; each session's evidence binds it and that session's channels
     AttestedTls attestedTls = securityOptions.tls(self, peers);
     SessionSecurity security = securityOptions.session(self, attestedTls);
-    if (security.malicious()) AttestedSession.checkOwn(SecureParty.measurement(self, program, protocol), security.policy());
+    if (security.malicious()) AttestedSession.checkOwn(SecureParty.measurement(self, program, protocol, batch), security.policy());
     LinkSecurity linkSecurity = attestedTls != null ? attestedTls : link.security(self, peers, peersFile, talksTo);
     Connector connector = new Connector(self, peers, timeouts, linkSecurity);
     ServerSocket listener = connector.listen(listenAt);
-    PartyService service = new PartyService(self, program, weights, protocol, security, connector, listener, maxSessions, System.err::println,
+    PartyService service = new PartyService(self, program, weights, protocol, batch, security, connector, listener, maxSessions, System.err::println,
         o -> writeReport(o, sessionReports));
     Thread stopper = new Thread(() -> {
       service.close();

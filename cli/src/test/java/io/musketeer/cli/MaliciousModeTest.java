@@ -29,6 +29,18 @@ import org.junit.jupiter.api.io.TempDir;
 class MaliciousModeTest {
   @TempDir Path dir;
 
+  /** The comparison batch is in what the parties attest: the throwaway policy must name the measurements of the batch they run. */
+  @Test
+  void aMaliciousLocalRunWithItsOwnComparisonBatchAttestsThatBatch() throws IOException {
+    Path input = dir.resolve("x.npy"), out = dir.resolve("o.npy"), report = dir.resolve("r.json");
+    Npy.write(input, DemoCommand.syntheticInput(InferCommand.singleInput(Models.load("builtin:demo", ImportOptions.defaults().withBatchSize(1)))));
+    CliErrorsTest.Outcome o = CliErrorsTest.run("local", "--model", "builtin:demo", "--input", input.toString(), "--output", out.toString(),
+        "--security", "malicious", "--protocol", "fast", "--comparison-batch", "1024", "--report", report.toString());
+    assertEquals(0, o.code(), o.out() + o.err());
+    assertTrue(Files.exists(out));
+    assertTrue(Files.readString(report).contains("\"security\": \"malicious\""));
+  }
+
   @Test
   void maliciousLocalRunOnTheMnistMlpGivesTheSemiHonestResult() {
     Path model = SharedModels.require("mnist/mnist-mlp.pb");

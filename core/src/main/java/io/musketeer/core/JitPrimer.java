@@ -14,10 +14,22 @@ public final class JitPrimer {
   /** Where the products go, so that no compiler can prove them unused. */
   static volatile long sink;
 
+  /**
+   * Heaps below this get no warm-up: it would compete for the little there is, and its own failures would
+   * take the JVM's few preallocated out-of-memory errors (those with a stack trace) from the run's.
+   */
+  public static final long MIN_HEAP = 64L << 20;
+
   /** Starts the priming on a daemon thread, once per JVM, and returns at once. */
   public static void startInBackground() {
-    if (!STARTED.compareAndSet(false, true)) return;
-    Thread t = new Thread(JitPrimer::prime, "jit-primer");
+    if (Runtime.getRuntime().maxMemory() < MIN_HEAP || !STARTED.compareAndSet(false, true)) return;
+    Thread t = new Thread(() -> {
+      try {
+        prime();
+      } catch (RuntimeException | Error e) {
+        // a warm-up only; the run itself reports what goes wrong
+      }
+    }, "jit-primer");
     t.setDaemon(true);
     t.start();
   }

@@ -47,7 +47,7 @@ public final class Handshake {
       if (!theirs.equals(programHash)) {
         int shown = Math.max(8, firstDifference(programHash, theirs) + 4);
         throw new TransportException("program mismatch with " + p.label() + ": our hash " + abbreviate(programHash, shown) + ", theirs "
-            + abbreviate(theirs, shown) + "; both must run the same model, scale and protocol");
+            + abbreviate(theirs, shown) + "; both must run the same model, scale, protocol and comparison batch");
       }
     }
   }

@@ -61,6 +61,7 @@ public final class PartyService implements AutoCloseable {
   private final Program program;
   private final ServerWeights.PerSession weights;
   private final String protocol;
+  private final int batch;
   private final SessionSecurity security;
   private final Connector connector;
   private final ServerSocket listener;
@@ -94,16 +95,18 @@ public final class PartyService implements AutoCloseable {
    */
   public PartyService(Party role, Program program, String protocol, Connector connector, ServerSocket listener, int maxSessions,
       Consumer<String> log, Consumer<Outcome> outcomes) {
-    this(role, program, ServerWeights.PerSession.IN_PROGRAM, protocol, SessionSecurity.semiHonest(), connector, listener, maxSessions, log, outcomes);
+    this(role, program, ServerWeights.PerSession.IN_PROGRAM, protocol, SecureParty.defaultBatch(protocol), SessionSecurity.semiHonest(), connector, listener,
+        maxSessions, log, outcomes);
   }
 
   /**
    * As above, every session secured by {@code security} (malicious mode: the connector's link security
    * must be the {@link io.musketeer.mpc.attest.AttestedTls} whose key {@code security} binds), a server
-   * taking each session's weights from {@code weights} (the helper ignores it).
+   * taking each session's weights from {@code weights} (the helper ignores it), and sessions of at most
+   * {@code batch} comparisons per exchange ({@link SecureParty#run}).
    */
-  public PartyService(Party role, Program program, ServerWeights.PerSession weights, String protocol, SessionSecurity security, Connector connector,
-      ServerSocket listener, int maxSessions, Consumer<String> log, Consumer<Outcome> outcomes) {
+  public PartyService(Party role, Program program, ServerWeights.PerSession weights, String protocol, int batch, SessionSecurity security,
+      Connector connector, ServerSocket listener, int maxSessions, Consumer<String> log, Consumer<Outcome> outcomes) {
     if (role == Party.CLIENT) throw new IllegalArgumentException("the client is not a service");
     if (maxSessions < 1) throw new IllegalArgumentException("maxSessions must be at least 1");
     if (connector.self() != role) throw new IllegalArgumentException("the connector is for the " + connector.self().label());
@@ -111,6 +114,8 @@ public final class PartyService implements AutoCloseable {
     this.program = Objects.requireNonNull(program);
     this.weights = Objects.requireNonNull(weights);
     this.protocol = Objects.requireNonNull(protocol);
+    if (batch < 1) throw new IllegalArgumentException("the comparison batch must be positive");
+    this.batch = batch;
     this.security = Objects.requireNonNull(security);
     this.connector = connector;
     this.listener = Objects.requireNonNull(listener);
@@ -235,7 +240,7 @@ public final class PartyService implements AutoCloseable {
     }
     running.add(t);
     try (ServerWeights.Open sessionWeights = openWeights(t)) {
-      SecureParty.Result r = SecureParty.run(role, program, sessionWeights, protocol, t, Map.of(), LayerListener.NONE, Parallel.shared(), security, 1);
+      SecureParty.Result r = SecureParty.run(role, program, sessionWeights, protocol, batch, t, Map.of(), LayerListener.NONE, Parallel.shared(), security, 1);
       end(new Outcome(session, r.report(), null));
     } catch (RuntimeException e) {
       end(new Outcome(session, null, message(e)));

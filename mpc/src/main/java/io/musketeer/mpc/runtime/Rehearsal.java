@@ -1,5 +1,6 @@
 package io.musketeer.mpc.runtime;
 
+import io.musketeer.core.JitPrimer;
 import io.musketeer.core.Parallel;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
@@ -42,7 +43,7 @@ public final class Rehearsal {
    * service is warm after its first session), and returns at once.
    */
   public static void startOnce(Party self, Program program, Comparison comparison) {
-    if (!STARTED.compareAndSet(false, true)) return;
+    if (Runtime.getRuntime().maxMemory() < JitPrimer.MIN_HEAP || !STARTED.compareAndSet(false, true)) return;
     Thread t = new Thread(() -> {
       try {
         run(self, program, comparison);

@@ -50,13 +50,27 @@ public final class SecureParty {
    * running the program {@code inferences} times (parties in different modes refuse each other).
    */
   public static String protocolParameters(String protocol, SecurityMode mode, int inferences) {
-    return mode.label() + ";ring=64;comparison=" + protocol + ";batch=" + Protocols.comparison(protocol).defaultBatch()
-        + (inferences == 1 ? "" : ";inferences=" + inferences);
+    return protocolParameters(protocol, mode, inferences, defaultBatch(protocol));
+  }
+
+  /** As above, with {@code batch} comparisons at most in one exchange (see {@link Session#batchSize()}). */
+  public static String protocolParameters(String protocol, SecurityMode mode, int inferences, int batch) {
+    return mode.label() + ";ring=64;comparison=" + protocol + ";batch=" + batch + (inferences == 1 ? "" : ";inferences=" + inferences);
+  }
+
+  /** The protocol's own batch size: FastReLU's is a whole layer, so that each layer costs 3 online flights. */
+  public static int defaultBatch(String protocol) {
+    return Protocols.comparison(protocol).defaultBatch();
   }
 
   /** What a party in malicious mode attests: this JVM's code, the role, the program and its parameters. */
   public static Measurement measurement(Party role, Program program, String protocol) {
-    String parameters = protocolParameters(protocol, SecurityMode.MALICIOUS, 1);
+    return measurement(role, program, protocol, defaultBatch(protocol));
+  }
+
+  /** As above, for sessions of {@code batch} comparisons at most per exchange. */
+  public static Measurement measurement(Party role, Program program, String protocol, int batch) {
+    String parameters = protocolParameters(protocol, SecurityMode.MALICIOUS, 1, batch);
     return new Measurement(CodeMeasurement.current(), role, ProgramHash.of(program, parameters), parameters, SecurityMode.MALICIOUS);
   }
 
@@ -98,9 +112,20 @@ public final class SecureParty {
    */
   public static Result run(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security, int inferences) {
+    return run(role, program, weights, protocol, defaultBatch(protocol), transport, clientInputs, listener, workers, security, inferences);
+  }
+
+  /**
+   * As above, each comparison call split into exchanges of at most {@code batch} values (every party must
+   * use the same: it is part of what they agree on): smaller batches hold less memory at once and cost
+   * more flights, which a link with a long round trip may prefer to trade the other way.
+   */
+  public static Result run(Party role, Program program, ServerWeights weights, String protocol, int batch, Transport transport,
+      Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security, int inferences) {
     if (inferences < 1) throw new IllegalArgumentException("inferences must be positive");
+    if (batch < 1) throw new IllegalArgumentException("the comparison batch must be positive");
     try {
-      return runOrThrow(role, program, weights, protocol, transport, clientInputs, listener, workers, security, inferences);
+      return runOrThrow(role, program, weights, protocol, batch, transport, clientInputs, listener, workers, security, inferences);
     } catch (RuntimeException e) {
       // tell the peers why we stop, so every party's log names the root cause
       transport.abort(role.label() + " failed: " + (e instanceof io.musketeer.MusketeerException ? e.getMessage() : "internal error"));
@@ -108,14 +133,14 @@ public final class SecureParty {
     }
   }
 
-  private static Result runOrThrow(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
+  private static Result runOrThrow(Party role, Program program, ServerWeights weights, String protocol, int batch, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security, int inferences) {
     long start = System.nanoTime();
     double cpu0 = ProcessMetrics.cpuSeconds();
     Comparison comparison = Protocols.comparison(protocol);
-    String hash = ProgramHash.of(program, protocolParameters(protocol, security.mode(), inferences));
+    String hash = ProgramHash.of(program, protocolParameters(protocol, security.mode(), inferences, batch));
     AttestedSession attested = security.malicious()
-        ? AttestedSession.establish(transport, measurement(role, program, protocol), security, Instant.now()) : null;
+        ? AttestedSession.establish(transport, measurement(role, program, protocol, batch), security, Instant.now()) : null;
     Handshake.verifyProgram(transport, hash);
     List<PartyReport.Layer> layers = new ArrayList<>();
     LayerListener recording = (i, total, node, seconds, traffic) -> {
@@ -125,7 +150,7 @@ public final class SecureParty {
     Runnable beforeReveal = attested == null ? () -> {} : attested::confirmBeforeReveal;
     List<FloatTensor> outputs = null;
     Randomness randomness = KeyAgreement.establish(transport, hash);
-    Session session = new Session(role, transport, randomness, comparison.defaultBatch(), workers);
+    Session session = new Session(role, transport, randomness, batch, workers);
     try (randomness) { // seeds wiped when the session ends
       SecureExecutor executor = new SecureExecutor(program, session, comparison, recording, weights, inferences > 1, beforeReveal);
       for (int k = 0; k < inferences; k++) outputs = executor.run(clientInputs);

@@ -44,11 +44,11 @@ class HandshakeTest {
         Handshake.verifyProgram(n.get(p), p == Party.SERVER ? other : HASH);
         return null;
       });
-      assertEquals("program mismatch with server: our hash 1a2b3c4d…, theirs 5e6f7a8b…; both must run the same model, scale and protocol",
+      assertEquals("program mismatch with server: our hash 1a2b3c4d…, theirs 5e6f7a8b…; both must run the same model, scale, protocol and comparison batch",
           assertInstanceOf(TransportException.class, out.get(Party.CLIENT)).getMessage());
-      assertEquals("program mismatch with server: our hash 1a2b3c4d…, theirs 5e6f7a8b…; both must run the same model, scale and protocol",
+      assertEquals("program mismatch with server: our hash 1a2b3c4d…, theirs 5e6f7a8b…; both must run the same model, scale, protocol and comparison batch",
           assertInstanceOf(TransportException.class, out.get(Party.HELPER)).getMessage());
-      assertEquals("program mismatch with client: our hash 5e6f7a8b…, theirs 1a2b3c4d…; both must run the same model, scale and protocol",
+      assertEquals("program mismatch with client: our hash 5e6f7a8b…, theirs 1a2b3c4d…; both must run the same model, scale, protocol and comparison batch",
           assertInstanceOf(TransportException.class, out.get(Party.SERVER)).getMessage());
     }
   }
@@ -68,9 +68,9 @@ class HandshakeTest {
         return null;
       });
       assertEquals("program mismatch with server: our hash " + HASH.substring(0, 24) + "…, theirs " + late.substring(0, 24)
-          + "…; both must run the same model, scale and protocol", ((Exception) out.get(Party.CLIENT)).getMessage());
+          + "…; both must run the same model, scale, protocol and comparison batch", ((Exception) out.get(Party.CLIENT)).getMessage());
       assertEquals("program mismatch with client: our hash " + shorter.substring(0, 40) + ", theirs " + HASH.substring(0, 44)
-          + "…; both must run the same model, scale and protocol", ((Exception) out.get(Party.HELPER)).getMessage());
+          + "…; both must run the same model, scale, protocol and comparison batch", ((Exception) out.get(Party.HELPER)).getMessage());
     }
   }
 }

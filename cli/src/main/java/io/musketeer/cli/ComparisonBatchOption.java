@@ -1,0 +1,36 @@
+package io.musketeer.cli;
+
+import io.musketeer.mpc.runtime.SecureParty;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --comparison-batch}: at most this many comparisons in one exchange. By default a protocol's own
+ * (FastReLU: a whole layer, three online flights a layer); fewer hold less memory at once and cost more
+ * flights. All three parties must give the same: it is part of what they agree on before a run.
+ */
+final class ComparisonBatchOption {
+  static final int MIN = 1024;
+  static final int MAX = 1 << 30;
+
+  @Option(names = "--comparison-batch", paramLabel = "N",
+      description = "At most N comparisons in one exchange, " + MIN + ".." + MAX + " (default: the protocol's own; fast: a whole layer): fewer hold less "
+          + "memory at once and cost more flights. Every party must give the same.")
+  Integer batch;
+
+  /** The batch size of a session of {@code protocol}. */
+  int value(String protocol) {
+    check();
+    return batch == null ? SecureParty.defaultBatch(protocol) : batch;
+  }
+
+  void check() {
+    if (batch != null && (batch < MIN || batch > MAX)) throw new UsageError("--comparison-batch must be in " + MIN + ".." + MAX + ", got " + batch);
+  }
+
+  /** The option as passed on to party processes. */
+  List<String> partyArgs() {
+    check();
+    return batch == null ? List.of() : List.of("--comparison-batch", Integer.toString(batch));
+  }
+}
