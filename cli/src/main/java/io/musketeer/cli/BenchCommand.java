@@ -108,7 +108,8 @@ final class BenchCommand implements Callable<Integer> {
     if (plaintext) partyArgs.add("--plaintext");
     if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     FloatTensor x = DemoCommand.syntheticInput(in);
-    String heap = PartyHeap.option(program, false, warm ? 2 : 1);
+    int largestBatch = protocols.stream().mapToInt(p -> comparisonBatch.value(p, program)).max().orElseThrow();
+    String heap = PartyHeap.option(program, false, warm ? 2 : 1, largestBatch);
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s, party heap %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
         GraphStats.totalComparisons(g), in.shape(), heap);
     g = null;
@@ -128,7 +129,7 @@ final class BenchCommand implements Callable<Integer> {
           String label = label(protocol);
           // the services get a one-shot party's heap: a session is one inference, and a server given a program file streams its weights in each
           try (ServeRun deployment = ServeRun.start(partiesModel, model.scale, protocol, partyArgs,
-              d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol)), heap, main.verbose)) {
+              d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol, program)), heap, main.verbose)) {
             LocalRun.Summary warmUp = deployment.client(input, output);
             System.out.printf(Locale.ROOT, "%s, warm-up client (not counted): %.2f s whole run%n", protocol, warmUp.wallSeconds());
             for (int r = 0; r < runs; r++) {
@@ -144,7 +145,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int r = 0; r < runs; r++) {
           for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
             last = LocalRun.execute(partiesModel, input, model.scale, protocol, output,
-                partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol)), hosts, heap);
+                partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol, program)), hosts, heap);
             String label = label(protocol);
             if (hosts != null) label += ", " + profile + " profile";
             System.out.println(label + ", run " + (r + 1) + ":");

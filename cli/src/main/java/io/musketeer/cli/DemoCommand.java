@@ -55,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
       Path input = dir.resolve("input.npy"), output = dir.resolve("output.npy");
       Npy.write(input, x);
       LocalRun.Summary s = LocalRun.execute(model, input, scale, Protocols.DEFAULT, output, List.of("--batch", "1"), List.of(), false, main.verbose,
-          d -> security.partyArgs(d, program, Protocols.DEFAULT), null, PartyHeap.option(program, true, 1));
+          d -> security.partyArgs(d, program, Protocols.DEFAULT), null, PartyHeap.option(program, true, 1, io.musketeer.mpc.runtime.SecureParty.defaultBatch(Protocols.DEFAULT, program)));
       FloatTensor secure = Npy.read(output);
       FloatTensor clear = fixed.outputs().get(0);
       TopK.print(System.out, "secure top-5 (the client's output):", secure, 5);

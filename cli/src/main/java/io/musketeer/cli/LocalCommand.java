@@ -41,7 +41,7 @@ final class LocalCommand implements Callable<Integer> {
   public Integer call() {
     // everything the parties would fail on is checked here, before three JVMs start
     RunCommand.checkProtocol(protocol);
-    int batch = comparisonBatch.value(protocol);
+    comparisonBatch.check();
     security.check(plaintext, false, true);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
@@ -58,8 +58,8 @@ final class LocalCommand implements Callable<Integer> {
     FloatTensor x = InferCommand.loadSingleInput(program.graph(), input, pre).values().iterator().next();
     Scales.checkSecureInput(x, input, program.fracBits());
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        partyArgs(given), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol, batch), null,
-        PartyHeap.option(program, !model.isProgram(), 1));
+        partyArgs(given), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol, comparisonBatch.value(protocol, program)), null,
+        PartyHeap.option(program, !model.isProgram(), 1, comparisonBatch.value(protocol, program)));
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;

@@ -29,7 +29,7 @@ final class MeasureCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RunCommand.checkProtocol(protocol);
-    int batch = comparisonBatch.value(protocol);
+    comparisonBatch.check();
     Party only = null;
     if (role != null) {
       try {
@@ -39,6 +39,7 @@ final class MeasureCommand implements Callable<Integer> {
       }
     }
     Program program = Compiler.compile(model.load(Models.Use.STRUCTURE), model.scale);
+    int batch = comparisonBatch.value(protocol, program);
     Measurement any = SecureParty.measurement(Party.CLIENT, program, protocol, batch);
     System.out.println("# " + model.model + ", scale " + model.scale + ", batch " + model.batch + ", " + any.protocol());
     System.out.println("# code " + CodeMeasurement.current() + ", program sha256:" + any.programHash());

@@ -32,13 +32,19 @@ final class PartyHeap {
 
   private PartyHeap() {}
 
+  /** The k = 63 dealing in flight grows with the batch: all of {@link #UNBOUNDED_BATCHES} from 2^20 values a batch on (whole layers of ResNet-50). */
+  static long unboundedBatches(int batch) {
+    return batch >= 1 << 20 ? UNBOUNDED_BATCHES : UNBOUNDED_BATCHES * batch / (1 << 20);
+  }
+
   /**
    * @param compiledByParties whether each party compiles the model itself (a model, not a program file)
    * @param inferences inferences per session: from the second on, the weight masks are kept (8 bytes per weight)
+   * @param batch the largest comparison batch of the run's protocols ({@code --comparison-batch} or their default)
    */
-  static String option(Program p, boolean compiledByParties, int inferences) {
+  static String option(Program p, boolean compiledByParties, int inferences, int batch) {
     String given = given();
-    return given != null ? given : "-Xmx" + (bytes(Liveness.of(p), compiledByParties, inferences, unboundedComparisons(p)) / MB) + "m";
+    return given != null ? given : "-Xmx" + (bytes(Liveness.of(p), compiledByParties, inferences, unboundedComparisons(p), batch) / MB) + "m";
   }
 
   /** For runs that do not say what they run (tests): the heap every party had before it was sized. */
@@ -60,10 +66,14 @@ final class PartyHeap {
   }
 
   static long bytes(Liveness live, boolean compiledByParties, int inferences, boolean unbounded) {
+    return bytes(live, compiledByParties, inferences, unbounded, Integer.MAX_VALUE);
+  }
+
+  static long bytes(Liveness live, boolean compiledByParties, int inferences, boolean unbounded, int batch) {
     long heap = FIXED + WIDEST_COPIES * live.widestBytes() + 2 * live.peakBytes();
     if (compiledByParties) heap += COMPILE_COPIES * live.weightBytes();
     if (inferences > 1) heap += 2 * live.weightBytes(); // the kept masks: 8 bytes a weight, weightBytes counts 4
-    heap = Math.max(FLOOR, heap) + (unbounded ? UNBOUNDED_BATCHES : 0);
+    heap = Math.max(FLOOR, heap) + (unbounded ? unboundedBatches(batch) : 0);
     return (heap + MB - 1) / MB * MB;
   }
 }

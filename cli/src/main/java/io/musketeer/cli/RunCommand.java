@@ -100,7 +100,7 @@ final class RunCommand implements Callable<Integer> {
       throw new UsageError("--connect-timeout must be in 1.." + MAX_CONNECT_TIMEOUT + " seconds, got " + connectTimeout);
     }
     checkProtocol(protocol);
-    int batch = comparisonBatch.value(protocol);
+    comparisonBatch.check();
     securityOptions.check(link.plaintext, link.key != null || link.cert != null, false);
     Preprocess pre = preprocess.toPreprocess();
     model.check();
@@ -119,6 +119,7 @@ final class RunCommand implements Callable<Integer> {
     Program program = model.program(self == Party.SERVER && !stream ? Models.Use.WEIGHTS : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.STRUCTURE,
         true, self == Party.CLIENT ? input : null);
     if (model.isProgram()) warnAtTheClient(self, Scales.checkSecure(program.fracBits()));
+    int batch = comparisonBatch.value(protocol, program);
     Rehearsal.startOnce(self, program, Protocols.comparison(protocol)); // while the peers connect and agree on keys
     List<String> outputNames = InferCommand.outputNames(program.graph());
     List<OutputFile> outputFiles = self != Party.CLIENT ? List.of() : InferCommand.outputFiles(outputPath, outputNames, input, modelFile, peersFile);

@@ -136,7 +136,7 @@ final class SecurityOptions {
    * authority and a policy for {@code program} are written into {@code dir} first.
    */
   List<String> partyArgs(Path dir, Program program, String protocol) {
-    return partyArgs(dir, program, protocol, SecureParty.defaultBatch(protocol));
+    return partyArgs(dir, program, protocol, SecureParty.defaultBatch(protocol, program));
   }
 
   /** As above, for parties running sessions of at most {@code batch} comparisons per exchange (their measurements include it). */

@@ -89,7 +89,7 @@ final class ServeCommand implements Callable<Integer> {
       throw new UsageError("--connect-timeout must be in 1.." + RunCommand.MAX_CONNECT_TIMEOUT + " seconds, got " + connectTimeout);
     }
     RunCommand.checkProtocol(protocol);
-    int batch = comparisonBatch.value(protocol);
+    comparisonBatch.check();
     securityOptions.check(link.plaintext, link.key != null || link.cert != null, false);
     model.check();
     if (sessionReports != null && !Files.isDirectory(sessionReports)) {
@@ -102,6 +102,7 @@ final class ServeCommand implements Callable<Integer> {
     // a server given a program file streams its weights from it in each session instead of holding them for its life
     boolean stream = self == Party.SERVER && model.isProgram();
     Program program = model.program(self != Party.SERVER ? Models.Use.STRUCTURE : stream ? Models.Use.STRUCTURE_FOR_SERVER : Models.Use.WEIGHTS, true);
+    int batch = comparisonBatch.value(protocol, program);
     ServerWeights.PerSession weights = stream ? streamedWeights(Path.of(model.model)) : ServerWeights.PerSession.IN_PROGRAM;
     JitPrimer.startInBackground(); // the first session then finds the kernels compiled
     Rehearsal.startOnce(self, program, Protocols.comparison(protocol));

@@ -52,6 +52,8 @@ class PartyHeapTest {
     // uncalibrated: its comparisons run at k = 63, with larger batches
     assertTrue(PartyHeap.unboundedComparisons(p));
     assertTrue(PartyHeap.bytes(live, false, 1, true) >= PartyHeap.FLOOR + 128 * MB);
+    // batches of 2^18 values hold a quarter of a whole layer's k = 63 dealing
+    assertEquals(PartyHeap.FLOOR + 32 * MB, PartyHeap.bytes(live, false, 1, true, 1 << 18));
     // calibrated: the bound is on each comparison node (what it reads), not on the node that feeds it
     int[] bounds = p.bounds();
     for (int i = 0; i < p.graph().size(); i++) if (p.graph().node(i).op() instanceof Op.Relu) bounds[i] = 20;

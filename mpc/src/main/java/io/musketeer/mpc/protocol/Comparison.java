@@ -115,6 +115,11 @@ public interface Comparison {
     return Session.DEFAULT_BATCH;
   }
 
+  /** The batch size for {@code program} when the run does not choose; by default the same for every program. */
+  default int defaultBatch(io.musketeer.ir.Program program) {
+    return defaultBatch();
+  }
+
   /**
    * Max over each window of slot-major gathered windows ({@code windows[slot * count + i]}, the layout of
    * {@code RingKernels.gatherWindows}), whose values are within {@code boundBits}: shares of count maxima.

@@ -95,7 +95,7 @@ public final class PartyService implements AutoCloseable {
    */
   public PartyService(Party role, Program program, String protocol, Connector connector, ServerSocket listener, int maxSessions,
       Consumer<String> log, Consumer<Outcome> outcomes) {
-    this(role, program, ServerWeights.PerSession.IN_PROGRAM, protocol, SecureParty.defaultBatch(protocol), SessionSecurity.semiHonest(), connector, listener,
+    this(role, program, ServerWeights.PerSession.IN_PROGRAM, protocol, SecureParty.defaultBatch(protocol, program), SessionSecurity.semiHonest(), connector, listener,
         maxSessions, log, outcomes);
   }
 

@@ -59,7 +59,7 @@ public final class Rehearsal {
   static void run(Party self, Program program, Comparison comparison) {
     List<ComparisonPlan.Call> calls = shrunk(ComparisonPlan.of(program, comparison.fusedTruncation(true) == TruncMode.EXACT).calls());
     try (Randomness random = freshRandomness(self)) {
-      Session s = new Session(self, new StandIns(self, random.own("rehearsal", 0)), random, comparison.defaultBatch(), Parallel.sequential());
+      Session s = new Session(self, new StandIns(self, random.own("rehearsal", 0)), random, comparison.defaultBatch(program), Parallel.sequential());
       Prg values = random.own("rehearsal values", 0);
       comparison.prepare(s, calls);
       for (ComparisonPlan.Call c : calls) call(s, comparison, c, values);

@@ -40,32 +40,26 @@ public final class SecureParty {
   /** The client's outputs (empty at the other parties) and this party's measurements. */
   public record Result(List<FloatTensor> outputs, PartyReport report) {}
 
-  /** The parameters every party must agree on besides the program itself, in semi-honest mode. */
-  public static String protocolParameters(String protocol) {
-    return protocolParameters(protocol, SecurityMode.SEMI_HONEST, 1);
-  }
-
   /**
    * The parameters every party must agree on besides the program itself, for a session in {@code mode}
-   * running the program {@code inferences} times (parties in different modes refuse each other).
+   * running the program {@code inferences} times (parties in different modes refuse each other) with
+   * {@code batch} comparisons at most in one exchange (see {@link Session#batchSize()}).
    */
-  public static String protocolParameters(String protocol, SecurityMode mode, int inferences) {
-    return protocolParameters(protocol, mode, inferences, defaultBatch(protocol));
-  }
-
-  /** As above, with {@code batch} comparisons at most in one exchange (see {@link Session#batchSize()}). */
   public static String protocolParameters(String protocol, SecurityMode mode, int inferences, int batch) {
     return mode.label() + ";ring=64;comparison=" + protocol + ";batch=" + batch + (inferences == 1 ? "" : ";inferences=" + inferences);
   }
 
-  /** The protocol's own batch size: FastReLU's is a whole layer, so that each layer costs 3 online flights. */
-  public static int defaultBatch(String protocol) {
-    return Protocols.comparison(protocol).defaultBatch();
+  /**
+   * The protocol's own batch size for the program: FastReLU's is a whole layer, so that each layer costs 3
+   * online flights, or 2^18 values in a program with unbounded comparisons. Every party derives the same.
+   */
+  public static int defaultBatch(String protocol, Program program) {
+    return Protocols.comparison(protocol).defaultBatch(program);
   }
 
   /** What a party in malicious mode attests: this JVM's code, the role, the program and its parameters. */
   public static Measurement measurement(Party role, Program program, String protocol) {
-    return measurement(role, program, protocol, defaultBatch(protocol));
+    return measurement(role, program, protocol, defaultBatch(protocol, program));
   }
 
   /** As above, for sessions of {@code batch} comparisons at most per exchange. */
@@ -112,7 +106,7 @@ public final class SecureParty {
    */
   public static Result run(Party role, Program program, ServerWeights weights, String protocol, Transport transport,
       Map<String, FloatTensor> clientInputs, LayerListener listener, Parallel workers, SessionSecurity security, int inferences) {
-    return run(role, program, weights, protocol, defaultBatch(protocol), transport, clientInputs, listener, workers, security, inferences);
+    return run(role, program, weights, protocol, defaultBatch(protocol, program), transport, clientInputs, listener, workers, security, inferences);
   }
 
   /**

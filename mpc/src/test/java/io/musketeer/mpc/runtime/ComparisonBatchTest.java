@@ -47,7 +47,7 @@ class ComparisonBatchTest {
 
   @Test
   void smallerBatchesGiveTheSameOutputInMoreFlights() {
-    Map<Party, SecureParty.Result> whole = run(p -> SecureParty.defaultBatch("fast")), small = run(p -> 1024);
+    Map<Party, SecureParty.Result> whole = run(p -> SecureParty.defaultBatch("fast", program())), small = run(p -> 1024);
     assertArrayEquals(whole.get(Party.CLIENT).outputs().get(0).data(), small.get(Party.CLIENT).outputs().get(0).data());
     long before = whole.get(Party.CLIENT).report().rounds(), after = small.get(Party.CLIENT).report().rounds();
     // each of the two calls in 10 batches where it was one: at least two more flights for each extra batch
@@ -56,14 +56,24 @@ class ComparisonBatchTest {
 
   @Test
   void partiesThatDisagreeOnTheBatchRefuseEachOtherBeforeAnyShare() {
-    RuntimeException e = assertThrows(RuntimeException.class, () -> run(p -> p == Party.CLIENT.ordinal() ? 1024 : SecureParty.defaultBatch("fast")));
+    RuntimeException e = assertThrows(RuntimeException.class, () -> run(p -> p == Party.CLIENT.ordinal() ? 1024 : SecureParty.defaultBatch("fast", program())));
     assertTrue(e.getMessage().contains("program mismatch") && e.getMessage().contains("comparison batch"), e.getMessage());
+  }
+
+  @Test
+  void fastsDefaultIsAWholeLayerUnlessAComparisonHasNoBound() {
+    Program bounded = program();
+    assertEquals(Integer.MAX_VALUE, SecureParty.defaultBatch("fast", bounded));
+    int[] bounds = bounded.bounds();
+    bounds[3] = Program.UNBOUNDED; // the max-pool's input
+    assertEquals(1 << 18, SecureParty.defaultBatch("fast", bounded.withBounds(bounds)));
+    assertEquals(SecureParty.defaultBatch("porthos", bounded), SecureParty.defaultBatch("porthos", bounded.withBounds(bounds)), "porthos's cost has no bound in it");
   }
 
   @Test
   void theBatchIsPartOfWhatMaliciousPartiesAttest() {
     Program p = program();
-    assertEquals(SecureParty.measurement(Party.SERVER, p, "fast").digest(), SecureParty.measurement(Party.SERVER, p, "fast", SecureParty.defaultBatch("fast")).digest());
+    assertEquals(SecureParty.measurement(Party.SERVER, p, "fast").digest(), SecureParty.measurement(Party.SERVER, p, "fast", SecureParty.defaultBatch("fast", p)).digest());
     assertTrue(!SecureParty.measurement(Party.SERVER, p, "fast").digest().equals(SecureParty.measurement(Party.SERVER, p, "fast", 1024).digest()));
   }
 }

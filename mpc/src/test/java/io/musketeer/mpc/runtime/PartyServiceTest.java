@@ -244,7 +244,7 @@ class PartyServiceTest {
   /** The first exchange of a session, for a client that then goes away. */
   static final class Handshake {
     static void verify(FramedTransport t) {
-      io.musketeer.mpc.net.Handshake.verifyProgram(t, io.musketeer.ir.ProgramHash.of(PUBLIC_PROGRAM, SecureParty.protocolParameters("porthos")));
+      io.musketeer.mpc.net.Handshake.verifyProgram(t, io.musketeer.ir.ProgramHash.of(PUBLIC_PROGRAM, SecureParty.protocolParameters("porthos", io.musketeer.mpc.attest.SecurityMode.SEMI_HONEST, 1, SecureParty.defaultBatch("porthos", PUBLIC_PROGRAM))));
     }
   }
 }
