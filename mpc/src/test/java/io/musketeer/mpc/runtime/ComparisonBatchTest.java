@@ -39,10 +39,11 @@ class ComparisonBatchTest {
     return new FloatTensor(Shape.of(1, 50, 100, 2), d);
   }
 
+  /** On the calling threads only: the shared pool's workers would outlive the test (TcpTransportTest counts what is left running). */
   private static Map<Party, SecureParty.Result> run(IntUnaryOperator batchOf) {
     InMemoryNetwork net = new InMemoryNetwork(Duration.ofSeconds(20));
     return InProcessRun.onThreads(net::transport, (p, t) -> SecureParty.run(p, program(), ServerWeights.IN_PROGRAM, "fast", batchOf.applyAsInt(p.ordinal()), t,
-        p == Party.CLIENT ? Map.of("x", input()) : Map.of(), LayerListener.NONE, Parallel.shared(), SessionSecurity.semiHonest(), 1));
+        p == Party.CLIENT ? Map.of("x", input()) : Map.of(), LayerListener.NONE, Parallel.sequential(), SessionSecurity.semiHonest(), 1));
   }
 
   @Test
