@@ -57,9 +57,10 @@ final class LocalCommand implements Callable<Integer> {
     Program program = model.program(Models.Use.STRUCTURE_FOR_SERVER, true, input);
     FloatTensor x = InferCommand.loadSingleInput(program.graph(), input, pre).values().iterator().next();
     Scales.checkSecureInput(x, input, program.fracBits());
+    int batch = comparisonBatch.value(protocol, program);
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
-        partyArgs(given), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol, comparisonBatch.value(protocol, program)), null,
-        PartyHeap.option(program, !model.isProgram(), 1, comparisonBatch.value(protocol, program)));
+        partyArgs(given), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol, batch), null,
+        PartyHeap.option(program, !model.isProgram(), 1, batch));
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;

@@ -1,6 +1,5 @@
 package io.musketeer.cli;
 
-import io.musketeer.ir.Graph;
 import io.musketeer.ir.GraphStats;
 import io.musketeer.ir.Liveness;
 import io.musketeer.ir.Program;
@@ -60,9 +59,7 @@ final class PartyHeap {
 
   /** Whether some comparison has no bound from calibration on what it reads, so that it runs at k = 63. */
   static boolean unboundedComparisons(Program p) {
-    Graph g = p.graph();
-    for (int i = 0; i < g.size(); i++) if (GraphStats.comparisons(g, i) > 0 && p.bound(i) == Program.UNBOUNDED) return true;
-    return false;
+    return GraphStats.hasUnboundedComparison(p);
   }
 
   static long bytes(Liveness live, boolean compiledByParties, int inferences, boolean unbounded) {

@@ -37,6 +37,13 @@ public final class GraphStats {
     };
   }
 
+  /** Whether some comparison of the program reads a value it has no bound on (so that it runs at k = 63). */
+  public static boolean hasUnboundedComparison(Program p) {
+    Graph g = p.graph();
+    for (int i = 0; i < g.size(); i++) if (comparisons(g, i) > 0 && p.bound(i) == Program.UNBOUNDED) return true;
+    return false;
+  }
+
   /** Secure comparisons a node needs: one per ReLU element, k-1 per k-window max, len-1 per argmax row. */
   public static long comparisons(Graph g, int i) {
     Node n = g.node(i);

@@ -82,6 +82,11 @@ public final class ComparisonPlan {
    * @param exactFusion whether the protocol's fused ReLU and truncation is exact, so that a truncation
    *     may also be fused across an addition ({@link ReluTruncateAdd})
    */
+  /** The calls {@code comparison} is given for the program: pairs fused the exact way where it fuses exactly. */
+  public static ComparisonPlan of(Program p, Comparison comparison) {
+    return of(p, comparison.fusedTruncation(true) == TruncMode.EXACT);
+  }
+
   public static ComparisonPlan of(Program p, boolean exactFusion) {
     Graph g = p.graph();
     int[] pair = reluTruncatePairs(g);

@@ -57,7 +57,7 @@ public final class Rehearsal {
 
   /** Runs the rehearsal on this thread. */
   static void run(Party self, Program program, Comparison comparison) {
-    List<ComparisonPlan.Call> calls = shrunk(ComparisonPlan.of(program, comparison.fusedTruncation(true) == TruncMode.EXACT).calls());
+    List<ComparisonPlan.Call> calls = shrunk(ComparisonPlan.of(program, comparison).calls());
     try (Randomness random = freshRandomness(self)) {
       Session s = new Session(self, new StandIns(self, random.own("rehearsal", 0)), random, comparison.defaultBatch(program), Parallel.sequential());
       Prg values = random.own("rehearsal values", 0);

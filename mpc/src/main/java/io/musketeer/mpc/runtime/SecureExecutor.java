@@ -87,7 +87,7 @@ public final class SecureExecutor {
     this.beforeReveal = beforeReveal;
     this.weightMasks = new WeightProduct.Masks(keepWeightMasks);
     this.weightsOnly = weightsOnly(program.graph());
-    this.plan = ComparisonPlan.of(program, comparison.fusedTruncation(true) == TruncMode.EXACT);
+    this.plan = ComparisonPlan.of(program, comparison);
   }
 
   /** Whether node j is server weights (a private constant). */

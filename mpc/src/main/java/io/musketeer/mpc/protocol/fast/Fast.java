@@ -66,11 +66,7 @@ public final class Fast implements Comparison {
   /** A whole layer, or {@link #UNBOUNDED_BATCH} when some comparison of the program has no bound. */
   @Override
   public int defaultBatch(io.musketeer.ir.Program program) {
-    io.musketeer.ir.Graph g = program.graph();
-    for (int i = 0; i < g.size(); i++) {
-      if (io.musketeer.ir.GraphStats.comparisons(g, i) > 0 && program.bound(i) >= UNBOUNDED) return UNBOUNDED_BATCH;
-    }
-    return defaultBatch();
+    return io.musketeer.ir.GraphStats.hasUnboundedComparison(program) ? UNBOUNDED_BATCH : defaultBatch();
   }
 
   /** How an operation's FastReLU batches are carried out: run at a party, or only listed (planning). */
