@@ -149,14 +149,40 @@ public final class Fast implements Comparison {
   }
 
   /**
-   * Exact when the program bounds the values (one TRUNC call at that bound: what a calibrated program
-   * pays for bit-exact results); local without a bound, where a call at k = 63 would cost every
-   * truncated value about 1,400 bits.
+   * Exact: one TRUNC call at the program's bound (what a calibrated program pays for bit-exact results);
+   * without a bound, where TRUNC at k = 63 would cost every value about 1,400 bits, the local truncation
+   * corrected by {@link #floorOfLocal}.
    */
   @Override
   public long[] truncate(Session s, long[] x, int n, int truncBits, int boundBits) {
     Params p = exactTruncation(truncBits, boundBits);
-    return p == null ? Comparison.super.truncate(s, x, n, truncBits, boundBits) : at(s).run(x, n, p);
+    if (p != null) return at(s).run(x, n, p);
+    if (truncBits == 0) return Comparison.super.truncate(s, x, n, truncBits, boundBits);
+    long[] q = Comparison.super.truncate(s, x, n, truncBits, boundBits);
+    return floorOfLocal(at(s), x, q, j -> 1L << truncBits, 1L << truncBits, n);
+  }
+
+  /**
+   * ⌊x_j/d_j⌋ from the local quotients q_j ({@link Truncation}): each is the floor or the ceiling, so the
+   * remainder x_j − d_j·q_j is in (−d_j, d_j), and negative exactly when q_j is one too many. One DRELU
+   * of that remainder, at the bound {@link #remainderBound} of the largest divisor, takes that one off:
+   * about 400 bits a value instead of a call at k = 63. It fails where the local quotient does (shares
+   * that overflow when added, Truncation's class comment), and only there.
+   */
+  private static long[] floorOfLocal(Batches b, long[] x, long[] q, java.util.function.IntToLongFunction divisor, long maxDivisor, int n) {
+    long[] remainder = null;
+    if (b.holder()) {
+      remainder = new long[n];
+      for (int j = 0; j < n; j++) remainder[j] = x[j] - divisor.applyAsLong(j) * q[j];
+    }
+    long[] nonNegative = b.run(remainder, n, remainderSign(maxDivisor));
+    if (b.holder()) for (int j = 0; j < n; j++) q[j] += nonNegative[j] - (b.client() ? 1 : 0);
+    return q;
+  }
+
+  /** The DRELU of {@link #floorOfLocal}: its remainders are in (−d, d), within the bound ⌈log2 d⌉. */
+  private static Params remainderSign(long maxDivisor) {
+    return Params.forLayer(Math.max(1, Division.ceilLog2(maxDivisor)), Mode.DRELU, 0);
   }
 
   private static void checkShift(int truncBits) {
@@ -175,7 +201,7 @@ public final class Fast implements Comparison {
    * in [0, 2^N), N = b + ⌈log2(d_max + 1)⌉, and a multiple of d away from x; with t = N + ⌈log2 d_max⌉
    * and m = ⌈2^t/d⌉ (so m·d − 2^t &lt; d ≤ 2^(t−N)), ⌊n·m/2^t⌋ = ⌊n/d⌋ = ⌊x/d⌋ + 2^b. The offset and
    * m are public, so n·m is local; the shift is one exact TRUNC call. Without a bound, or when n·m may
-   * pass 2^63, the division stays local (the default).
+   * pass 2^63, the local division corrected by {@link #floorOfLocal}.
    */
   @Override
   public long[] divide(Session s, long[] x, long[] divisors, int n, int boundBits) {
@@ -188,7 +214,10 @@ public final class Fast implements Comparison {
       max = Math.max(max, d);
     }
     Division v = Division.of(min, max, boundBits);
-    if (v == null) return Comparison.super.divide(s, x, divisors, n, boundBits);
+    if (v == null) {
+      long[] q = Comparison.super.divide(s, x, divisors, n, boundBits);
+      return max == 1 ? q : floorOfLocal(at(s), x, q, j -> divisors[j], max, n);
+    }
     long offset = 1L << boundBits;
     long[] z = null;
     if (!s.isHelper()) {
@@ -220,7 +249,7 @@ public final class Fast implements Comparison {
       return Params.forLayer(bound, Mode.TRUNC, shift);
     }
 
-    private static int ceilLog2(long v) {
+    static int ceilLog2(long v) {
       return 64 - Long.numberOfLeadingZeros(v - 1);
     }
   }
@@ -343,10 +372,12 @@ public final class Fast implements Comparison {
         case ComparisonPlan.Shift t -> {
           Params p = exactTruncation(t.bits(), t.bound());
           if (p != null) planner.run(null, t.n(), p);
+          else if (t.bits() > 0) planner.run(null, t.n(), remainderSign(1L << t.bits()));
         }
         case ComparisonPlan.Divide d -> {
           Division v = Division.of(d.minDivisor(), d.maxDivisor(), d.bound());
           if (v != null) planner.run(null, d.n(), v.params());
+          else if (d.maxDivisor() > 1) planner.run(null, d.n(), remainderSign(d.maxDivisor()));
         }
       }
     }

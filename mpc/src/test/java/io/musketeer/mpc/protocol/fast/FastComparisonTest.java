@@ -65,7 +65,7 @@ class FastComparisonTest {
   /**
    * An AvgPool's or ReduceMean's division within a bound is exact: ⌊x/d⌋ for every value, the edges of the
    * bound included, and divisors from 1 to ResNet's 49 and SqueezeNet's 169; one exact TRUNC call (three
-   * flights). Without a bound it is local, so only within one unit.
+   * flights).
    */
   @BothTransports
   void divisionWithinABoundIsExact(Net net) {
@@ -89,14 +89,33 @@ class FastComparisonTest {
       for (int i = 0; i < n; i++) assertEquals(Math.floorDiv(x[i], d[i]), o[i], "k " + k + ": " + x[i] + " / " + d[i]);
       assertEquals(2, r.traffic(Party.CLIENT).rounds(), "k " + k + ": one exact truncation, the client's two flights of it");
     }
-    int n = 3001;
-    long[] x = values(n, 40, rnd), d = new long[n];
-    java.util.Arrays.fill(d, 49);
+  }
+
+  /**
+   * Without a bound a division or a truncation is still exact: the local one, floor or ceiling, then one
+   * DRELU of the remainder (three flights, the client's two). Values up to 2^50, so that the shares' sum
+   * never overflows in the test (the local quotient's failure, whose odds are |x|/2^64).
+   */
+  @BothTransports
+  void unboundedDivisionsAndTruncationsAreExactToo(Net net) {
+    Random rnd = new Random(13);
+    int n = 3001, f = 12;
+    long[] divisors = {1, 2, 3, 7, 49, 169, 1000};
+    long[] x = values(n, 50, rnd), d = new long[n];
+    x[0] = 0;
+    x[1] = -1;
+    x[2] = 49 * 1000L;
+    x[3] = -49 * 1000L - 1;
+    for (int i = 0; i < n; i++) d[i] = divisors[i % divisors.length];
     long[][] sh = share(x, rnd);
     var r = ThreeParty.over(net).run(s -> FAST.divide(s, of(s, sh), d, n, Comparison.UNBOUNDED));
     long[] o = open(r.client(), r.server());
-    for (int i = 0; i < n; i++) assertTrue(Math.abs(o[i] - Math.floorDiv(x[i], 49)) <= 1, "unbounded, local: " + x[i]);
-    assertEquals(0, r.traffic(Party.CLIENT).rounds(), "unbounded: local");
+    for (int i = 0; i < n; i++) assertEquals(Math.floorDiv(x[i], d[i]), o[i], "unbounded: " + x[i] + " / " + d[i]);
+    assertEquals(2, r.traffic(Party.CLIENT).rounds(), "one DRELU of the remainders");
+    var t = ThreeParty.over(net).run(s -> FAST.truncate(s, of(s, sh), n, f, Comparison.UNBOUNDED));
+    long[] ot = open(t.client(), t.server());
+    for (int i = 0; i < n; i++) assertEquals(x[i] >> f, ot[i], "unbounded truncation: " + x[i]);
+    assertEquals(2, t.traffic(Party.CLIENT).rounds(), "one DRELU of the remainders");
   }
 
   @Test
