@@ -10,6 +10,7 @@ import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.attest.SecurityMode;
 import io.musketeer.mpc.runtime.PartyReport;
+import io.musketeer.mpc.runtime.SecureParty;
 import io.musketeer.programfile.ProgramFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -108,10 +109,16 @@ final class BenchCommand implements Callable<Integer> {
     if (plaintext) partyArgs.add("--plaintext");
     if (warm) partyArgs.addAll(List.of("--repeat", "2"));
     FloatTensor x = DemoCommand.syntheticInput(in);
-    int largestBatch = protocols.stream().mapToInt(p -> comparisonBatch.value(p, program)).max().orElseThrow();
-    String heap = PartyHeap.option(program, false, warm ? 2 : 1, largestBatch);
+    // each protocol's parties get the heap it needs: fast-ahead holds the whole dealing, the others a batch of it
+    Map<String, String> heaps = new LinkedHashMap<>();
+    for (String protocol : protocols) {
+      int batch = comparisonBatch.value(protocol, program);
+      heaps.put(protocol, PartyHeap.option(program, false, warm ? 2 : 1, batch, SecureParty.heldAhead(protocol, program, batch)));
+    }
+    String heapsSaid = heaps.values().stream().distinct().count() == 1 ? heaps.values().iterator().next()
+        : String.join(", ", heaps.entrySet().stream().map(e -> e.getValue() + " (" + e.getKey() + ")").toList());
     System.out.printf(Locale.ROOT, "%s: %.2f GMAC, %,d secure comparisons, input %s, party heap %s%n", model.model, GraphStats.totalMacs(g) / 1e9,
-        GraphStats.totalComparisons(g), in.shape(), heap);
+        GraphStats.totalComparisons(g), in.shape(), heapsSaid);
     g = null;
     Map<String, List<Row>> byProtocol = new LinkedHashMap<>();
     List<Row> inOrder = new ArrayList<>();
@@ -129,7 +136,7 @@ final class BenchCommand implements Callable<Integer> {
           String label = label(protocol);
           // the services get a one-shot party's heap: a session is one inference, and a server given a program file streams its weights in each
           try (ServeRun deployment = ServeRun.start(partiesModel, model.scale, protocol, partyArgs,
-              d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol, program)), heap, main.verbose)) {
+              d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol, program)), heaps.get(protocol), main.verbose)) {
             LocalRun.Summary warmUp = deployment.client(input, output);
             System.out.printf(Locale.ROOT, "%s, warm-up client (not counted): %.2f s whole run%n", protocol, warmUp.wallSeconds());
             for (int r = 0; r < runs; r++) {
@@ -145,7 +152,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int r = 0; r < runs; r++) {
           for (String protocol : protocols) { // alternating, so that a slow phase of a shared machine hits all protocols
             last = LocalRun.execute(partiesModel, input, model.scale, protocol, output,
-                partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol, program)), hosts, heap);
+                partyArgs, List.of(), false, main.verbose, d -> security.partyArgs(d, program, protocol, comparisonBatch.value(protocol, program)), hosts, heaps.get(protocol));
             String label = label(protocol);
             if (hosts != null) label += ", " + profile + " profile";
             System.out.println(label + ", run " + (r + 1) + ":");

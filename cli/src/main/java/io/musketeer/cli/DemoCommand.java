@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import io.musketeer.mpc.runtime.Protocols;
+import io.musketeer.mpc.runtime.SecureParty;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,8 +55,10 @@ final class DemoCommand implements Callable<Integer> {
     try (WorkDir dir = WorkDir.create("musketeer-demo")) {
       Path input = dir.resolve("input.npy"), output = dir.resolve("output.npy");
       Npy.write(input, x);
+      int batch = SecureParty.defaultBatch(Protocols.DEFAULT, program);
       LocalRun.Summary s = LocalRun.execute(model, input, scale, Protocols.DEFAULT, output, List.of("--batch", "1"), List.of(), false, main.verbose,
-          d -> security.partyArgs(d, program, Protocols.DEFAULT), null, PartyHeap.option(program, true, 1, io.musketeer.mpc.runtime.SecureParty.defaultBatch(Protocols.DEFAULT, program)));
+          d -> security.partyArgs(d, program, Protocols.DEFAULT), null,
+          PartyHeap.option(program, true, 1, batch, SecureParty.heldAhead(Protocols.DEFAULT, program, batch)));
       FloatTensor secure = Npy.read(output);
       FloatTensor clear = fixed.outputs().get(0);
       TopK.print(System.out, "secure top-5 (the client's output):", secure, 5);

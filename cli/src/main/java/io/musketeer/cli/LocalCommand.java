@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import io.musketeer.mpc.runtime.Protocols;
+import io.musketeer.mpc.runtime.SecureParty;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,7 +61,7 @@ final class LocalCommand implements Callable<Integer> {
     int batch = comparisonBatch.value(protocol, program);
     LocalRun.Summary s = LocalRun.execute(model.model, input.toAbsolutePath(), model.scale, protocol, output.toAbsolutePath(),
         partyArgs(given), preprocess.asArguments(), true, main.verbose, dir -> security.partyArgs(dir, program, protocol, batch), null,
-        PartyHeap.option(program, !model.isProgram(), 1, batch));
+        PartyHeap.option(program, !model.isProgram(), 1, batch, SecureParty.heldAhead(protocol, program, batch)));
     LocalRun.printSummary(s);
     if (rep != null) rep.write(s.mergedJson().getBytes(StandardCharsets.UTF_8));
     return 0;

@@ -40,10 +40,17 @@ final class PartyHeap {
    * @param compiledByParties whether each party compiles the model itself (a model, not a program file)
    * @param inferences inferences per session: from the second on, the weight masks are kept (8 bytes per weight)
    * @param batch the largest comparison batch of the run's protocols ({@code --comparison-batch} or their default)
+   * @param heldAhead the most bytes a protocol of the run deals ahead of time ({@code SecureParty.heldAhead}): fast-ahead's
+   *     whole program, held at once (ResNet-50's helper ran out of a 256 MB heap without it)
    */
-  static String option(Program p, boolean compiledByParties, int inferences, int batch) {
+  static String option(Program p, boolean compiledByParties, int inferences, int batch, long heldAhead) {
     String given = given();
-    return given != null ? given : "-Xmx" + (bytes(Liveness.of(p), compiledByParties, inferences, unboundedComparisons(p), batch) / MB) + "m";
+    if (given != null) return given;
+    // and half again: on a slow link the helper's queue also holds the linear layers' dealing, sent behind
+    // FastReLU's (ResNet-50 s6 ahead of time over the WAN profile: 575 MB held, 662 MB dealt; out of
+    // memory in 806 MB)
+    long heap = bytes(Liveness.of(p), compiledByParties, inferences, unboundedComparisons(p), batch) + heldAhead + heldAhead / 2;
+    return "-Xmx" + ((heap + MB - 1) / MB) + "m";
   }
 
   /** For runs that do not say what they run (tests): the heap every party had before it was sized. */

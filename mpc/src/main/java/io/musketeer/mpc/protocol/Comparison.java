@@ -31,6 +31,15 @@ public interface Comparison {
    */
   default void prepare(Session s, java.util.List<ComparisonPlan.Call> calls) {}
 
+  /**
+   * Bytes of input-independent material the busiest party holds at once for the calls, beyond what
+   * one batch in flight holds: a protocol that deals the whole program before the first comparison
+   * holds all of it (its parties' heaps are sized with this). The default deals nothing ahead: 0.
+   */
+  default long heldAhead(java.util.List<ComparisonPlan.Call> calls, int batch) {
+    return 0;
+  }
+
   /** Shares of [x ≥ 0] in {0, 1} (unscaled) for n elements within {@code boundBits}. */
   long[] drelu(Session s, long[] x, int n, int boundBits);
 

@@ -57,6 +57,12 @@ public final class SecureParty {
     return Protocols.comparison(protocol).defaultBatch(program);
   }
 
+  /** Bytes the busiest party holds for the protocol's dealing ahead of time ({@link Comparison#heldAhead}), for its heap. */
+  public static long heldAhead(String protocol, Program program, int batch) {
+    Comparison c = Protocols.comparison(protocol);
+    return c.heldAhead(io.musketeer.mpc.protocol.ComparisonPlan.of(program, c).calls(), batch);
+  }
+
   /** What a party in malicious mode attests: this JVM's code, the role, the program and its parameters. */
   public static Measurement measurement(Party role, Program program, String protocol) {
     return measurement(role, program, protocol, defaultBatch(protocol, program));

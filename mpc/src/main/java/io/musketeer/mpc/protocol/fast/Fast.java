@@ -340,8 +340,29 @@ public final class Fast implements Comparison {
   /** Lists every FastReLU batch of the calls, in order, and starts dealing them (see {@link Pipeline}). */
   @Override
   public void prepare(Session s, List<ComparisonPlan.Call> calls) {
+    pipeline(s).plan(batches(calls, s.batchSize()));
+  }
+
+  /**
+   * Ahead of time, the helper keeps every batch's masks and may still hold its dealing to both holders
+   * in its send queue on a slow link, and each holder keeps the corrections it was dealt.
+   */
+  @Override
+  public long heldAhead(List<ComparisonPlan.Call> calls, int batch) {
+    if (!ahead) return 0;
+    long client = 0, server = 0, helper = 0;
+    for (Batch b : batches(calls, batch)) {
+      FastRelu.Layout lay = new FastRelu.Layout(b.p(), b.n());
+      client += lay.dealLen[0];
+      server += lay.dealLen[1];
+      helper += (long) lay.dealLen[0] + lay.dealLen[1] + lay.gLen;
+    }
+    return 8 * Math.max(helper, Math.max(client, server));
+  }
+
+  /** The FastReLU batches of the calls, in order, at most {@code batch} values each. */
+  private List<Batch> batches(List<ComparisonPlan.Call> calls, int batch) {
     List<Batch> batches = new ArrayList<>();
-    int batch = s.batchSize();
     Batches planner = new Batches() {
       @Override
       public long[] run(long[] x, int n, Params p) {
@@ -382,8 +403,9 @@ public final class Fast implements Comparison {
       }
     }
     batches.removeIf(b -> b.n() == 0);
-    pipeline(s).plan(batches);
+    return batches;
   }
+
 
   /** One FastReLU batch of a plan. */
   record Batch(Params p, int n) {}

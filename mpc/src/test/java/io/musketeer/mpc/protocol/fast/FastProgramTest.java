@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /**
  * Whole programs under the fast protocol: the secure outputs equal the cleartext interpreter's bit for
@@ -125,6 +126,21 @@ class FastProgramTest {
     }
     // the helper sends every dealing but the first with the previous batch's g: one flight per batch, plus one
     assertTrue(streamed.traffic(Party.HELPER).rounds() < ahead.traffic(Party.HELPER).rounds() + 3, "streamed dealing adds no helper flight");
+  }
+
+  /**
+   * What a party's heap must hold for the dealing ahead of time: at least everything the helper deals
+   * (it may all sit in its send queue on a slow link), and nothing for the streamed dealing.
+   */
+  @Test
+  void theDealingHeldAheadIsAtLeastWhatTheHelperDeals() {
+    Program p = program(14);
+    var ahead = secure(Net.MEMORY, p, input(new Random(3), 3), "fast-ahead");
+    long held = io.musketeer.mpc.runtime.SecureParty.heldAhead("fast-ahead", p, Integer.MAX_VALUE);
+    long sent = ahead.traffic(Party.HELPER).bytesSent(); // the dealing, and the online g (a word per 64 values)
+    assertTrue(held >= sent / 2 && held <= 2 * sent, "held " + held + " for " + sent + " bytes the helper sent");
+    assertEquals(0, io.musketeer.mpc.runtime.SecureParty.heldAhead("fast", p, Integer.MAX_VALUE));
+    assertEquals(0, io.musketeer.mpc.runtime.SecureParty.heldAhead("porthos", p, Integer.MAX_VALUE));
   }
 
   /**
