@@ -157,15 +157,14 @@ public final class Fast implements Comparison {
   public long[] truncate(Session s, long[] x, int n, int truncBits, int boundBits) {
     Params p = exactTruncation(truncBits, boundBits);
     if (p != null) return at(s).run(x, n, p);
-    if (truncBits == 0) return Comparison.super.truncate(s, x, n, truncBits, boundBits);
     long[] q = Comparison.super.truncate(s, x, n, truncBits, boundBits);
-    return floorOfLocal(at(s), x, q, j -> 1L << truncBits, 1L << truncBits, n);
+    return truncBits == 0 ? q : floorOfLocal(at(s), x, q, j -> 1L << truncBits, 1L << truncBits, n);
   }
 
   /**
    * ⌊x_j/d_j⌋ from the local quotients q_j ({@link Truncation}): each is the floor or the ceiling, so the
    * remainder x_j − d_j·q_j is in (−d_j, d_j), and negative exactly when q_j is one too many. One DRELU
-   * of that remainder, at the bound {@link #remainderBound} of the largest divisor, takes that one off:
+   * of that remainder, at the bound of the largest divisor ({@link #remainderSign}), takes that one off:
    * about 400 bits a value instead of a call at k = 63. It fails where the local quotient does (shares
    * that overflow when added, Truncation's class comment), and only there.
    */
@@ -405,7 +404,6 @@ public final class Fast implements Comparison {
     batches.removeIf(b -> b.n() == 0);
     return batches;
   }
-
 
   /** One FastReLU batch of a plan. */
   record Batch(Params p, int n) {}

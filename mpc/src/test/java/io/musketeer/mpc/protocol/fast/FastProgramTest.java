@@ -14,6 +14,7 @@ import io.musketeer.mpc.Party;
 import io.musketeer.mpc.runtime.LayerListener;
 import io.musketeer.mpc.runtime.Protocols;
 import io.musketeer.mpc.runtime.SecureExecutor;
+import io.musketeer.mpc.runtime.SecureParty;
 import io.musketeer.mpc.testkit.BothTransports;
 import io.musketeer.mpc.testkit.ThreeParty;
 import io.musketeer.mpc.testkit.ThreeParty.Net;
@@ -136,11 +137,11 @@ class FastProgramTest {
   void theDealingHeldAheadIsAtLeastWhatTheHelperDeals() {
     Program p = program(14);
     var ahead = secure(Net.MEMORY, p, input(new Random(3), 3), "fast-ahead");
-    long held = io.musketeer.mpc.runtime.SecureParty.heldAhead("fast-ahead", p, Integer.MAX_VALUE);
+    long held = SecureParty.heldAhead("fast-ahead", p, Integer.MAX_VALUE);
     long sent = ahead.traffic(Party.HELPER).bytesSent(); // the dealing, and the online g (a word per 64 values)
     assertTrue(held >= sent / 2 && held <= 2 * sent, "held " + held + " for " + sent + " bytes the helper sent");
-    assertEquals(0, io.musketeer.mpc.runtime.SecureParty.heldAhead("fast", p, Integer.MAX_VALUE));
-    assertEquals(0, io.musketeer.mpc.runtime.SecureParty.heldAhead("porthos", p, Integer.MAX_VALUE));
+    assertEquals(0, SecureParty.heldAhead("fast", p, Integer.MAX_VALUE));
+    assertEquals(0, SecureParty.heldAhead("porthos", p, Integer.MAX_VALUE));
   }
 
   /**
