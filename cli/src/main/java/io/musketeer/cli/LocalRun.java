@@ -95,7 +95,7 @@ final class LocalRun {
       long start = System.nanoTime();
       for (Party p : new Party[] {Party.HELPER, Party.SERVER, Party.CLIENT}) {
         List<String> cmd = new ArrayList<>(javaCommand(heap));
-        cmd.addAll(List.of("run", "--local-party", "--role", p.label(), "--model", model, "--protocol", protocol,
+        cmd.addAll(List.of("run", "--local-party", "" + ProcessHandle.current().pid(), "--role", p.label(), "--model", model, "--protocol", protocol,
             "--peers", peers.toString(), "--report", dir.resolve(p.label() + ".json").toString()));
         // a compiled program carries its scale
         if (!Programs.isProgram(model)) cmd.addAll(List.of("--scale", "" + scale));
@@ -115,7 +115,6 @@ final class LocalRun {
         pb.environment().remove(StartupStderr.VARIABLE); // that descriptor is this process's, not theirs
         Path log = dir.resolve(p.label() + ".log");
         logs.put(p, log);
-        // stdin stays a pipe that nobody writes: it closes when this process dies, and the party stops
         pb.redirectOutput(p == Party.CLIENT && interactive ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.appendTo(log.toFile()));
         synchronized (stopping) {
           if (stopping[0]) throw new MusketeerException("local run interrupted");

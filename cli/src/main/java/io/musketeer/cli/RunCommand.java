@@ -4,6 +4,7 @@ import io.musketeer.MusketeerException;
 import io.musketeer.core.FloatTensor;
 import io.musketeer.core.JitPrimer;
 import io.musketeer.ir.Graph;
+import io.musketeer.ir.Op;
 import io.musketeer.ir.Program;
 import io.musketeer.mpc.Party;
 import io.musketeer.mpc.attest.AttestedTls;
@@ -22,8 +23,6 @@ import io.musketeer.mpc.runtime.ServerWeights;
 import io.musketeer.core.Parallel;
 import io.musketeer.programfile.ProgramFile;
 import java.net.ServerSocket;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +41,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
   /** Longer than any run: a mistyped value (say milliseconds) would otherwise hang a party for days. */
   static final int MAX_CONNECT_TIMEOUT = 24 * 3600;
+  private static final long PARENT_POLL_MILLIS = 100;
 
   @Mixin ModelOptions model;
   @Mixin PreprocessOptions preprocess;
@@ -78,14 +78,14 @@ final class RunCommand implements Callable<Integer> {
       description = "Run the inference N times in one session, on the same input (the later runs are warm; every party must give the same N; default: ${DEFAULT-VALUE}).")
   int repeat;
 
-  /** local, bench and demo start their parties with this: stop at once when the parent is gone (our stdin closes). */
-  @Option(names = "--local-party", hidden = true)
-  boolean localParty;
+  /** local, bench and demo start their parties with their own process id: stop at once when it is gone. */
+  @Option(names = "--local-party", hidden = true, paramLabel = "PID")
+  Long localParent;
 
   @Override
   public Integer call() {
     JitPrimer.startInBackground(); // while the command line, the program and the peers are dealt with
-    if (localParty) watchParent();
+    if (localParent != null) watchParent(localParent);
     Party self;
     try {
       self = Party.parse(role);
@@ -141,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
         Transport transport = TcpTransport.connect(connector, listening)) {
       LayerListener listener = bar == null ? LayerListener.NONE : bar;
       if (!progress) System.err.println(self.label() + ": connected to both peers; running " + program.graph().size() + " program nodes");
-      ServerWeights source = weights == null ? ServerWeights.IN_PROGRAM : (node, constant) -> weights.next(node, constant.value().shape());
+      ServerWeights source = weights == null ? ServerWeights.IN_PROGRAM : streamed(weights);
       result = SecureParty.run(self, program, source, protocol, batch, transport, inputs, listener, Parallel.shared(), security, repeat);
     }
     if (reportFile != null) reportFile.write(result.report().toJson().getBytes(StandardCharsets.UTF_8));
@@ -153,6 +153,20 @@ final class RunCommand implements Callable<Integer> {
     System.err.printf(Locale.ROOT, "%s: %.2f s, sent %s, received %s, %d rounds, %s%n", self.label(), r.wallSeconds(),
         Units.bytes(r.bytesSent()), Units.bytes(r.bytesReceived()), r.rounds(), security.describe());
     return 0;
+  }
+
+  private static ServerWeights streamed(ProgramFile.WeightStream weights) {
+    return new ServerWeights() {
+      @Override
+      public FloatTensor take(int node, Op.Constant constant) {
+        return weights.next(node, constant.value().shape());
+      }
+
+      @Override
+      public void verify() {
+        weights.verify();
+      }
+    };
   }
 
   private static void warnAtTheClient(Party self, String warning) {
@@ -168,19 +182,20 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * The parent (local, bench, demo) holds the write end of our stdin; when it dies, even by SIGKILL, the
-   * pipe closes. A party without its parent stops at once, before it could write any output.
+   * local, bench and demo give their own process id: a party stops at once when that process is gone,
+   * even killed by SIGKILL, and also behind a wrapper (the namespaces' script), before it could write any
+   * output. It polls that process rather than blocking in a read of a pipe the parent holds: HotSpot's
+   * exit waits up to 300 ms for threads inside native code, so a thread blocked reading stdin held back
+   * every party's exit by that much (BENCHMARKS.md, "A one-shot run's start and end").
    */
-  static void watchParent() {
+  static void watchParent(long pid) {
     Main.startedAsLocalParty = true;
+    ProcessHandle parent = ProcessHandle.of(pid).orElse(null); // the handle knows its start time: a reused pid is not it
     Thread t = new Thread(() -> {
-      InputStream in = System.in;
       try {
-        while (in.read() >= 0) {
-          // the parent never writes; anything read is ignored
-        }
-      } catch (IOException e) {
-        // a broken pipe means the same
+        while (parent != null && parent.isAlive()) Thread.sleep(PARENT_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        return;
       }
       System.err.println("musketeer: error: the process that started this party is gone; stopping");
       System.err.flush();

@@ -70,13 +70,13 @@ final class ServeCommand implements Callable<Integer> {
       description = "Write each finished session's report (JSON, as 'run --report' writes it) to DIR/SESSION.json, SESSION being the id the log line names.")
   Path sessionReports;
 
-  /** bench --serve starts its deployment with this: stop at once when the parent is gone (our stdin closes). */
-  @Option(names = "--local-party", hidden = true)
-  boolean localParty;
+  /** bench --serve starts its deployment with its own process id: stop at once when it is gone. */
+  @Option(names = "--local-party", hidden = true, paramLabel = "PID")
+  Long localParent;
 
   @Override
   public Integer call() throws IOException {
-    if (localParty) RunCommand.watchParent();
+    if (localParent != null) RunCommand.watchParent(localParent);
     Party self;
     try {
       self = Party.parse(role);
@@ -130,15 +130,12 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * Each session's weights from {@code file}, checked against its SHA-256 as the service started: a
-   * file replaced or changed since then fails the session rather than serving other weights than the
-   * program the service announced.
+   * Each session's weights from {@code file}, checked whole as the service starts, and each session's
+   * stream against the same SHA-256 before its output is revealed: a file replaced or changed since then
+   * fails the session rather than serving other weights than the program the service announced.
    */
   private static ServerWeights.PerSession streamedWeights(Path file) {
-    String started;
-    try (ProgramFile.WeightStream s = ProgramFile.openWeights(file)) {
-      started = s.sha256();
-    }
+    String started = ProgramFile.checkWeights(file);
     return () -> {
       ProgramFile.WeightStream s = ProgramFile.openWeights(file);
       if (!s.sha256().equals(started)) {
@@ -149,6 +146,11 @@ final class ServeCommand implements Callable<Integer> {
         @Override
         public FloatTensor take(int node, Op.Constant constant) {
           return s.next(node, constant.value().shape());
+        }
+
+        @Override
+        public void verify() {
+          s.verify();
         }
 
         @Override

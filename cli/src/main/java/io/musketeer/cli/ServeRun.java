@@ -86,7 +86,7 @@ final class ServeRun implements AutoCloseable {
       for (Party p : new Party[] {Party.HELPER, Party.SERVER}) {
         Path reports = Files.createDirectories(dir.resolve(p.label() + "-sessions"));
         List<String> cmd = new ArrayList<>(LocalRun.javaCommand(heap));
-        cmd.addAll(List.of("serve", "--local-party", "--role", p.label(), "--max-sessions", "1", "--session-reports", reports.toString(),
+        cmd.addAll(List.of("serve", "--local-party", "" + ProcessHandle.current().pid(), "--role", p.label(), "--max-sessions", "1", "--session-reports", reports.toString(),
             "--ready-file", readyFile(p).toString()));
         cmd.addAll(common);
         cmd.addAll(keyArgs.get(p));
@@ -108,7 +108,6 @@ final class ServeRun implements AutoCloseable {
     pb.environment().remove(StartupStderr.VARIABLE);
     Path log = dir.resolve(p.label() + (p == Party.CLIENT ? "-" + clients : "") + ".log");
     logs.put(p, log);
-    // stdin stays a pipe that nobody writes: it closes when this process dies, and the party stops
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Process proc = pb.start();
     LocalRun.pump(proc.getErrorStream(), log, null, p.label());
@@ -135,7 +134,7 @@ final class ServeRun implements AutoCloseable {
     for (Party p : services.keySet()) before.put(p, sessionReports(p));
     try {
       List<String> cmd = new ArrayList<>(LocalRun.javaCommand(heap));
-      cmd.addAll(List.of("run", "--local-party", "--role", "client", "--report", clientReport.toString(), "--input", input.toString(), "--output",
+      cmd.addAll(List.of("run", "--local-party", "" + ProcessHandle.current().pid(), "--role", "client", "--report", clientReport.toString(), "--input", input.toString(), "--output",
           output.toString()));
       cmd.addAll(clientArgs);
       long start = System.nanoTime();

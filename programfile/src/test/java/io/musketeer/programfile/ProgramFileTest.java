@@ -136,25 +136,59 @@ class ProgramFileTest {
     ProgramFile.read(bad, false);
   }
 
+  /** Reads every server weight of {@code p} from the stream, in node order, as a run does. */
+  private static void takeAll(Program p, Program weightFree, ProgramFile.WeightStream s) {
+    for (int i = 0; i < p.graph().size(); i++) {
+      if (p.graph().node(i).op() instanceof Op.Constant c && !c.isPublic()) {
+        Op.Constant free = (Op.Constant) weightFree.graph().node(i).op();
+        assertEquals(c.value(), s.next(i, free.value().shape()), "node " + i);
+      }
+    }
+  }
+
   @Test
-  void streamedWeightsAreTheFullReadsAndAreCheckedFirst() throws IOException {
+  void streamedWeightsAreTheFullReadsAndAreCheckedBeforeTheyAreUsedForAnything() throws IOException {
     Program p = program();
     Path f = dir.resolve("p.mkp");
     ProgramFile.write(f, p, ProgramFile.Part.FULL, Map.of());
     Program weightFree = ProgramFile.read(f, false).program();
     try (ProgramFile.WeightStream s = ProgramFile.openWeights(f)) {
-      for (int i = 0; i < p.graph().size(); i++) {
-        if (p.graph().node(i).op() instanceof Op.Constant c && !c.isPublic()) {
-          Op.Constant free = (Op.Constant) weightFree.graph().node(i).op();
-          assertEquals(c.value(), s.next(i, free.value().shape()), "node " + i);
-        }
-      }
+      takeAll(p, weightFree, s);
+      s.verify();
+      s.verify(); // once checked, checked
     }
     Map<String, byte[]> entries = entries(f);
     entries.get("weights.bin")[5] ^= 4;
     Path bad = rewrite(entries);
-    MusketeerException e = assertThrows(MusketeerException.class, () -> ProgramFile.openWeights(bad));
-    assertTrue(e.getMessage().contains("SHA-256"), e.getMessage());
+    // hashed as they are read: the damage shows when the run has taken them, before any output is opened
+    try (ProgramFile.WeightStream s = ProgramFile.openWeights(bad)) {
+      for (int i = 0; i < p.graph().size(); i++) {
+        if (p.graph().node(i).op() instanceof Op.Constant c && !c.isPublic()) s.next(i, c.value().shape());
+      }
+      MusketeerException e = assertThrows(MusketeerException.class, s::verify);
+      assertTrue(e.getMessage().contains("weights.bin") && e.getMessage().contains("SHA-256"), e.getMessage());
+    }
+    // a run that takes none of them still has the whole part checked
+    try (ProgramFile.WeightStream s = ProgramFile.openWeights(bad)) {
+      assertTrue(assertThrows(MusketeerException.class, s::verify).getMessage().contains("SHA-256"));
+    }
+    assertTrue(assertThrows(MusketeerException.class, () -> ProgramFile.checkWeights(bad)).getMessage().contains("SHA-256"));
+    assertEquals(ProgramFile.openWeights(f).sha256(), ProgramFile.checkWeights(f));
+    // a part longer than its manifest says fails the same check; a shorter one, the first read past its end
+    Map<String, byte[]> longer = entries(f);
+    longer.put("weights.bin", java.util.Arrays.copyOf(longer.get("weights.bin"), longer.get("weights.bin").length + 4));
+    Path extra = rewrite(longer);
+    try (ProgramFile.WeightStream s = ProgramFile.openWeights(extra)) {
+      takeAll(p, weightFree, s);
+      assertTrue(assertThrows(MusketeerException.class, s::verify).getMessage().contains("bytes where its manifest says"));
+    }
+    Map<String, byte[]> shorter = entries(f);
+    shorter.put("weights.bin", java.util.Arrays.copyOf(shorter.get("weights.bin"), shorter.get("weights.bin").length - 4));
+    Path cut = rewrite(shorter);
+    try (ProgramFile.WeightStream s = ProgramFile.openWeights(cut)) {
+      MusketeerException e = assertThrows(MusketeerException.class, () -> takeAll(p, weightFree, s));
+      assertTrue(e.getMessage().contains("ends before the weights of node"), e.getMessage());
+    }
     Path pub = dir.resolve("pub.mkp");
     ProgramFile.write(pub, p, ProgramFile.Part.WEIGHT_FREE, Map.of());
     assertTrue(assertThrows(MusketeerException.class, () -> ProgramFile.openWeights(pub)).getMessage().contains("weight-free part"));

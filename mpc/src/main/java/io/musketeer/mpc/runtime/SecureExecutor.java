@@ -155,6 +155,7 @@ public final class SecureExecutor {
       }
       listener.done(i, g.size(), n, (System.nanoTime() - start) / 1e9, session.net().stats().snapshot().minus(before));
     }
+    if (self == Party.SERVER) weights.verify();
     beforeReveal.run();
     List<FloatTensor> out = new ArrayList<>();
     for (int o : g.outputs()) {

@@ -17,6 +17,13 @@ public interface ServerWeights {
   FloatTensor take(int node, Op.Constant constant);
 
   /**
+   * Called once the run took every weight, before any output is opened: a stream checks here that what it
+   * gave were the program's weights (a file's SHA-256), and throws if not, so that nothing computed from
+   * other weights is revealed.
+   */
+  default void verify() {}
+
+  /**
    * A long-running server's weights, opened afresh for each session and closed when it ends, so that a
    * server streaming from a program file holds no weights between sessions.
    */
